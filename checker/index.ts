@@ -1,0 +1,9 @@
+/**
+ * The generic checker: explores any `Model`, never imports the HMM model.
+ */
+export type { Invariant, Model, StepProperty } from './model.js';
+export type { CheckResult, Outcome, Path, Stats, StopReason, Violation } from './result.js';
+export { canonicalKey } from './fingerprint.js';
+export { MapStore, type StateStore } from './store.js';
+export { check, checkAsync, Explorer, type CheckOptions } from './explore.js';
+export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices } from './path.js';

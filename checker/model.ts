@@ -1,0 +1,62 @@
+/**
+ * The contract every model checked by hmmcheck implements.
+ *
+ * The checker knows nothing about HMM: it explores any transition system that
+ * can list its initial states, list the actions enabled in a state, and compute
+ * a successor. The shape follows stateright's `Model` trait and porcupine's
+ * purity contract: `next` must never modify its input, and `actions` must list
+ * the same actions in the same order every time it is given an equal state,
+ * because counterexamples are stored as action indices and rebuilt by replay.
+ */
+
+/** A state property: true in every reachable state, or the model is wrong. */
+export interface Invariant<S> {
+  /** Stable id, part of the contract (for example "INV-2"). */
+  readonly id: string;
+  /** One sentence a user reads in a report. */
+  readonly sentence: string;
+  readonly holds: (state: S) => boolean;
+}
+
+/**
+ * A property of one transition, for invariants that speak about how a state was
+ * reached (an entry installed "only after read_retry returned false").
+ * Checked on every transition, including those that reach a state seen before.
+ */
+export interface StepProperty<S, A> {
+  readonly id: string;
+  readonly sentence: string;
+  readonly holds: (before: S, action: A, after: S) => boolean;
+}
+
+export interface Model<S, A> {
+  /** Initial states in a deterministic order. */
+  initialStates(): readonly S[];
+  /**
+   * The actions enabled in `state`, each one enabled, in a deterministic order
+   * for equal states (counterexample paths are action indices into this list).
+   */
+  actions(state: S): readonly A[];
+  /** The successor of `state` under an enabled `action`. Pure. */
+  next(state: S, action: A): S;
+  readonly invariants: readonly Invariant<S>[];
+  readonly stepProperties?: readonly StepProperty<S, A>[];
+  /**
+   * A state in which every actor has finished. A state with no enabled action
+   * that is not final is a deadlock. Without `isFinal` no deadlock is reported.
+   */
+  isFinal?(state: S): boolean;
+  /** How a deadlock is reported (id and sentence); default "deadlock". */
+  readonly deadlock?: { readonly id: string; readonly sentence: string };
+  /**
+   * A key such that equal states have equal keys and different states
+   * different keys. Default: the canonical JSON of the state (sorted keys).
+   */
+  fingerprint?(state: S): string;
+  /** The step kind of an action, for coverage ("hmm_range_fault"). */
+  actionKind(action: A): string;
+  /** Every step kind the model can take, so that coverage can list the ones that never fired. */
+  readonly actionKinds: readonly string[];
+  /** One line describing an action, for reports. */
+  formatAction?(action: A): string;
+}

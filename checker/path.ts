@@ -1,0 +1,64 @@
+/**
+ * Rebuilding runs from the store's parent links.
+ *
+ * The store keeps only (parent, action index) per state; a path is rebuilt by
+ * replaying the indices from an initial state. If the model is not
+ * deterministic the replay diverges, and we say so instead of printing a wrong
+ * counterexample.
+ */
+import type { Model } from './model.js';
+import type { Path } from './result.js';
+import type { StateStore } from './store.js';
+
+export class NondeterminismError extends Error {
+  constructor(detail: string) {
+    super(
+      `replaying a stored path failed: ${detail}. This usually means the model's ` +
+        '`actions` or `next` vary for equal states (for example they depend on object ' +
+        'identity, iteration order of a Map, or a random number).',
+    );
+    this.name = 'NondeterminismError';
+  }
+}
+
+/** Action indices from an initial state to `id`: first the initial state's index. */
+export function indicesTo<S>(store: StateStore<S>, id: number): number[] {
+  const out: number[] = [];
+  for (let cur = id; cur !== -1; cur = store.parentOf(cur)) out.push(store.actionOf(cur));
+  return out.reverse();
+}
+
+/** Replays `indices` (initial-state index first) through the model. */
+export function replayIndices<S, A>(model: Model<S, A>, indices: readonly number[]): Path<S, A> {
+  if (indices.length === 0) throw new NondeterminismError('empty path');
+  const inits = model.initialStates();
+  let state = inits[indices[0]!];
+  if (state === undefined) throw new NondeterminismError(`no initial state ${indices[0]}`);
+  const states: S[] = [state];
+  const actions: A[] = [];
+  for (let i = 1; i < indices.length; i++) {
+    const enabled = model.actions(state);
+    const action = enabled[indices[i]!];
+    if (action === undefined) {
+      throw new NondeterminismError(`step ${i} wants action ${indices[i]} but only ${enabled.length} are enabled`);
+    }
+    state = model.next(state, action);
+    actions.push(action);
+    states.push(state);
+  }
+  return { states, actions, indices: [...indices] };
+}
+
+/** Encodes a path as "0/3/1", the string a user passes back to rebuild it. */
+export function encodePath(indices: readonly number[]): string {
+  return indices.join('/');
+}
+
+export function decodePath(text: string): number[] {
+  const parts = text.trim().split('/');
+  const out = parts.map((p) => Number(p));
+  if (text.trim() === '' || out.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new Error(`a path is action indices separated by "/", like 0/3/1; found "${text}"`);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * What a check returns. Never a bare boolean: a search that ran out of budget
+ * says `incomplete`, and nothing truncated is ever reported as `ok`.
+ */
+export type Outcome = 'ok' | 'violated' | 'incomplete';
+
+/** Why a search stopped before covering the whole state space. */
+export type StopReason = 'max-states' | 'max-seconds' | 'max-depth' | 'interrupted';
+
+export interface Stats {
+  /** Distinct states stored. */
+  readonly states: number;
+  /** Successors computed, including those that reached a stored state. */
+  readonly transitions: number;
+  /** Largest number of steps from an initial state to a stored state. */
+  readonly depth: number;
+  readonly seconds: number;
+  /** Distinct states per second. */
+  readonly statesPerSecond: number;
+  /** States waiting to be expanded when the search stopped. */
+  readonly queued: number;
+  readonly bytesPerState: number;
+}
+
+/** A run of the model: `states.length === actions.length + 1`. */
+export interface Path<S, A> {
+  readonly states: readonly S[];
+  readonly actions: readonly A[];
+  /** The action indices that rebuild the path: first the initial state's index, then one per step. */
+  readonly indices: readonly number[];
+}
+
+export interface Violation<S, A> {
+  readonly kind: 'invariant' | 'step' | 'deadlock';
+  readonly id: string;
+  readonly sentence: string;
+  /** The shortest path found to the violation (shortest overall under BFS). */
+  readonly path: Path<S, A>;
+}
+
+export interface CheckResult<S, A> {
+  readonly outcome: Outcome;
+  readonly stats: Stats;
+  readonly violations: readonly Violation<S, A>[];
+  /** How many transitions of each step kind fired, in the model's order of kinds. */
+  readonly coverage: readonly { readonly kind: string; readonly count: number }[];
+  /** Step kinds that never fired: a bug in the model or in the configuration. */
+  readonly neverFired: readonly string[];
+  readonly stoppedBy?: StopReason;
+}
