@@ -1,0 +1,71 @@
+/**
+ * Model steps. Every step is one critical section of the kernel or the driver
+ * and is named after the kernel function (or trace event) it stands for, so a
+ * step, a trace event and a kernel function line up one to one.
+ *
+ * An action carries everything the step observes or produces (the value a
+ * load returned, the pfns hmm_range_fault reported, whether read_retry said
+ * retry): the checker's enumeration computes them from the state, and trace
+ * replay fills them from the events, so one `apply` serves both.
+ */
+import type { InvEvent, OpKind, SnapEntry } from './state.js';
+
+export const STEP_KINDS = [
+  // CPU accesses (arch fault handling, mm/memory.c)
+  'cpu_read',
+  'cpu_write',
+  'sigsegv',
+  'handle_mm_fault',
+  'do_anonymous_page',
+  'do_wp_page',
+  'wp_page_copy',
+  // address-space operations (mm/mmap.c, mm/madvise.c, mm/mprotect.c)
+  'munmap',
+  'madvise_dontneed',
+  'mprotect',
+  // the invalidation bracket (mm/mmu_notifier.c) and the PTE changes inside it
+  'invalidate_range_start',
+  'invalidate',
+  'zap_pte_range',
+  'change_pte_range',
+  'invalidate_range_end',
+  // the driver's device-fault loop (Documentation/mm/hmm.rst, lib/test_hmm.c)
+  'mmu_interval_read_begin',
+  'hmm_range_fault',
+  'driver_lock',
+  'mmu_interval_read_retry',
+  'devpt_map',
+  'driver_unlock',
+  'device_read',
+  'device_write',
+] as const;
+
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export type HrfResult = 'ok' | 'EBUSY' | 'EFAULT' | 'EPERM';
+
+export interface HmmAction {
+  /** The thread taking the step. */
+  readonly t: number;
+  readonly k: StepKind;
+  /** The operation this step starts, for steps that start one. */
+  readonly op?: OpKind;
+  readonly mm?: number;
+  readonly page?: number;
+  readonly start?: number;
+  readonly end?: number;
+  readonly write?: boolean;
+  /** A value read or written. */
+  readonly value?: number;
+  /** A mirror index. */
+  readonly dev?: number;
+  /** A frame index; null where the kernel has no page (the zero page for do_anonymous_page). */
+  readonly pfn?: number | null;
+  /** For wp_page_copy: the page copied from (null: the zero page). */
+  readonly src?: number | null;
+  readonly seq?: number;
+  readonly retry?: boolean;
+  readonly result?: HrfResult;
+  readonly pfns?: readonly SnapEntry[];
+  readonly event?: InvEvent;
+}

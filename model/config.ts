@@ -1,0 +1,101 @@
+/**
+ * Configurations: the world a check explores (MODEL.md section 4).
+ *
+ * A configuration is JSON validated against `config.schema.json`, then checked
+ * for what a schema cannot say (indices in range). Errors are `ConfigError`s
+ * naming the file, the field, what was expected and what was found.
+ */
+import { compileSchema } from '../checker/jsonSchema.js';
+import schema from './config.schema.json' with { type: 'json' };
+import type { OpKind } from './state.js';
+
+export interface DeviceConfig {
+  readonly frames: number;
+  readonly owner?: string;
+  readonly memory?: 'private' | 'coherent';
+}
+
+export interface MirrorConfig {
+  readonly device: number;
+  readonly process: number;
+}
+
+export interface ActorConfig {
+  readonly kind: 'cpu' | 'device';
+  readonly name?: string;
+  readonly process?: number;
+  readonly mirror?: number;
+  readonly ops: Partial<Record<OpKind, number>>;
+  readonly pages?: readonly number[];
+  readonly ranges?: readonly (readonly [number, number])[];
+}
+
+export interface Config {
+  readonly name?: string;
+  readonly description?: string;
+  readonly processes?: number;
+  readonly pages: number;
+  readonly systemFrames: number;
+  readonly devices: readonly DeviceConfig[];
+  readonly mirrors?: readonly MirrorConfig[];
+  readonly actors: readonly ActorConfig[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(`${file}: ${field || 'config'}: expected ${expected}, found ${found}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const configSchema: object = schema;
+const validate = compileSchema(schema);
+
+const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw'];
+const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write'];
+
+/** Validates an untrusted configuration (from a file or a trace header); `file` names it in errors. */
+export function parseConfig(value: unknown, file: string): Config {
+  const issue = validate(value);
+  if (issue) throw new ConfigError(file, issue.path, issue.expected, issue.found);
+  const c = value as Config;
+  const processes = c.processes ?? 1;
+  (c.mirrors ?? []).forEach((m, i) => {
+    if (m.device >= c.devices.length) {
+      throw new ConfigError(file, `mirrors[${i}].device`, `a device index below ${c.devices.length}`, `${m.device}`);
+    }
+    if (m.process >= processes) {
+      throw new ConfigError(file, `mirrors[${i}].process`, `a process index below ${processes}`, `${m.process}`);
+    }
+  });
+  const mirrors = c.mirrors?.length ?? c.devices.length;
+  c.actors.forEach((a, i) => {
+    const at = `actors[${i}]`;
+    const allowed = a.kind === 'cpu' ? CPU_OPS : DEVICE_OPS;
+    for (const op of Object.keys(a.ops)) {
+      if (!allowed.includes(op as OpKind)) {
+        throw new ConfigError(file, `${at}.ops.${op}`, `an operation of a ${a.kind} actor (${allowed.join(', ')})`, `"${op}"`);
+      }
+    }
+    if (a.kind === 'cpu' && (a.process ?? 0) >= processes) {
+      throw new ConfigError(file, `${at}.process`, `a process index below ${processes}`, `${a.process}`);
+    }
+    if (a.kind === 'device' && (a.mirror ?? 0) >= mirrors) {
+      throw new ConfigError(file, `${at}.mirror`, `a mirror index below ${mirrors}`, `${a.mirror}`);
+    }
+    (a.pages ?? []).forEach((p, j) => {
+      if (p >= c.pages) throw new ConfigError(file, `${at}.pages[${j}]`, `a page index below ${c.pages}`, `${p}`);
+    });
+    (a.ranges ?? []).forEach(([s, e], j) => {
+      if (!(s < e && e <= c.pages)) {
+        throw new ConfigError(file, `${at}.ranges[${j}]`, `[start, end) with start < end <= ${c.pages}`, `[${s}, ${e}]`);
+      }
+    });
+  });
+  return c;
+}

@@ -1,0 +1,48 @@
+/**
+ * Which step kinds a configuration can exercise at all.
+ *
+ * Coverage lists the steps that never fired. A step the configuration cannot
+ * reach (no actor munmaps, so no zap) is not news; a step it can reach that
+ * never fired is a bug in the model or in the configuration. This is the
+ * short list of reasons a step needs, kept next to the step list so both
+ * change together.
+ */
+import { STEP_KINDS, type StepKind } from './actions.js';
+import type { OpKind } from './state.js';
+import type { World } from './world.js';
+
+export function reachableKinds(w: World): StepKind[] {
+  const has = (k: OpKind): boolean => w.actors.some((a) => a.ops.some((o) => o.kind === k));
+  const cpuAccess = has('cpu_read') || has('cpu_write');
+  const devAccess = has('device_read') || has('device_write');
+  const anyWrite = has('cpu_write') || has('device_write');
+  const anyRead = has('cpu_read') || has('device_read');
+  const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw');
+  const cow = anyWrite && anyRead;
+  const wanted: Record<StepKind, boolean> = {
+    cpu_read: has('cpu_read'),
+    cpu_write: has('cpu_write'),
+    sigsegv: cpuAccess && (has('munmap') || (has('mprotect') && has('cpu_write'))),
+    handle_mm_fault: cpuAccess || devAccess,
+    do_anonymous_page: cpuAccess || devAccess,
+    do_wp_page: anyWrite && has('mprotect') && has('mprotect_rw'),
+    wp_page_copy: cow,
+    munmap: has('munmap'),
+    madvise_dontneed: has('madvise_dontneed'),
+    mprotect: has('mprotect') || has('mprotect_rw'),
+    invalidate_range_start: rangeOps || cow,
+    invalidate: (rangeOps || cow) && w.mirrors.length > 0,
+    zap_pte_range: has('munmap') || has('madvise_dontneed'),
+    change_pte_range: has('mprotect') || has('mprotect_rw'),
+    invalidate_range_end: rangeOps || cow,
+    mmu_interval_read_begin: devAccess,
+    hmm_range_fault: devAccess,
+    driver_lock: devAccess,
+    mmu_interval_read_retry: devAccess && !w.variants.has('D1'),
+    devpt_map: devAccess,
+    driver_unlock: devAccess,
+    device_read: has('device_read'),
+    device_write: has('device_write'),
+  };
+  return STEP_KINDS.filter((k) => wanted[k]);
+}

@@ -1,0 +1,85 @@
+/**
+ * Human-readable renderings of actions and states for reports: kernel names,
+ * arguments in the kernel's terms, and PTEs as in the reference (Present(p,W)).
+ */
+import type { HmmAction } from './actions.js';
+import type { DevEntry, Pte } from './state.js';
+import type { World } from './world.js';
+
+export function formatPfn(pfn: number | null | undefined): string {
+  if (pfn === null || pfn === undefined) return '-';
+  return pfn === 0 ? 'zero' : `pfn${pfn}`;
+}
+
+export function formatPte(pte: Pte): string {
+  switch (pte.k) {
+    case 'none':
+      return 'None';
+    case 'zero':
+      return 'Zero';
+    case 'present':
+      return `Present(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
+    case 'migration':
+      return `Migration(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
+    case 'devpriv':
+      return `DevPriv(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
+  }
+}
+
+export function formatDevEntry(e: DevEntry | null): string {
+  return e ? `${formatPfn(e.pfn)},${e.w ? 'RW' : 'R'}` : 'None';
+}
+
+export function mirrorName(_w: World, dev: number): string {
+  return `dmirror${dev}`;
+}
+
+/** "hmm_range_fault(dmirror0, pages 0..1, write) = ok [0:pfn1,W]" */
+export function formatAction(w: World, a: HmmAction): string {
+  const range = a.start !== undefined ? ` pages ${a.start}..${a.end! - 1}` : '';
+  const page = a.page !== undefined ? ` page ${a.page}` : '';
+  const dev = a.dev !== undefined ? `${mirrorName(w, a.dev)}` : '';
+  switch (a.k) {
+    case 'cpu_read':
+    case 'cpu_write':
+      return `${a.k}(mm${a.mm},${page}) = ${a.value}`;
+    case 'device_read':
+    case 'device_write':
+      return `${a.k}(${dev},${page}) = ${a.value}`;
+    case 'sigsegv':
+    case 'handle_mm_fault':
+      return `${a.k}(mm${a.mm},${page}, ${a.write ? 'write' : 'read'})`;
+    case 'do_anonymous_page':
+      return `do_anonymous_page(mm${a.mm},${page}) -> ${a.pfn === null ? 'Zero' : `Present(${formatPfn(a.pfn)},W)`}`;
+    case 'do_wp_page':
+      return `do_wp_page(mm${a.mm},${page}) -> ${formatPfn(a.pfn)} writable`;
+    case 'wp_page_copy':
+      return `wp_page_copy(mm${a.mm},${page}) ${formatPfn(a.src ?? 0)} -> ${a.pfn === null ? '(PTE changed, no copy)' : formatPfn(a.pfn)}`;
+    case 'mprotect':
+      return `mprotect(mm${a.mm},${range}, ${a.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ'})`;
+    case 'munmap':
+    case 'madvise_dontneed':
+    case 'zap_pte_range':
+    case 'invalidate_range_end':
+      return `${a.k}(mm${a.mm},${range})`;
+    case 'change_pte_range':
+      return `change_pte_range(mm${a.mm},${range}, ${a.write ? 'RW' : 'RO'})`;
+    case 'invalidate_range_start':
+      return `invalidate_range_start(mm${a.mm},${range}, ${a.event?.toUpperCase()})`;
+    case 'invalidate':
+      return `invalidate(${dev}, mm${a.mm},${range}, ${a.event?.toUpperCase()})`;
+    case 'mmu_interval_read_begin':
+      return `mmu_interval_read_begin(${dev}) = ${a.seq}`;
+    case 'hmm_range_fault': {
+      const pfns = a.pfns ? ` [${a.pfns.map((e) => `${e.page}:${formatPfn(e.pfn)}${e.w ? ',W' : ''}`).join(' ')}]` : '';
+      return `hmm_range_fault(${dev},${range}, ${a.write ? 'write' : 'read'}) = ${a.result}${pfns}`;
+    }
+    case 'driver_lock':
+    case 'driver_unlock':
+      return `${a.k}(${dev})`;
+    case 'mmu_interval_read_retry':
+      return `mmu_interval_read_retry(${dev}, ${a.seq}) = ${a.retry}`;
+    case 'devpt_map':
+      return `devpt_map(${dev},${page}, ${formatPfn(a.pfn)}, ${a.write ? 'RW' : 'R'})`;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The HMM model as a `Model` the generic checker explores.
+ *
+ * `actions` runs every thread's program (the kernel's code paths and the
+ * reference driver) and lists the steps enabled now; `next` applies a step's
+ * rule to an immer draft. The rules are the single statement of the model's
+ * semantics: replay and reports run the same rules.
+ */
+import { Immer } from 'immer';
+import type { Model } from '../checker/index.js';
+import type { HmmAction } from './actions.js';
+import { reachableKinds } from './coverage.js';
+import { stateKey } from './fingerprint.js';
+import { formatAction } from './format.js';
+import { initialState } from './init.js';
+import { invariants, SENTENCES, stepProperties } from './invariants.js';
+import { cpuSteps } from './programs/cpu.js';
+import { deviceSteps } from './programs/device.js';
+import { RULES } from './rules/index.js';
+import type { HmmState } from './state.js';
+import type { World } from './world.js';
+
+// Frozen states make an accidental mutation of a stored state throw; the
+// checker's hot path skips the deep freeze (it costs more than the step).
+const frozen = new Immer({ autoFreeze: true });
+const thawed = new Immer({ autoFreeze: false });
+
+export interface ModelOptions {
+  /** Deep-freeze every produced state (default true; the checker turns it off for speed). */
+  readonly freeze?: boolean;
+}
+
+/** Applies one step. Pure: returns a new state and leaves `s` untouched. */
+export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): HmmState {
+  return (freeze ? frozen : thawed).produce(s, (d) => {
+    RULES[a.k](d, a, w);
+  });
+}
+
+/** The enabled steps of every thread, thread by thread, in a deterministic order. */
+export function enabledSteps(w: World, s: HmmState): HmmAction[] {
+  const out: HmmAction[] = [];
+  for (let t = 0; t < s.threads.length; t++) {
+    if (w.actors[t]!.kind === 'cpu') cpuSteps(s, w, t, out);
+    else deviceSteps(s, w, t, out);
+  }
+  return out;
+}
+
+/** Every thread idle with nothing left to do. */
+export function isFinal(s: HmmState): boolean {
+  return s.threads.every((t) => t.pc === 'idle' && t.left.every((n) => n === 0));
+}
+
+export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, HmmAction> {
+  const freeze = options.freeze ?? true;
+  return {
+    initialStates: () => [initialState(w)],
+    actions: (s) => enabledSteps(w, s),
+    next: (s, a) => applyStep(w, s, a, freeze),
+    invariants: invariants(w),
+    stepProperties: stepProperties(w),
+    isFinal,
+    deadlock: { id: 'INV-14', sentence: SENTENCES['INV-14'] },
+    fingerprint: stateKey,
+    actionKind: (a) => a.k,
+    actionKinds: reachableKinds(w),
+    formatAction: (a) => formatAction(w, a),
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * The HMM model: public surface.
+ */
+export { STEP_KINDS, type HmmAction, type HrfResult, type StepKind } from './actions.js';
+export { reachableKinds } from './coverage.js';
+export { stateKey } from './fingerprint.js';
+export { diffViews, formatChange, view, type Change, type View } from './view.js';
+export { ConfigError, configSchema, parseConfig, type Config } from './config.js';
+export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
+export { applyStep, enabledSteps, hmmModel, isFinal, type ModelOptions } from './hmmModel.js';
+export { initialState } from './init.js';
+export { CHECKED, invariants, SENTENCES, stepProperties, type InvariantId } from './invariants.js';
+export { findPreset, PRESETS, type Preset } from './presets.js';
+export type * from './state.js';
+export { findVariant, VARIANTS, type Variant, type VariantId } from './variants.js';
+export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';

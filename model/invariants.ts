@@ -1,0 +1,149 @@
+/**
+ * The invariants of MODEL.md section 3 that level L1 reaches, each a check on
+ * one state (or on one step, for INV-4 and the read half of INV-7). Ids and
+ * sentences are part of the contract; none is specific to a bug variant.
+ *
+ * Order matters only for reports: when one state breaks several invariants,
+ * all are reported, most specific first.
+ */
+import type { Invariant, StepProperty } from '../checker/index.js';
+import type { HmmAction } from './actions.js';
+import { cpuWritable, invalOpen, mapsPage, ptePfn } from './queries.js';
+import type { HmmState, Pte } from './state.js';
+import { ZERO_PFN } from './state.js';
+import type { World } from './world.js';
+
+export const SENTENCES = {
+  'INV-1': 'every mapping of an address (the CPU PTE and each device page table) refers to the one page that currently backs it',
+  'INV-2': "once a driver's invalidate callback for an address has returned, its device page table maps that address only to the page the CPU PTE maps",
+  'INV-3': 'a writable device mapping exists only over a writable CPU entry (Present(p,W) or DevPriv(p,W)); an atomic one only over DevExcl',
+  'INV-4': 'a device page-table entry is installed only under L(d), after read_retry returned false for a seq taken before the hmm_range_fault that produced it',
+  'INV-5': 'a device-private page is never CPU-present, never pinned',
+  'INV-6': 'a page with pins or unexpected references is never committed as a migration source; coherent pages are never left long-term pinned',
+  'INV-7': 'every read, by the CPU or a device, returns the last value written to that address in that process',
+  'INV-8': "a dirty PTE's dirty state survives unmap, migration and rollback",
+  'INV-9': 'refcount >= mapcount + holders; nothing maps, locks or accesses a page whose refcount is 0; folio_free runs exactly once per allocation; drivers allocate only free pages',
+  'INV-10': 'after all processes exit and the driver releases its memory, every device page is free and no folio lock is held',
+  'INV-11': "each memcg's usage equals the pages charged to it; migration moves the charge exactly; migration back to system memory never fails on a memcg limit",
+  'INV-12': 'after fork of a private mapping, a write by one process (CPU or device) is never visible to the other; no device keeps a writable mapping of a COW-shared page',
+  'INV-13': 'while an address is device-exclusive no CPU access completes; revocation removes the atomic device mapping before the PTE is restored',
+  'INV-14': 'every invalidate_range_start that did not fail is paired with one invalidate_range_end; no driver lock is held across start..end; no deadlock (a non-final state with nothing enabled)',
+  'INV-15': 'mapcount equals the number of Present, DevPriv (and DevExcl) entries that reference the page',
+  'INV-16': 'a device maps a device-private page only if it owns it',
+  'INV-17': 'every Migration(p) entry implies p is locked and held by the migrating thread',
+  'LIVE-1': 'under weak fairness every started device fault, CPU fault and migration completes (livelock detection: a reachable cycle of steps in which a started operation never completes)',
+} as const;
+
+export type InvariantId = keyof typeof SENTENCES;
+
+/** Invariants this version of the model checks; the others belong to later levels. */
+export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-7', 'INV-9', 'INV-14', 'INV-15'];
+
+/** The page whose data an address holds now (the CPU side's view), or -1. */
+function backing(pte: Pte): number {
+  return ptePfn(pte);
+}
+
+function forEachDevEntry(
+  s: HmmState,
+  w: World,
+  fn: (mirror: number, page: number, pfn: number, write: boolean) => boolean,
+): boolean {
+  for (let j = 0; j < s.mirrors.length; j++) {
+    const pt = s.mirrors[j]!.pt;
+    for (let p = 0; p < pt.length; p++) {
+      const e = pt[p];
+      if (e && !fn(j, p, e.pfn, e.w)) return false;
+    }
+  }
+  void w;
+  return true;
+}
+
+export function invariants(w: World): Invariant<HmmState>[] {
+  const inv = (id: InvariantId, holds: (s: HmmState) => boolean): Invariant<HmmState> => ({ id, sentence: SENTENCES[id], holds });
+  return [
+    inv('INV-2', (s) =>
+      forEachDevEntry(s, w, (j, p, pfn) => {
+        const pte = s.mms[w.mirrors[j]!.mm]!.pte[p]!;
+        return backing(pte) === pfn || invalOpen(s, w, j, p);
+      }),
+    ),
+    inv('INV-3', (s) =>
+      forEachDevEntry(s, w, (j, p, _pfn, write) => {
+        if (!write) return true;
+        const pte = s.mms[w.mirrors[j]!.mm]!.pte[p]!;
+        return cpuWritable(pte) || invalOpen(s, w, j, p);
+      }),
+    ),
+    inv('INV-7', (s) => {
+      for (const mm of s.mms) {
+        for (let p = 0; p < mm.pte.length; p++) {
+          if (mm.vma[p] === 'none') continue;
+          const pfn = backing(mm.pte[p]!);
+          const held = pfn < 0 ? 0 : s.frames[pfn]!.val;
+          if (held !== mm.expect[p]) return false;
+        }
+      }
+      return true;
+    }),
+    inv('INV-9', (s) => {
+      for (let pfn = 1; pfn < s.frames.length; pfn++) {
+        const f = s.frames[pfn]!;
+        if (f.ref < f.map) return false;
+        if (f.ref === 0 && f.lock !== -1) return false;
+      }
+      for (const mm of s.mms) for (const pte of mm.pte) if (ptePfn(pte) > ZERO_PFN && s.frames[ptePfn(pte)]!.ref === 0) return false;
+      return forEachDevEntry(s, w, (_j, _p, pfn) => pfn === ZERO_PFN || s.frames[pfn]!.ref > 0);
+    }),
+    inv('INV-15', (s) => {
+      const counts = new Array<number>(s.frames.length).fill(0);
+      for (const mm of s.mms) for (const pte of mm.pte) if (mapsPage(pte)) counts[ptePfn(pte)]!++;
+      for (let pfn = 1; pfn < s.frames.length; pfn++) if (counts[pfn] !== s.frames[pfn]!.map) return false;
+      return true;
+    }),
+    inv('INV-14', (s) => {
+      for (let m = 0; m < s.mms.length; m++) {
+        let open = 0;
+        for (const t of s.threads) if (t.inv && t.inv.cur >= 0 && t.inv.mm === m) open++;
+        if (s.mms[m]!.active !== open) return false;
+      }
+      for (const mirror of s.mirrors) {
+        if (mirror.lock >= 0) {
+          const holder = s.threads[mirror.lock]!;
+          if (holder.inv && holder.inv.cur >= 0) return false;
+        }
+      }
+      return true;
+    }),
+    inv('INV-1', (s) =>
+      forEachDevEntry(s, w, (j, p, pfn) => backing(s.mms[w.mirrors[j]!.mm]!.pte[p]!) === pfn),
+    ),
+  ];
+}
+
+export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
+  return [
+    {
+      id: 'INV-4',
+      sentence: SENTENCES['INV-4'],
+      holds: (before, a) => {
+        if (a.k !== 'devpt_map') return true;
+        const th = before.threads[a.t]!;
+        const mirror = before.mirrors[a.dev!]!;
+        if (mirror.lock !== a.t) return false;
+        const fromSnapshot = (th.snap ?? []).some((e) => e.page === a.page && e.pfn === a.pfn && (e.w || !a.write));
+        return fromSnapshot && th.snapSeq === mirror.seq;
+      },
+    },
+    {
+      id: 'INV-7',
+      sentence: SENTENCES['INV-7'],
+      holds: (before, a) => {
+        if (a.k === 'cpu_read') return a.value === before.mms[a.mm!]!.expect[a.page!];
+        if (a.k === 'device_read') return a.value === before.mms[w.mirrors[a.dev!]!.mm]!.expect[a.page!];
+        return true;
+      },
+    },
+  ];
+}

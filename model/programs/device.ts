@@ -1,0 +1,120 @@
+/**
+ * The program of a device fault thread, the reference driver: lib/test_hmm.c
+ * dmirror_read/dmirror_write around dmirror_range_fault. An access goes
+ * through the device page table when it maps the page (with write permission
+ * for a write); otherwise the thread runs the fault loop and tries again.
+ */
+import type { HmmAction, HrfResult } from '../actions.js';
+import { canRead } from '../queries.js';
+import type { HmmState, OpKind, SnapEntry } from '../state.js';
+import { mkSnap, ZERO_PFN } from '../state.js';
+import { writeValue, type World } from '../world.js';
+import { faultSteps, invalidationSteps } from './kernel.js';
+
+/** mmu_interval_read_begin blocks while an invalidation that hit the interval is open. */
+function canBegin(s: HmmState, w: World, dev: number): boolean {
+  const mirror = s.mirrors[dev]!;
+  if (w.variants.has('B3')) return mirror.valid;
+  return mirror.seq !== s.mms[w.mirrors[dev]!.mm]!.seq;
+}
+
+/** The data pages of a mirror are stale for its seq (mmu_interval_check_retry / read_retry). */
+function stale(s: HmmState, w: World, dev: number, seq: number): boolean {
+  const mirror = s.mirrors[dev]!;
+  return w.variants.has('B3') ? !mirror.valid : mirror.seq !== seq;
+}
+
+function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, fresh: boolean, out: HmmAction[]): void {
+  const dev = w.actors[t]!.mirror;
+  const e = s.mirrors[dev]!.pt[page]!;
+  const write = op === 'device_write';
+  if (e && !write) {
+    out.push({ t, k: 'device_read', op, dev, page, value: s.frames[e.pfn]!.val });
+  } else if (e && e.w) {
+    out.push({ t, k: 'device_write', op, dev, page, value: writeValue(w, t, s.threads[t]!.left) });
+  } else if (canBegin(s, w, dev)) {
+    const begin: HmmAction = { t, k: 'mmu_interval_read_begin', dev, seq: s.mirrors[dev]!.seq, start: page, end: page + 1, write };
+    out.push(fresh ? { ...begin, op } : begin);
+  }
+}
+
+/**
+ * At the head of hmm_range_fault's loop: return -EBUSY if the seq is stale,
+ * else walk the range and either fault the first page that needs it or return
+ * (reference 2.2's per-PTE table, for the PTE kinds of this level).
+ */
+function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
+  const th = s.threads[t]!;
+  const spec = w.actors[t]!;
+  const mm = s.mms[spec.mm]!;
+  if (th.mmap === 0 && !canRead(mm, t)) return;
+  const op = th.op!;
+  const base = { t, dev: spec.mirror, mm: spec.mm, start: op.start, end: op.end, write: op.write } as const;
+  const ret = (result: HrfResult, pfns?: SnapEntry[]): void => {
+    out.push(pfns ? { ...base, k: 'hmm_range_fault', result, pfns } : { ...base, k: 'hmm_range_fault', result });
+  };
+  if (stale(s, w, spec.mirror, th.seq)) return ret('EBUSY');
+  const pfns: SnapEntry[] = [];
+  for (let p = op.start; p < op.end; p++) {
+    const vma = mm.vma[p]!;
+    const pte = mm.pte[p]!;
+    if (vma === 'none') return ret('EFAULT');
+    if (op.write && vma !== 'rw') return ret('EPERM');
+    const needFault = pte.k === 'none' || (op.write && !(pte.k === 'present' && pte.w));
+    if (needFault) {
+      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
+      return;
+    }
+    if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
+    else if (pte.k === 'present') pfns.push(mkSnap(p, pte.pfn, pte.w));
+    else return; // not reachable at this level: no migration or device-private entries
+  }
+  ret('ok', pfns);
+}
+
+export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]): void {
+  const th = s.threads[t]!;
+  const spec = w.actors[t]!;
+  const dev = spec.mirror;
+  const mirror = s.mirrors[dev]!;
+  switch (th.pc) {
+    case 'idle':
+      spec.ops.forEach((o, i) => {
+        if (th.left[i] === 0) return;
+        for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
+      });
+      return;
+    case 'access':
+      accessStep(s, w, t, th.op!.kind, th.op!.start, false, out);
+      return;
+    case 'begin':
+      if (canBegin(s, w, dev)) {
+        const op = th.op!;
+        out.push({ t, k: 'mmu_interval_read_begin', dev, seq: mirror.seq, start: op.start, end: op.end, write: op.write });
+      }
+      return;
+    case 'hrf':
+      walkStep(s, w, t, out);
+      return;
+    case 'fault':
+      faultSteps(s, w, t, th, out);
+      return;
+    case 'lock':
+      if (mirror.lock === -1) out.push({ t, k: 'driver_lock', dev });
+      return;
+    case 'retry':
+      out.push({ t, k: 'mmu_interval_read_retry', dev, seq: th.seq, retry: stale(s, w, dev, th.seq) });
+      return;
+    case 'map': {
+      const e = (th.snap ?? []).find((x) => x.pfn !== null);
+      if (e) out.push({ t, k: 'devpt_map', dev, page: e.page, pfn: e.pfn, write: e.w });
+      return;
+    }
+    case 'unlock':
+    case 'unlock_retry':
+      out.push({ t, k: 'driver_unlock', dev });
+      return;
+    default:
+      if (th.inv) invalidationSteps(s, w, t, th, out);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Read-only questions about a state that rules, programs and invariants share.
+ */
+import type { FrameState, HmmState, MmState, Pte } from './state.js';
+import { ZERO_PFN } from './state.js';
+import type { World, Zone } from './world.js';
+
+/** The frame a CPU PTE references, or -1 (none, or a swap-like entry without a page). */
+export function ptePfn(pte: Pte): number {
+  switch (pte.k) {
+    case 'zero':
+      return ZERO_PFN;
+    case 'present':
+    case 'migration':
+    case 'devpriv':
+      return pte.pfn;
+    default:
+      return -1;
+  }
+}
+
+/** A CPU load through this entry completes without a fault. */
+export const cpuReadable = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'zero';
+
+/** A CPU store through this entry completes without a fault. */
+export const cpuWritable = (pte: Pte): boolean => pte.k === 'present' && pte.w;
+
+/** Entries that count in a page's mapcount (reference 1.3). */
+export const mapsPage = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'devpriv';
+
+/** The lowest free frame of a zone (device zone: of that device), or -1. */
+export function lowestFree(s: { readonly frames: readonly FrameState[] }, world: World, zone: Zone, device = -1): number {
+  for (let p = 0; p < s.frames.length; p++) {
+    if (world.zone[p] === zone && (device < 0 || world.frameDevice[p] === device) && s.frames[p]!.ref === 0) return p;
+  }
+  return -1;
+}
+
+export function samePte(a: Pte, b: Pte): boolean {
+  if (a.k !== b.k) return false;
+  if (a.k === 'none' || a.k === 'zero') return true;
+  const bb = b as typeof a;
+  return a.pfn === bb.pfn && a.w === bb.w;
+}
+
+/**
+ * inval_open(d, a) of reference section 3: an invalidation covering `page` of
+ * the mirror's mm has started and this mirror's callback has not returned.
+ */
+export function invalOpen(s: HmmState, world: World, mirror: number, page: number): boolean {
+  const mm = world.mirrors[mirror]!.mm;
+  for (const t of s.threads) {
+    const inv = t.inv;
+    if (inv === null || inv.cur < 0 || inv.mm !== mm || page < inv.start || page >= inv.end) continue;
+    if (mirror >= inv.cb) return true;
+  }
+  return false;
+}
+
+/** The mm's mmap_lock can be taken for read by thread `t`. */
+export const canRead = (mm: MmState, t: number): boolean => mm.mmapWriter === -1 || mm.mmapWriter === t;
+
+/** The mm's mmap_lock can be taken for write. */
+export const canWrite = (mm: MmState): boolean => mm.mmapWriter === -1 && mm.mmapReaders === 0;

@@ -1,0 +1,80 @@
+/**
+ * Helpers the rules share: taking and dropping page references, starting and
+ * finishing a thread's operation, returning from a nested kernel path.
+ */
+import type { Draft } from 'immer';
+import type { HmmAction } from '../actions.js';
+import type { HmmState, OpKind } from '../state.js';
+import { ZERO_PFN } from '../state.js';
+import type { World } from '../world.js';
+
+export type D = Draft<HmmState>;
+
+/** A rule: what one step does to the state. The step's guard lives in the programs (and in replay). */
+export type Rule = (d: D, a: HmmAction, w: World) => void;
+
+/**
+ * folio_put: drops one reference. At zero the frame is free; its content is
+ * forgotten (a new owner zero-fills or copies into it), which also keeps free
+ * frames identical to one another.
+ */
+export function putPage(d: D, pfn: number): void {
+  if (pfn === ZERO_PFN) return;
+  const f = d.frames[pfn]!;
+  f.ref--;
+  if (f.ref <= 0) {
+    f.ref = 0;
+    f.val = 0;
+  }
+}
+
+/** A page freshly allocated and mapped once (do_anonymous_page, wp_page_copy). */
+export function allocMapped(d: D, pfn: number, val: number): void {
+  const f = d.frames[pfn]!;
+  f.ref = 1;
+  f.map = 1;
+  f.val = val;
+}
+
+/** Counts one operation of the thread's budget as started. */
+export function startOp(d: D, a: HmmAction, w: World, kind: OpKind): void {
+  const idx = w.actors[a.t]!.ops.findIndex((o) => o.kind === kind);
+  const th = d.threads[a.t]!;
+  if (idx >= 0 && th.left[idx]! > 0) th.left[idx]!--;
+}
+
+/** The operation is over (completed or failed): drop its mmap_lock and go idle. */
+export function finishOp(d: D, t: number, w: World): void {
+  const th = d.threads[t]!;
+  const mm = d.mms[opMm(d, t, w)]!;
+  if (th.mmap === 1) mm.mmapReaders--;
+  if (th.mmap === 2) mm.mmapWriter = -1;
+  th.mmap = 0;
+  th.op = null;
+  th.pc = 'idle';
+}
+
+/** The mm a thread works on. */
+export function opMm(_d: D, t: number, w: World): number {
+  return w.actors[t]!.mm;
+}
+
+/** handle_mm_fault returned: drop the lock it took and resume the caller. */
+export function finishFault(d: D, t: number): void {
+  const th = d.threads[t]!;
+  const f = th.fault!;
+  if (f.tookLock) d.mms[f.mm]!.mmapReaders--;
+  th.pc = f.ret === 'hrf' ? 'hrf' : 'access';
+  th.fault = null;
+}
+
+/**
+ * A step that completes an access: from `idle` it is a whole operation (one
+ * more of the budget used), from `access` it ends the operation a fault
+ * interrupted.
+ */
+export function completeAccess(d: D, a: HmmAction, w: World): void {
+  const th = d.threads[a.t]!;
+  if (th.pc === 'idle') startOp(d, a, w, a.op!);
+  else finishOp(d, a.t, w);
+}

@@ -1,0 +1,89 @@
+/**
+ * The driver's device-fault loop and device accesses, in the shape of
+ * Documentation/mm/hmm.rst and lib/test_hmm.c dmirror_range_fault():
+ *
+ *   again: seq = mmu_interval_read_begin()
+ *          mmap_read_lock(); ret = hmm_range_fault(); mmap_read_unlock()
+ *          if ret == -EBUSY goto again
+ *          lock L(d); if mmu_interval_read_retry(seq) { unlock; goto again }
+ *          program the device page table; unlock L(d)
+ *
+ * Each line is a step because another thread can run between any two of them.
+ */
+import { mkEntry, mkOp, mkSnap } from '../state.js';
+import { completeAccess, finishOp, startOp, type Rule } from './common.js';
+
+export const mmu_interval_read_begin: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  if (th.pc === 'idle') {
+    startOp(d, a, w, a.op!);
+    th.op = mkOp(a.op!, a.start!, a.end!, a.write!);
+  }
+  th.seq = d.mirrors[a.dev!]!.seq;
+  th.snap = [];
+  th.snapSeq = -1;
+  th.pc = 'hrf';
+};
+
+/** hmm_range_fault returned (its internal faults are handle_mm_fault steps before this one). */
+export const hmm_range_fault: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const mm = d.mms[a.mm!]!;
+  if (th.mmap === 1) {
+    mm.mmapReaders--;
+    th.mmap = 0;
+  }
+  switch (a.result) {
+    case 'ok':
+      th.snap = a.pfns!.map((e) => mkSnap(e.page, e.pfn, e.w));
+      // Ghost for INV-4: the interval's sequence when these pfns were read.
+      // With the seq protocol it equals th.seq (else the result is -EBUSY);
+      // under variant B3 it is what a seq check at this point would compare.
+      th.snapSeq = d.mirrors[a.dev!]!.seq;
+      th.pc = 'lock';
+      break;
+    case 'EBUSY':
+      th.snap = null;
+      th.pc = 'begin';
+      break;
+    default:
+      th.snap = null;
+      finishOp(d, a.t, w);
+  }
+};
+
+export const driver_lock: Rule = (d, a, w) => {
+  d.mirrors[a.dev!]!.lock = a.t;
+  d.threads[a.t]!.pc = w.variants.has('D1') ? 'map' : 'retry';
+};
+
+export const mmu_interval_read_retry: Rule = (d, a) => {
+  d.threads[a.t]!.pc = a.retry ? 'unlock_retry' : 'map';
+};
+
+export const devpt_map: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  d.mirrors[a.dev!]!.pt[a.page!] = mkEntry(a.pfn!, a.write!);
+  // The entries still to program are what is left of the snapshot.
+  if (th.snap) th.snap = th.snap.filter((e) => e.page !== a.page);
+  th.pc = (th.snap ?? []).some((e) => e.pfn !== null) ? 'map' : 'unlock';
+};
+
+export const driver_unlock: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  d.mirrors[a.dev!]!.lock = -1;
+  if (th.pc === 'unlock_retry') th.pc = 'begin';
+  else {
+    th.pc = 'access';
+    th.snap = null;
+  }
+};
+
+export const device_read: Rule = (d, a, w) => completeAccess(d, a, w);
+
+export const device_write: Rule = (d, a, w) => {
+  const e = d.mirrors[a.dev!]!.pt[a.page!];
+  if (e) d.frames[e.pfn]!.val = a.value!;
+  d.mms[w.mirrors[a.dev!]!.mm]!.expect[a.page!] = a.value!;
+  completeAccess(d, a, w);
+};

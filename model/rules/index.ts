@@ -1,0 +1,37 @@
+/**
+ * The rule table: one rule per step kind, so the compiler rejects a step kind
+ * without semantics.
+ */
+import type { StepKind } from '../actions.js';
+import type { Rule } from './common.js';
+import * as cpu from './cpu.js';
+import * as driver from './driver.js';
+import * as mm from './mm.js';
+
+export type { D, Rule } from './common.js';
+
+export const RULES: { readonly [K in StepKind]: Rule } = {
+  cpu_read: cpu.cpu_read,
+  cpu_write: cpu.cpu_write,
+  sigsegv: cpu.sigsegv,
+  handle_mm_fault: cpu.handle_mm_fault,
+  do_anonymous_page: cpu.do_anonymous_page,
+  do_wp_page: cpu.do_wp_page,
+  wp_page_copy: cpu.wp_page_copy,
+  munmap: mm.munmap,
+  madvise_dontneed: mm.madvise_dontneed,
+  mprotect: mm.mprotect,
+  invalidate_range_start: mm.invalidate_range_start,
+  invalidate: mm.invalidate,
+  zap_pte_range: mm.zap_pte_range,
+  change_pte_range: mm.change_pte_range,
+  invalidate_range_end: mm.invalidate_range_end,
+  mmu_interval_read_begin: driver.mmu_interval_read_begin,
+  hmm_range_fault: driver.hmm_range_fault,
+  driver_lock: driver.driver_lock,
+  mmu_interval_read_retry: driver.mmu_interval_read_retry,
+  devpt_map: driver.devpt_map,
+  driver_unlock: driver.driver_unlock,
+  device_read: driver.device_read,
+  device_write: driver.device_write,
+};

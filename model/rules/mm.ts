@@ -1,0 +1,143 @@
+/**
+ * Address-space operations and the invalidation bracket around every change
+ * of an existing PTE (mm/mmu_notifier.c, mm/memory.c zap_pte_range,
+ * mm/mprotect.c change_pte_range, mm/mmap.c do_vmi_munmap, mm/madvise.c).
+ *
+ * The bracket is split where the kernel can be preempted: the start (under
+ * the subscriptions lock: A++, S |= 1), one step per interval-notifier
+ * callback (each takes the driver lock), the PTE change under the PTL, and the
+ * end (A--, S++ when the last range closes). Pages are released in the PTE
+ * step, which is what makes a device mapping left behind a use-after-free.
+ */
+import type { HmmAction } from '../actions.js';
+import { mkInv, present, PTE_NONE } from '../state.js';
+import type { World } from '../world.js';
+import { finishFault, finishOp, putPage, startOp, type D, type Rule } from './common.js';
+
+function anyVma(d: D, mm: number, start: number, end: number): boolean {
+  for (let p = start; p < end; p++) if (d.mms[mm]!.vma[p] !== 'none') return true;
+  return false;
+}
+
+/** munmap: detach the VMA under mmap_lock for write, then downgrade to read for the zap. */
+export const munmap: Rule = (d, a, w) => {
+  startOp(d, a, w, 'munmap');
+  const mm = d.mms[a.mm!]!;
+  const th = d.threads[a.t]!;
+  const had = anyVma(d, a.mm!, a.start!, a.end!);
+  for (let p = a.start!; p < a.end!; p++) mm.vma[p] = 'none';
+  mm.mmapReaders++;
+  th.mmap = 1;
+  th.op = null;
+  if (!had) return finishOp(d, a.t, w);
+  th.inv = mkInv(a.mm!, a.start!, a.end!, 'unmap', 'zap_pte_range', false, 'op_done');
+  th.pc = 'inv_start';
+};
+
+/** madvise(MADV_DONTNEED) runs under mmap_lock for read: zap, keep the VMA. */
+export const madvise_dontneed: Rule = (d, a, w) => {
+  startOp(d, a, w, 'madvise_dontneed');
+  const th = d.threads[a.t]!;
+  d.mms[a.mm!]!.mmapReaders++;
+  th.mmap = 1;
+  if (!anyVma(d, a.mm!, a.start!, a.end!)) return finishOp(d, a.t, w);
+  th.inv = mkInv(a.mm!, a.start!, a.end!, 'clear', 'zap_pte_range', false, 'op_done');
+  th.pc = 'inv_start';
+};
+
+/** mprotect holds mmap_lock for write across the whole change. */
+export const mprotect: Rule = (d, a, w) => {
+  startOp(d, a, w, a.write ? 'mprotect_rw' : 'mprotect');
+  const mm = d.mms[a.mm!]!;
+  const th = d.threads[a.t]!;
+  mm.mmapWriter = a.t;
+  th.mmap = 2;
+  if (!anyVma(d, a.mm!, a.start!, a.end!)) return finishOp(d, a.t, w);
+  for (let p = a.start!; p < a.end!; p++) if (mm.vma[p] !== 'none') mm.vma[p] = a.write ? 'rw' : 'r';
+  th.inv = mkInv(a.mm!, a.start!, a.end!, 'protection_vma', 'change_pte_range', a.write!, 'op_done');
+  th.pc = 'inv_start';
+};
+
+function hasMirrors(w: World, mm: number): boolean {
+  return w.mirrors.some((m) => m.mm === mm);
+}
+
+function nextMirror(w: World, mm: number, from: number): number {
+  for (let j = from; j < w.mirrors.length; j++) if (w.mirrors[j]!.mm === mm) return j;
+  return -1;
+}
+
+export const invalidate_range_start: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mm = d.mms[inv.mm]!;
+  mm.active++;
+  if (hasMirrors(w, inv.mm)) {
+    mm.seq |= 1;
+    if (w.variants.has('B3')) for (let j = 0; j < w.mirrors.length; j++) if (w.mirrors[j]!.mm === inv.mm) d.mirrors[j]!.valid = false;
+  }
+  inv.cur = mm.seq;
+  inv.cb = 0;
+  th.pc = nextMirror(w, inv.mm, 0) >= 0 ? 'inv_cb' : 'inv_then';
+};
+
+/**
+ * The reference driver's interval-notifier callback (lib/test_hmm.c
+ * dmirror_interval_invalidate): under L(d), mmu_interval_set_seq and clear
+ * the range from the device page table.
+ */
+export const invalidate: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mirror = d.mirrors[a.dev!]!;
+  mirror.seq = inv.cur;
+  if (!w.variants.has('D2')) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
+  inv.cb = a.dev! + 1;
+  th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
+};
+
+/** Clears the PTEs of the range and releases their pages; the next access sees a fresh zero page. */
+export const zap_pte_range: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mm = d.mms[inv.mm]!;
+  for (let p = inv.start; p < inv.end; p++) {
+    const pte = mm.pte[p]!;
+    if (pte.k === 'present') {
+      d.frames[pte.pfn]!.map--;
+      putPage(d, pte.pfn);
+    }
+    mm.pte[p] = PTE_NONE;
+    mm.expect[p] = 0;
+  }
+  th.pc = 'inv_end';
+};
+
+/** Write-protects present PTEs; making a range writable leaves PTEs for the write fault to upgrade. */
+export const change_pte_range: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mm = d.mms[inv.mm]!;
+  if (!inv.write) {
+    for (let p = inv.start; p < inv.end; p++) {
+      const pte = mm.pte[p]!;
+      if (pte.k === 'present' && pte.w) mm.pte[p] = present(pte.pfn, false);
+    }
+  }
+  th.pc = 'inv_end';
+};
+
+export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mm = d.mms[inv.mm]!;
+  mm.active--;
+  if (mm.active === 0) {
+    if (mm.seq & 1) mm.seq++;
+    if (w.variants.has('B3')) for (let j = 0; j < w.mirrors.length; j++) if (w.mirrors[j]!.mm === inv.mm) d.mirrors[j]!.valid = true;
+  }
+  const ret = inv.ret;
+  th.inv = null;
+  if (ret === 'fault_done') finishFault(d, a.t);
+  else finishOp(d, a.t, w);
+};

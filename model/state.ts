@@ -1,0 +1,214 @@
+/**
+ * The state of the HMM model: plain, readonly data that immer drafts.
+ *
+ * One record per kernel object the protocol touches (mm/mmu_notifier.c,
+ * mm/hmm.c, mm/memory.c, lib/test_hmm.c):
+ * - an mm: its VMA protection and CPU PTE per virtual page, the interval
+ *   notifier bookkeeping `invalidate_seq` (S) and `active_invalidate_ranges`
+ *   (A), and its mmap_lock;
+ * - a frame: a struct page's refcount, mapcount, folio lock and content;
+ * - a mirror (a dmirror in lib/test_hmm.c): one device's page table for one
+ *   mm, its interval notifier's `invalidate_seq` (I) and the driver lock L(d);
+ * - a thread: its program counter and the locals of the kernel or driver
+ *   function it is in.
+ * Plus ghost data no kernel keeps but the invariants need: the last value
+ * written to every address (`expect`).
+ *
+ * Every object kind is built by one constructor below, so that key order is
+ * the same wherever it is built and JSON of the state is a canonical key.
+ */
+
+/** A CPU page-table entry (reference 1.2), `pfn` being a frame index. */
+export type Pte =
+  | { readonly k: 'none' }
+  | { readonly k: 'zero' }
+  | { readonly k: 'present'; readonly pfn: number; readonly w: boolean }
+  | { readonly k: 'migration'; readonly pfn: number; readonly w: boolean }
+  | { readonly k: 'devpriv'; readonly pfn: number; readonly w: boolean };
+
+export const PTE_NONE: Pte = { k: 'none' };
+export const PTE_ZERO: Pte = { k: 'zero' };
+export const present = (pfn: number, w: boolean): Pte => ({ k: 'present', pfn, w });
+
+/** VMA protection of a page: no VMA (unmapped), read-only, or read-write. */
+export type Prot = 'none' | 'r' | 'rw';
+
+export interface MmState {
+  readonly vma: readonly Prot[];
+  readonly pte: readonly Pte[];
+  /** Ghost: the last value written to each page (0 for a page never written or zapped). */
+  readonly expect: readonly number[];
+  /** mmu_notifier_subscriptions.invalidate_seq (S): odd while an invalidation that hit an interval is open. */
+  readonly seq: number;
+  /** mmu_notifier_subscriptions.active_invalidate_ranges (A). */
+  readonly active: number;
+  /** mmap_lock: the writer's thread index or -1, and the number of readers. */
+  readonly mmapWriter: number;
+  readonly mmapReaders: number;
+}
+
+/** struct page / struct folio. The zero page is frame 0 and never changes. */
+export interface FrameState {
+  readonly ref: number;
+  readonly map: number;
+  /** Folio lock holder (thread index) or -1. */
+  readonly lock: number;
+  readonly val: number;
+}
+
+/** A device page-table entry. The device page table holds no page reference. */
+export interface DevEntry {
+  readonly pfn: number;
+  readonly w: boolean;
+}
+
+export interface MirrorState {
+  /** mmu_interval_notifier.invalidate_seq (I). */
+  readonly seq: number;
+  /** The driver update lock L(d) (dmirror->mutex): holder thread index or -1. */
+  readonly lock: number;
+  /** The device page table, one entry per virtual page of the mirrored mm. */
+  readonly pt: readonly (DevEntry | null)[];
+  /** Variant B3 only: the 2019 `hmm_range->valid` flag. */
+  readonly valid: boolean;
+}
+
+/** Operations an actor performs (its config lists how many of each). */
+export type OpKind =
+  | 'cpu_read'
+  | 'cpu_write'
+  | 'munmap'
+  | 'madvise_dontneed'
+  | 'mprotect'
+  | 'mprotect_rw'
+  | 'device_read'
+  | 'device_write';
+
+/** The operation a thread is in the middle of. */
+export interface Op {
+  readonly kind: OpKind;
+  readonly start: number;
+  readonly end: number;
+  readonly write: boolean;
+}
+
+/** An hmm_range_fault output entry (HMM_PFN_VALID with pfn, HMM_PFN_WRITE as w); pfn null: not valid. */
+export interface SnapEntry {
+  readonly page: number;
+  readonly pfn: number | null;
+  readonly w: boolean;
+}
+
+/** Where a thread goes when a nested kernel path returns. */
+export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf';
+
+/** The locals of handle_mm_fault (struct vm_fault). */
+export interface FaultCtx {
+  readonly mm: number;
+  readonly page: number;
+  readonly write: boolean;
+  /** vmf->orig_pte: the entry the fault saw, compared again under the PTL (pte_same). */
+  readonly orig: Pte;
+  /** True when the fault took mmap_lock for read itself (a CPU fault; hmm_range_fault's caller already holds it). */
+  readonly tookLock: boolean;
+  readonly ret: Ret;
+}
+
+export type InvEvent =
+  | 'unmap'
+  | 'clear'
+  | 'protection_vma'
+  | 'protection_page'
+  | 'soft_dirty'
+  | 'release'
+  | 'migrate'
+  | 'exclusive';
+
+/** The PTE change a thread makes once every callback of its invalidation has returned. */
+export type InvThen = 'zap_pte_range' | 'change_pte_range' | 'wp_page_copy';
+
+/** The locals of one invalidate_range_start .. invalidate_range_end bracket (struct mmu_notifier_range). */
+export interface InvCtx {
+  readonly mm: number;
+  readonly start: number;
+  readonly end: number;
+  readonly event: InvEvent;
+  /** cur_seq handed to the callbacks. */
+  readonly cur: number;
+  /** Mirrors whose callback has returned are those with index < cb. */
+  readonly cb: number;
+  readonly then: InvThen;
+  /** For change_pte_range: the new write permission. */
+  readonly write: boolean;
+  readonly ret: Ret;
+}
+
+export type Pc =
+  | 'idle'
+  | 'access'
+  | 'fault'
+  | 'inv_start'
+  | 'inv_cb'
+  | 'inv_then'
+  | 'inv_end'
+  | 'begin'
+  | 'hrf'
+  | 'lock'
+  | 'retry'
+  | 'map'
+  | 'unlock'
+  | 'unlock_retry';
+
+export interface ThreadState {
+  readonly pc: Pc;
+  /** Operations left, one count per entry of the actor's `ops` list. */
+  readonly left: readonly number[];
+  readonly op: Op | null;
+  /** 0: no mmap_lock held at operation level, 1: read, 2: write. */
+  readonly mmap: number;
+  /** Device threads: the seq from mmu_interval_read_begin, -1 before the first. */
+  readonly seq: number;
+  /** Device threads: hmm_range_fault output collected so far (the walk position is its length). */
+  readonly snap: readonly SnapEntry[] | null;
+  /** Device threads: the seq the finished snapshot was taken under (-1: none). */
+  readonly snapSeq: number;
+  readonly fault: FaultCtx | null;
+  readonly inv: InvCtx | null;
+}
+
+export interface HmmState {
+  readonly mms: readonly MmState[];
+  readonly frames: readonly FrameState[];
+  readonly mirrors: readonly MirrorState[];
+  readonly threads: readonly ThreadState[];
+}
+
+export const mkOp = (kind: OpKind, start: number, end: number, write: boolean): Op => ({ kind, start, end, write });
+
+export const mkFault = (mm: number, page: number, write: boolean, orig: Pte, tookLock: boolean, ret: Ret): FaultCtx => ({
+  mm,
+  page,
+  write,
+  orig,
+  tookLock,
+  ret,
+});
+
+export const mkInv = (
+  mm: number,
+  start: number,
+  end: number,
+  event: InvEvent,
+  then: InvThen,
+  write: boolean,
+  ret: Ret,
+): InvCtx => ({ mm, start, end, event, cur: -1, cb: 0, then, write, ret });
+
+export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry => ({ page, pfn, w });
+
+export const mkEntry = (pfn: number, w: boolean): DevEntry => ({ pfn, w });
+
+export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0 });
+
+/** The zero page: one permanent reference so it is never free. */
+export const ZERO_PFN = 0;

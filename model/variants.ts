@@ -1,0 +1,51 @@
+/**
+ * Variants: switches that put one step of the model back to its behaviour
+ * before a real kernel or driver fix, or make a classic driver mistake
+ * (MODEL.md section 6). A variant must make the checker find a counterexample
+ * that violates one of the invariants listed for it.
+ */
+export interface Variant {
+  readonly id: string;
+  readonly level: 'L1' | 'L2' | 'L3' | 'L4';
+  /** What the switch does, in one sentence. */
+  readonly behaviour: string;
+  /** Invariant ids one of which the counterexample must violate. */
+  readonly expected: readonly string[];
+  /** The preset whose exhaustive check rediscovers it. */
+  readonly preset: string;
+  /** The real fix (commit subject) or the origin of the mistake. */
+  readonly origin: string;
+}
+
+export const VARIANTS = [
+  {
+    id: 'D1',
+    level: 'L1',
+    behaviour: 'the driver programs its device page table without calling mmu_interval_read_retry',
+    expected: ['INV-2', 'INV-4'],
+    preset: 'small',
+    origin: 'classic driver mistake: skipping the sequence check of Documentation/mm/hmm.rst',
+  },
+  {
+    id: 'D2',
+    level: 'L1',
+    behaviour: "the driver's invalidate callback returns without clearing its device page table",
+    expected: ['INV-2', 'INV-7'],
+    preset: 'small',
+    origin: 'classic driver mistake: deferring the device page-table clear past the callback',
+  },
+  {
+    id: 'B3',
+    level: 'L1',
+    behaviour: 'the 2019 API: hmm_range_valid() reads a flag that invalidate_range_end sets back to true',
+    expected: ['INV-2', 'INV-4', 'INV-9'],
+    preset: 'small',
+    origin: '"mm/mmu_notifier: add an interval tree notifier" (v5.5) replaced the valid flag with a sequence count',
+  },
+] as const satisfies readonly Variant[];
+
+export type VariantId = (typeof VARIANTS)[number]['id'];
+
+export function findVariant(id: string): Variant | undefined {
+  return (VARIANTS as readonly Variant[]).find((v) => v.id === id);
+}

@@ -1,0 +1,97 @@
+/**
+ * The static part of a configuration, in the shape the rules use: which frame
+ * is in which zone, which mirror mirrors which mm, what each thread does.
+ * Nothing here changes during a run, so none of it is in the state.
+ */
+import type { Config } from './config.js';
+import type { OpKind } from './state.js';
+import type { VariantId } from './variants.js';
+
+export type Zone = 'zero' | 'system' | 'device';
+
+export interface ActorSpec {
+  readonly kind: 'cpu' | 'device';
+  readonly name: string;
+  readonly mm: number;
+  /** Device actors: the mirror they fault through; -1 for CPU actors. */
+  readonly mirror: number;
+  /** The operations, in a fixed order; a thread's `left` counts follow it. */
+  readonly ops: readonly { readonly kind: OpKind; readonly count: number }[];
+  readonly pages: readonly number[];
+  readonly ranges: readonly (readonly [number, number])[];
+}
+
+export interface World {
+  readonly config: Config;
+  readonly pages: number;
+  readonly mms: number;
+  /** Zone of each frame; frame 0 is the shared zero page. */
+  readonly zone: readonly Zone[];
+  /** Device of each device frame, -1 otherwise. */
+  readonly frameDevice: readonly number[];
+  readonly mirrors: readonly { readonly device: number; readonly mm: number }[];
+  readonly actors: readonly ActorSpec[];
+  readonly variants: ReadonlySet<VariantId>;
+}
+
+const OP_ORDER: readonly OpKind[] = [
+  'cpu_read',
+  'cpu_write',
+  'munmap',
+  'madvise_dontneed',
+  'mprotect',
+  'mprotect_rw',
+  'device_read',
+  'device_write',
+];
+
+export function buildWorld(config: Config, variants: readonly VariantId[] = []): World {
+  const zone: Zone[] = ['zero'];
+  const frameDevice: number[] = [-1];
+  for (let i = 0; i < config.systemFrames; i++) {
+    zone.push('system');
+    frameDevice.push(-1);
+  }
+  config.devices.forEach((d, di) => {
+    for (let i = 0; i < d.frames; i++) {
+      zone.push('device');
+      frameDevice.push(di);
+    }
+  });
+  const mirrors = config.mirrors
+    ? config.mirrors.map((m) => ({ device: m.device, mm: m.process }))
+    : config.devices.map((_, i) => ({ device: i, mm: 0 }));
+  const all = Array.from({ length: config.pages }, (_, i) => i);
+  let cpus = 0;
+  let devs = 0;
+  const actors = config.actors.map((a): ActorSpec => {
+    const mirror = a.kind === 'device' ? (a.mirror ?? 0) : -1;
+    return {
+      kind: a.kind,
+      name: a.name ?? (a.kind === 'cpu' ? `cpu${cpus++}` : `gpu${devs++}`),
+      mm: a.kind === 'device' ? mirrors[mirror]!.mm : (a.process ?? 0),
+      mirror,
+      ops: OP_ORDER.filter((k) => (a.ops[k] ?? 0) > 0).map((kind) => ({ kind, count: a.ops[kind]! })),
+      pages: a.pages ?? all,
+      ranges: a.ranges ?? [[0, config.pages]],
+    };
+  });
+  return {
+    config,
+    pages: config.pages,
+    mms: config.processes ?? 1,
+    zone,
+    frameDevice,
+    mirrors,
+    actors,
+    variants: new Set(variants),
+  };
+}
+
+/** The value the thread's next write stores: distinct for every write of a run. */
+export function writeValue(world: World, thread: number, left: readonly number[]): number {
+  const spec = world.actors[thread]!;
+  let done = 0;
+  spec.ops.forEach((o, i) => (done += o.count - left[i]!));
+  return (thread + 1) * 100 + done + 1;
+}
