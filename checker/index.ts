@@ -7,3 +7,4 @@ export { canonicalKey } from './fingerprint.js';
 export { MapStore, type StateStore } from './store.js';
 export { check, checkAsync, Explorer, type CheckOptions } from './explore.js';
 export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices } from './path.js';
+export { compileSchema, describeValue, SchemaDefinitionError, type SchemaIssue, type Validator } from './jsonSchema.js';
