@@ -35,6 +35,7 @@ export const STEP_KINDS = [
   'driver_lock',
   'mmu_interval_read_retry',
   'devpt_map',
+  'devpt_unmap',
   'driver_unlock',
   'device_read',
   'device_write',
@@ -68,4 +69,6 @@ export interface HmmAction {
   readonly result?: HrfResult;
   readonly pfns?: readonly SnapEntry[];
   readonly event?: InvEvent;
+  /** For invalidate: false when the driver's callback left its device page table as it was (a trace says so). */
+  readonly cleared?: boolean;
 }

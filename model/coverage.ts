@@ -40,6 +40,8 @@ export function reachableKinds(w: World): StepKind[] {
     driver_lock: devAccess,
     mmu_interval_read_retry: devAccess && !w.variants.has('D1'),
     devpt_map: devAccess,
+    // Only recorded drivers do this; the reference driver clears entries in its callback.
+    devpt_unmap: false,
     driver_unlock: devAccess,
     device_read: has('device_read'),
     device_write: has('device_write'),

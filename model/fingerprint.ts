@@ -28,13 +28,24 @@ const EVENT_CODES: Record<string, number> = {};
 const THEN_CODES: Record<string, number> = { zap_pte_range: 0, change_pte_range: 1, wp_page_copy: 2 };
 const RET_CODES: Record<string, number> = { op_done: 0, fault_done: 1, access: 2, hrf: 3 };
 
-/** Numbers are small integers >= -1; shifting by 2 keeps them clear of 0 and 1 used as tags. */
+/** Numbers are mostly small integers >= -1; shifting by 2 keeps them clear of 0 and 1 used as tags. */
 const OFF = 2;
+/** Marks a number that does not fit one code unit (long traces: big sequence numbers, data values). */
+const WIDE = 0xffff;
+const WIDE_END = 0xfffe;
 
 export function stateKey(s: HmmState): string {
   const out: number[] = [];
   const n = (x: number): void => {
-    out.push(x + OFF);
+    const c = x + OFF;
+    if (Number.isInteger(c) && c >= 0 && c < WIDE_END) {
+      out.push(c);
+      return;
+    }
+    out.push(WIDE);
+    const digits = String(x);
+    for (let i = 0; i < digits.length; i++) out.push(digits.charCodeAt(i));
+    out.push(WIDE_END);
   };
   const b = (x: boolean): void => {
     out.push(x ? 1 : 0);
@@ -126,5 +137,6 @@ export function stateKey(s: HmmState): string {
     fault(t.fault);
     inv(t.inv);
   }
+  // apply() takes the array as arguments: fine for the few hundred a state has.
   return String.fromCharCode.apply(null, out);
 }

@@ -79,6 +79,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `${a.k}(${dev})`;
     case 'mmu_interval_read_retry':
       return `mmu_interval_read_retry(${dev}, ${a.seq}) = ${a.retry}`;
+    case 'devpt_unmap':
+      return `devpt_unmap(${dev},${page})`;
     case 'devpt_map':
       return `devpt_map(${dev},${page}, ${formatPfn(a.pfn)}, ${a.write ? 'RW' : 'R'})`;
   }

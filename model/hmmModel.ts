@@ -37,6 +37,14 @@ export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): H
   });
 }
 
+/** The enabled steps of one thread, from its program. */
+export function threadSteps(w: World, s: HmmState, t: number): HmmAction[] {
+  const out: HmmAction[] = [];
+  if (w.actors[t]!.kind === 'cpu') cpuSteps(s, w, t, out);
+  else deviceSteps(s, w, t, out);
+  return out;
+}
+
 /** The enabled steps of every thread, thread by thread, in a deterministic order. */
 export function enabledSteps(w: World, s: HmmState): HmmAction[] {
   const out: HmmAction[] = [];

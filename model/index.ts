@@ -5,10 +5,11 @@ export { STEP_KINDS, type HmmAction, type HrfResult, type StepKind } from './act
 export { reachableKinds } from './coverage.js';
 export { stateKey } from './fingerprint.js';
 export { diffViews, formatChange, view, type Change, type View } from './view.js';
-export { ConfigError, configSchema, parseConfig, type Config } from './config.js';
+export { ConfigError, configSchema, parseConfig, type ActorConfig, type Config } from './config.js';
 export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
-export { applyStep, enabledSteps, hmmModel, isFinal, type ModelOptions } from './hmmModel.js';
+export { applyStep, enabledSteps, hmmModel, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
 export { initialState } from './init.js';
+export { ptePfn } from './queries.js';
 export { CHECKED, invariants, SENTENCES, stepProperties, type InvariantId } from './invariants.js';
 export { findPreset, PRESETS, type Preset } from './presets.js';
 export type * from './state.js';

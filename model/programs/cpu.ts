@@ -50,6 +50,14 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
   const spec = w.actors[t]!;
   switch (th.pc) {
     case 'idle':
+      // A replayed trace plans the thread's next operation; the checker's
+      // threads choose among what their budget has left.
+      if (th.op) {
+        const op = th.op;
+        if (op.kind === 'cpu_read' || op.kind === 'cpu_write') accessStep(s, w, t, op.kind, op.start, out);
+        else rangeStep(s, w, t, op.kind, op.start, op.end, out);
+        return;
+      }
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
         if (o.kind === 'cpu_read' || o.kind === 'cpu_write') {

@@ -33,7 +33,9 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
   } else if (e && e.w) {
     out.push({ t, k: 'device_write', op, dev, page, value: writeValue(w, t, s.threads[t]!.left) });
   } else if (canBegin(s, w, dev)) {
-    const begin: HmmAction = { t, k: 'mmu_interval_read_begin', dev, seq: s.mirrors[dev]!.seq, start: page, end: page + 1, write };
+    const planned = s.threads[t]!.op;
+    const [start, end] = planned ? [planned.start, planned.end] : [page, page + 1];
+    const begin: HmmAction = { t, k: 'mmu_interval_read_begin', dev, seq: s.mirrors[dev]!.seq, start, end, write };
     out.push(fresh ? { ...begin, op } : begin);
   }
 }
@@ -79,6 +81,10 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
   const mirror = s.mirrors[dev]!;
   switch (th.pc) {
     case 'idle':
+      if (th.op) {
+        accessStep(s, w, t, th.op.kind, th.op.start, true, out);
+        return;
+      }
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
         for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);

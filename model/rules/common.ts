@@ -75,6 +75,8 @@ export function finishFault(d: D, t: number): void {
  */
 export function completeAccess(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
-  if (th.pc === 'idle') startOp(d, a, w, a.op!);
-  else finishOp(d, a.t, w);
+  if (th.pc === 'idle') {
+    startOp(d, a, w, a.op!);
+    th.op = null;
+  } else finishOp(d, a.t, w);
 }

@@ -16,8 +16,8 @@ import { completeAccess, finishOp, startOp, type Rule } from './common.js';
 export const mmu_interval_read_begin: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   if (th.pc === 'idle') {
-    startOp(d, a, w, a.op!);
-    th.op = mkOp(a.op!, a.start!, a.end!, a.write!);
+    startOp(d, a, w, a.op ?? (a.write ? 'device_write' : 'device_read'));
+    th.op = mkOp(a.op ?? (a.write ? 'device_write' : 'device_read'), a.start!, a.end!, a.write!);
   }
   th.seq = d.mirrors[a.dev!]!.seq;
   th.snap = [];
@@ -52,9 +52,13 @@ export const hmm_range_fault: Rule = (d, a, w) => {
   }
 };
 
+// The driver steps below also run when a recorded trace shows a driver doing
+// them out of the reference order: they then leave the program counter alone.
+
 export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
-  d.threads[a.t]!.pc = w.variants.has('D1') ? 'map' : 'retry';
+  const th = d.threads[a.t]!;
+  if (th.pc === 'lock') th.pc = w.variants.has('D1') ? 'map' : 'retry';
 };
 
 export const mmu_interval_read_retry: Rule = (d, a) => {
@@ -66,14 +70,19 @@ export const devpt_map: Rule = (d, a) => {
   d.mirrors[a.dev!]!.pt[a.page!] = mkEntry(a.pfn!, a.write!);
   // The entries still to program are what is left of the snapshot.
   if (th.snap) th.snap = th.snap.filter((e) => e.page !== a.page);
-  th.pc = (th.snap ?? []).some((e) => e.pfn !== null) ? 'map' : 'unlock';
+  if (th.pc === 'map') th.pc = (th.snap ?? []).some((e) => e.pfn !== null) ? 'map' : 'unlock';
+};
+
+/** The driver removed an entry outside an invalidate callback (the reference driver never does). */
+export const devpt_unmap: Rule = (d, a) => {
+  d.mirrors[a.dev!]!.pt[a.page!] = null;
 };
 
 export const driver_unlock: Rule = (d, a) => {
   const th = d.threads[a.t]!;
   d.mirrors[a.dev!]!.lock = -1;
   if (th.pc === 'unlock_retry') th.pc = 'begin';
-  else {
+  else if (th.pc === 'unlock' || th.pc === 'map') {
     th.pc = 'access';
     th.snap = null;
   }

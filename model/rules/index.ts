@@ -31,6 +31,7 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   driver_lock: driver.driver_lock,
   mmu_interval_read_retry: driver.mmu_interval_read_retry,
   devpt_map: driver.devpt_map,
+  devpt_unmap: driver.devpt_unmap,
   driver_unlock: driver.driver_unlock,
   device_read: driver.device_read,
   device_write: driver.device_write,

@@ -91,7 +91,7 @@ export const invalidate: Rule = (d, a, w) => {
   const inv = th.inv!;
   const mirror = d.mirrors[a.dev!]!;
   mirror.seq = inv.cur;
-  if (!w.variants.has('D2')) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
+  if (!w.variants.has('D2') && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
   inv.cb = a.dev! + 1;
   th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
 };
