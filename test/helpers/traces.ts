@@ -1,0 +1,46 @@
+/**
+ * Traces for replay tests: random walks of the model written as hmmtrace,
+ * optionally with some step kinds left out (as a partial recorder would), and
+ * a one-call replay of a trace held in a string.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyStep, enabledSteps, initialState, STEP_KINDS, type HmmAction, type World } from '../../model/index.js';
+import { counterexampleTrace } from '../../traces/hmm/fromActions.js';
+import { replayFile, type ReplayFileOptions, type ReplayReport } from '../../traces/hmm/replayFile.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-replay-'));
+let n = 0;
+
+/** A random walk of `w` driven by `choices`, as the actions taken. */
+export function walkActions(w: World, choices: readonly number[]): HmmAction[] {
+  let s = initialState(w);
+  const out: HmmAction[] = [];
+  for (const c of choices) {
+    const en = enabledSteps(w, s);
+    if (en.length === 0) break;
+    const a = en[c % en.length]!;
+    s = applyStep(w, s, a, false);
+    out.push(a);
+  }
+  return out;
+}
+
+/** Writes actions as a trace; `drop` lists step kinds the recorder does not log. */
+export function traceText(w: World, actions: readonly HmmAction[], drop: readonly string[] = []): string {
+  const { header, events } = counterexampleTrace(w, 'test walk', actions);
+  const observed = STEP_KINDS.filter((k) => !drop.includes(k));
+  const kept = events.filter((e) => !drop.includes(e.ev));
+  return [JSON.stringify({ ...header, observed }), ...kept.map((e) => JSON.stringify(e))].join('\n') + '\n';
+}
+
+export function writeTrace(text: string, name = `t${n++}.jsonl`): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+export async function replayText(text: string, options: ReplayFileOptions = {}): Promise<ReplayReport> {
+  return (await replayFile(writeTrace(text), options)).report;
+}

@@ -1,0 +1,63 @@
+/**
+ * Counterexamples are traces: every variant's counterexample replays to the
+ * invariant the checker reported, and random walks of the unmodified model
+ * replay as valid, whether every step is logged or a recorder left some out.
+ */
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check } from '../../checker/index.js';
+import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
+import { presetWorld } from '../helpers/hmm.js';
+import { replayText, traceText, walkActions } from '../helpers/traces.js';
+
+for (const v of VARIANTS) {
+  for (const preset of ['tiny', 'small']) {
+    test(`the ${v.id} counterexample on ${preset} replays to the same invariant`, async () => {
+      const w = presetWorld(preset, [v.id as VariantId]);
+      const r = check(hmmModel(w));
+      if (r.outcome !== 'violated') {
+        assert.is(preset, 'tiny', `${v.id} must be found on small`);
+        return;
+      }
+      const viol = r.violations[0]!;
+      const rep = await replayText(traceText(w, viol.path.actions));
+      assert.is(rep.outcome, 'invalid', rep.reason);
+      assert.is(rep.invariant, viol.id, rep.reason);
+      assert.is(rep.line, viol.path.actions.length + 1, 'the last event, one line after the header');
+      assert.is(rep.events, viol.path.actions.length);
+    });
+  }
+}
+
+/** Step kinds a kernel recorder may not see: the fault internals and the driver's lock and retry. */
+const UNLOGGED = ['handle_mm_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', 'zap_pte_range', 'change_pte_range', 'mmu_interval_read_retry', 'driver_lock', 'driver_unlock'];
+
+for (const preset of ['tiny', 'small']) {
+  test(`random walks of ${preset} replay valid, fully logged and partly logged`, async () => {
+    const w = presetWorld(preset);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(1000), { minLength: 1, maxLength: 60 }), fc.subarray(UNLOGGED), async (choices, drop) => {
+        const actions = walkActions(w, choices);
+        const full = await replayText(traceText(w, actions));
+        if (full.outcome !== 'valid') return false;
+        const partial = await replayText(traceText(w, actions, drop));
+        return partial.outcome === 'valid';
+      }),
+      { numRuns: Number(process.env.HMMCHECK_RUNS ?? (preset === 'tiny' ? 60 : 120)) },
+    );
+  });
+}
+
+test('a trace that needs more unlogged steps than allowed is incomplete, never valid', async () => {
+  const w = presetWorld('tiny');
+  const actions = walkActions(w, Array.from({ length: 40 }, (_, i) => i * 7));
+  const text = traceText(w, actions, UNLOGGED);
+  const r = await replayText(text, { maxHiddenDepth: 1 });
+  assert.is(r.outcome, 'incomplete');
+  assert.match(r.reason, /unlogged steps in a row/);
+  const c = await replayText(text, { maxCandidates: 1 });
+  assert.is(c.outcome, 'incomplete');
+});
+
+test.run();

@@ -1,0 +1,220 @@
+/**
+ * The HMM side of replay: how a trace event is a model step.
+ *
+ * Core-kernel events (PTE changes, the invalidation bracket, and the results
+ * of mmu_interval_read_begin, hmm_range_fault and mmu_interval_read_retry)
+ * must be what the model's code would do at that point: they are matched
+ * against the thread's program. Driver events (its lock, device page-table
+ * updates, device accesses) are taken as the trace says, whatever the
+ * reference driver would have done, and the invariants judge them: real
+ * drivers are built differently from ours, and their authors need to hear
+ * which invariant breaks, not that they differ from test_hmm.
+ */
+import {
+  applyStep,
+  invariants,
+  stateKey,
+  stepProperties,
+  threadSteps,
+  type HmmAction,
+  type HmmState,
+} from '../../model/index.js';
+import type { Invariant, StepProperty } from '../../checker/index.js';
+import { initialState } from '../../model/index.js';
+import type { Broken, Mismatch, ReplayAdapter, Step } from '../replay/types.js';
+import { bindKey, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
+import { explainBroken } from './explain.js';
+import { actionToEvent } from './fromActions.js';
+import { idKey } from './ids.js';
+import { unloggedAccesses, withPlan } from './plan.js';
+import { emptyProv, touch, type Prov } from './provenance.js';
+import { threadsFor, type ReplayWorld } from './replayWorld.js';
+import { unify as unifyWith } from './unify.js';
+
+export type Ev = Readonly<Record<string, unknown>> & { readonly ev: string; readonly tid: string };
+
+export interface Cand {
+  readonly s: HmmState;
+  readonly b: Bind;
+  readonly p: Prov;
+}
+
+/** Driver events: taken as the trace says and judged by the invariants. */
+const FREE = new Set(['driver_lock', 'driver_unlock', 'devpt_map', 'devpt_unmap', 'device_read', 'device_write']);
+
+export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
+  readonly hasHidden: boolean;
+  private readonly invs: Invariant<HmmState>[];
+  private readonly steps: StepProperty<HmmState, HmmAction>[];
+
+  constructor(readonly rw: ReplayWorld) {
+    this.hasHidden = rw.hidden.size > 0;
+    this.invs = invariants(rw.world);
+    this.steps = stepProperties(rw.world);
+  }
+
+  initial(): Cand[] {
+    return [{ s: initialState(this.rw.world), b: EMPTY_BIND, p: emptyProv(this.rw.world) }];
+  }
+
+  key(c: Cand): string {
+    return `${stateKey(c.s)}|${bindKey(c.b)}`;
+  }
+
+  private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number): Step<Cand, HmmAction> {
+    const s = applyStep(this.rw.world, from, action, false);
+    return { action, next: { s, b: settle(bind, s), p: touch(c.p, this.rw.world, action, at) } };
+  }
+
+  hidden(c: Cand, plans: ReadonlyMap<string, Ev>, afterLine: number): Step<Cand, HmmAction>[] {
+    const out: Step<Cand, HmmAction>[] = [];
+    const w = this.rw.world;
+    for (let t = 0; t < w.actors.length; t++) {
+      const plan = plans.get(this.rw.tidOf[t]!);
+      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      for (const s of starts) {
+        for (const a of threadSteps(w, s, t)) {
+          if (this.rw.hidden.has(a.k)) out.push(this.take(c, s, a, c.b, -afterLine));
+        }
+      }
+    }
+    return out;
+  }
+
+  observe(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>): Step<Cand, HmmAction>[] {
+    return this.match(c, e, line, plans, []);
+  }
+
+  mismatch(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>): Mismatch {
+    const reasons: string[] = [];
+    this.match(c, e, line, plans, reasons);
+    return { reason: reasons[0] ?? `no thread of tid ${JSON.stringify(e.tid)} can take ${e.ev} here` };
+  }
+
+  private match(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>, reasons: string[]): Step<Cand, HmmAction>[] {
+    const out: Step<Cand, HmmAction>[] = [];
+    const threads = threadsFor(this.rw, e.tid, e.ev);
+    for (const t of threads) {
+      if (FREE.has(e.ev)) {
+        for (const m of this.driverStep(c, t, e, reasons)) out.push(this.take(c, c.s, m.action, m.bind, line));
+        continue;
+      }
+      for (const s of withPlan(this.rw, c.s, t, e, plans.get(e.tid))) {
+        const candidates = threadSteps(this.rw.world, s, t);
+        const same = candidates.filter((a) => a.k === e.ev);
+        if (same.length === 0) reasons.push(this.notEnabled(s, t, e, candidates));
+        for (const a of same) {
+          const u = unifyWith(this.rw, c.b, e, a);
+          if ('reason' in u) reasons.push(u.reason);
+          else out.push(this.take(c, s, u.action, u.bind, line));
+        }
+      }
+    }
+    return out;
+  }
+
+  private notEnabled(s: HmmState, t: number, e: Ev, enabled: HmmAction[]): string {
+    const th = s.threads[t]!;
+    const next = enabled.map((a) => a.k);
+    const where = th.pc === 'idle' ? 'idle' : `at ${th.pc}`;
+    return next.length > 0
+      ? `${this.rw.tidOf[t]} is ${where} and its next step in the model is ${[...new Set(next)].join(' or ')}, not ${e.ev}`
+      : `${this.rw.tidOf[t]} is ${where} and cannot take a step now (blocked)`;
+  }
+
+  /** A driver event as an action; several when a pfn the trace never named must be bound. */
+  private driverStep(c: Cand, t: number, e: Ev, reasons: string[]): { action: HmmAction; bind: Bind }[] {
+    const rw = this.rw;
+    const dev = rw.devIndex.get(idKey(e['dev']));
+    if (dev === undefined) return [];
+    const mirror = c.s.mirrors[dev]!;
+    const tid = JSON.stringify(e.tid);
+    switch (e.ev) {
+      case 'driver_lock':
+        if (mirror.lock !== -1) {
+          reasons.push(`the driver lock of dev ${rw.devKey[dev]} is held by ${rw.tidOf[mirror.lock]}`);
+          return [];
+        }
+        return [{ action: { t, k: 'driver_lock', dev }, bind: c.b }];
+      case 'driver_unlock':
+        if (mirror.lock !== t) {
+          reasons.push(`${tid} does not hold the driver lock of dev ${rw.devKey[dev]}`);
+          return [];
+        }
+        return [{ action: { t, k: 'driver_unlock', dev }, bind: c.b }];
+      case 'devpt_unmap':
+        return [{ action: { t, k: 'devpt_unmap', dev, page: e['page'] as number }, bind: c.b }];
+      case 'devpt_map': {
+        const page = e['page'] as number;
+        const base = { t, k: 'devpt_map' as const, dev, page, write: e['write'] === true };
+        const key = idKey(e['pfn']);
+        const bound = c.b.pfn.get(key);
+        if (bound !== undefined) return [{ action: { ...base, pfn: bound }, bind: c.b }];
+        // A pfn the trace never named before: any frame it could be.
+        const out: { action: HmmAction; bind: Bind }[] = [];
+        for (let f = 0; f < c.s.frames.length; f++) {
+          const b = unifyPfn(c.b, key, f);
+          if (b) out.push({ action: { ...base, pfn: f }, bind: b });
+        }
+        return out;
+      }
+      case 'device_read':
+      case 'device_write': {
+        const page = e['page'] as number;
+        const entry = mirror.pt[page];
+        if (!entry || (e.ev === 'device_write' && !entry.w)) {
+          const at = c.p.dev[dev]?.[page] ?? 0;
+          const since = at !== 0 ? ` (its entry changed at line ${Math.abs(at)})` : '';
+          reasons.push(`dev ${rw.devKey[dev]} has no ${e.ev === 'device_write' ? 'writable ' : ''}mapping of page ${page}${since}`);
+          return [];
+        }
+        const op = e.ev;
+        return [{ action: { t, k: e.ev, op, dev, page, value: rw.values.toModel(e['value']) }, bind: c.b }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  broken(before: Cand, action: HmmAction, after: Cand): Broken[] {
+    const out: Broken[] = [];
+    for (const p of this.steps) if (!p.holds(before.s, action, after.s)) out.push({ id: p.id, sentence: p.sentence });
+    for (const i of this.invs) if (!i.holds(after.s)) out.push({ id: i.id, sentence: i.sentence });
+    return out;
+  }
+
+  explainBroken(before: Cand, action: HmmAction, after: Cand, broken: Broken): string {
+    return explainBroken(this.rw, before, action, after, broken.id);
+  }
+
+  allowed(c: Cand, plans: ReadonlyMap<string, Ev>): string[] {
+    const out: string[] = [];
+    const w = this.rw.world;
+    for (let t = 0; t < w.actors.length; t++) {
+      const plan = plans.get(this.rw.tidOf[t]!);
+      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      for (const s of starts) {
+        for (const a of threadSteps(w, s, t)) {
+          if (!this.rw.hidden.has(a.k)) out.push(describe(this.rw, c.b, a));
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** A model step as a compact trace line, in the trace's own identifiers where bound. */
+export function describe(rw: ReplayWorld, b: Bind, a: HmmAction): string {
+  const e = actionToEvent(rw.world, a) as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'ev' || k === 'tid' || v === undefined) continue;
+    let shown = v;
+    if (k === 'mm') shown = JSON.parse(rw.mmKey[v as number] ?? '0');
+    else if (k === 'dev') shown = JSON.parse(rw.devKey[a.dev!] ?? '0');
+    else if ((k === 'pfn' || k === 'src' || k === 'dst') && typeof v === 'number') shown = b.frame.has(v) ? JSON.parse(b.frame.get(v)!) : `(frame ${v})`;
+    else if (k === 'seq' && typeof v === 'number') shown = b.seqBack.has(v) ? JSON.parse(b.seqBack.get(v)!) : `(seq ${v})`;
+    parts.push(`${k}=${JSON.stringify(shown)}`);
+  }
+  return `${e['tid']}: ${e['ev']} ${parts.join(' ')}`.trim();
+}

@@ -1,0 +1,86 @@
+/**
+ * Model steps as hmmtrace v1 events (TRACE-FORMAT.md): a counterexample the
+ * checker found becomes a trace that `hmmcheck replay` reproduces.
+ *
+ * Identifiers: tids are the actors' names, `dev` the mirror's name
+ * ("dmirror0"), pfns the model's frame numbers (0 is the zero page), seqs the
+ * notifier sequence values. Every step is an event, and the header lists
+ * every step kind as observed, so the replay of such a trace is exact.
+ */
+import { mirrorName, STEP_KINDS, type Config, type HmmAction, type World } from '../../model/index.js';
+
+export type TraceEventObject = { readonly ev: string; readonly tid: string } & Readonly<Record<string, unknown>>;
+
+export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
+  const tid = w.actors[a.t]!.name;
+  const dev = a.dev !== undefined ? mirrorName(w, a.dev) : undefined;
+  const range = { mm: a.mm, start: a.start, end: a.end };
+  switch (a.k) {
+    case 'cpu_read':
+    case 'cpu_write':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, value: a.value };
+    case 'sigsegv':
+    case 'handle_mm_fault':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, write: a.write };
+    case 'do_anonymous_page':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, write: a.write, pfn: a.pfn ?? null };
+    case 'do_wp_page':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn };
+    case 'wp_page_copy':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, src: a.src ?? null, dst: a.pfn ?? null };
+    case 'munmap':
+    case 'madvise_dontneed':
+    case 'zap_pte_range':
+    case 'invalidate_range_end':
+      return { ev: a.k, tid, ...range };
+    case 'mprotect':
+    case 'change_pte_range':
+      return { ev: a.k, tid, ...range, write: a.write };
+    case 'invalidate_range_start':
+      return { ev: a.k, tid, ...range, event: a.event };
+    case 'invalidate':
+      return a.cleared === false ? { ev: a.k, tid, dev, ...range, event: a.event, cleared: false } : { ev: a.k, tid, dev, ...range, event: a.event };
+    case 'mmu_interval_read_begin':
+      return { ev: a.k, tid, dev, seq: a.seq };
+    case 'hmm_range_fault': {
+      const base = { ev: a.k, tid, dev, ...range, write: a.write, result: a.result };
+      return a.pfns ? { ...base, pfns: a.pfns.map((e) => ({ page: e.page, pfn: e.pfn, write: e.w })) } : base;
+    }
+    case 'driver_lock':
+    case 'driver_unlock':
+      return { ev: a.k, tid, dev };
+    case 'mmu_interval_read_retry':
+      return { ev: a.k, tid, dev, seq: a.seq, retry: a.retry };
+    case 'devpt_map':
+      return { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write };
+    case 'devpt_unmap':
+      return { ev: a.k, tid, dev, page: a.page };
+    case 'device_read':
+    case 'device_write':
+      return { ev: a.k, tid, dev, page: a.page, value: a.value };
+  }
+}
+
+export interface TraceHeaderObject {
+  readonly hmmtrace: 1;
+  readonly source: string;
+  readonly config: Config;
+  readonly observed: readonly string[];
+  readonly variant?: readonly string[];
+}
+
+export function counterexampleTrace(
+  w: World,
+  source: string,
+  actions: readonly HmmAction[],
+): { header: TraceHeaderObject; events: TraceEventObject[] } {
+  const variants = [...w.variants];
+  const header: TraceHeaderObject = {
+    hmmtrace: 1,
+    source,
+    config: w.config,
+    observed: [...STEP_KINDS],
+    ...(variants.length > 0 ? { variant: variants } : {}),
+  };
+  return { header, events: actions.map((a) => actionToEvent(w, a)) };
+}

@@ -1,0 +1,127 @@
+/**
+ * Putting a replayed thread where its next event needs it.
+ *
+ * The checker's threads choose their next operation from a budget; a replayed
+ * thread is told by the trace. Before matching an event (or running the
+ * unlogged steps that lead to it) the thread's current operation is set from
+ * the event: the page a CPU access touches, the range a munmap covers, the
+ * range and write flag of an hmm_range_fault. The driver calls
+ * (read_begin, hmm_range_fault, read_retry) may come at any point of a
+ * driver's code, so the thread is moved to where the reference driver makes
+ * them. An event can leave several possibilities (an unlogged mprotect before
+ * a logged PROTECTION_VMA invalidation made the range read-only or writable):
+ * then each is returned.
+ */
+import { Immer } from 'immer';
+import type { HmmState, OpKind, Pc, ThreadState, World } from '../../model/index.js';
+import { idKey } from './ids.js';
+import type { ReplayWorld } from './replayWorld.js';
+
+const immer = new Immer({ autoFreeze: false });
+
+type Ev = Readonly<Record<string, unknown>> & { readonly ev: string; readonly tid: string };
+
+function setOp(s: HmmState, t: number, kind: OpKind, start: number, end: number, write: boolean, pc?: Pc): HmmState {
+  return immer.produce(s, (d) => {
+    const th = d.threads[t]!;
+    th.op = { kind, start, end, write };
+    if (pc) th.pc = pc;
+  });
+}
+
+const busy = (th: ThreadState): boolean => th.fault !== null || th.inv !== null;
+
+export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: Ev): HmmState[] {
+  const w: World = rw.world;
+  const th = s.threads[t]!;
+  const idle = th.pc === 'idle' && th.op === null;
+  const mmOk = (): boolean => rw.mmIndex.get(idKey(e['mm'] ?? 0)) === w.actors[t]!.mm;
+  switch (e.ev) {
+    case 'cpu_read':
+    case 'cpu_write':
+    case 'sigsegv':
+    case 'handle_mm_fault':
+    case 'do_anonymous_page':
+    case 'do_wp_page':
+    case 'wp_page_copy': {
+      // The fault internals name the page; a write-protect fault is always a write.
+      if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
+      const write = e.ev === 'cpu_write' || e.ev === 'do_wp_page' || e.ev === 'wp_page_copy' || e['write'] === true;
+      const page = e['page'] as number;
+      return [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
+    }
+    case 'munmap':
+    case 'madvise_dontneed':
+    case 'mprotect': {
+      if (!idle || !mmOk()) return [s];
+      const kind: OpKind = e.ev === 'mprotect' ? (e['write'] ? 'mprotect_rw' : 'mprotect') : e.ev;
+      return [setOp(s, t, kind, e['start'] as number, e['end'] as number, e['write'] === true)];
+    }
+    case 'invalidate_range_start': {
+      // Only when the operation that starts the bracket is not logged.
+      if (!idle || !mmOk()) return [s];
+      const start = e['start'] as number;
+      const end = e['end'] as number;
+      const ops: [OpKind, string][] =
+        e['event'] === 'unmap'
+          ? [['munmap', 'munmap']]
+          : e['event'] === 'clear'
+            ? [['madvise_dontneed', 'madvise_dontneed']]
+            : e['event'] === 'protection_vma'
+              ? [['mprotect', 'mprotect'], ['mprotect_rw', 'mprotect']]
+              : [];
+      const out = ops.filter(([, step]) => rw.hidden.has(step as never)).map(([k]) => setOp(s, t, k, start, end, k === 'mprotect_rw'));
+      // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).
+      if (e['event'] === 'clear' && end === start + 1 && w.actors[t]!.kind === 'cpu' && rw.hidden.has('handle_mm_fault')) {
+        out.push(setOp(s, t, 'cpu_write', start, end, true));
+      }
+      return out.length > 0 ? out : [s];
+    }
+    case 'mmu_interval_read_begin': {
+      if (busy(th)) return [s];
+      const fault = next && next.ev === 'hmm_range_fault' && next.tid === e.tid ? next : undefined;
+      if (!fault && !th.op) {
+        // The range this fault loop covers is not in the trace (it ends first):
+        // each page alone and the whole mirror, reading or writing.
+        const ranges: [number, number][] = Array.from({ length: w.pages }, (_, p) => [p, p + 1]);
+        if (w.pages > 1) ranges.push([0, w.pages]);
+        return ranges.flatMap(([a, b]) => [setOp(s, t, 'device_read', a, b, false, 'begin'), setOp(s, t, 'device_write', a, b, true, 'begin')]);
+      }
+      const write = fault ? fault['write'] === true : th.op?.write ?? false;
+      const start = fault ? (fault['start'] as number) : th.op?.start ?? 0;
+      const end = fault ? (fault['end'] as number) : th.op?.end ?? 0;
+      const kind: OpKind = write ? 'device_write' : 'device_read';
+      return [setOp(s, t, kind, start, end, write, 'begin')];
+    }
+    case 'hmm_range_fault': {
+      if (busy(th)) return [s];
+      const write = e['write'] === true;
+      const kind: OpKind = write ? 'device_write' : 'device_read';
+      const pc: Pc = th.pc === 'idle' || th.pc === 'access' ? 'begin' : th.pc === 'begin' ? 'begin' : 'hrf';
+      return [setOp(s, t, kind, e['start'] as number, e['end'] as number, write, pc)];
+    }
+    case 'mmu_interval_read_retry': {
+      if (busy(th) || th.pc === 'retry') return [s];
+      // Also as the model has it: an unlogged driver_lock may still lead there.
+      return [immer.produce(s, (d) => void (d.threads[t]!.pc = 'retry')), s];
+    }
+    default:
+      return [s];
+  }
+}
+
+/**
+ * An idle CPU thread with no event ahead may still be inside an access whose
+ * completion the trace does not show yet (it ends, or the recording stopped):
+ * when faults are not logged, each page and direction is a possibility.
+ */
+export function unloggedAccesses(rw: ReplayWorld, s: HmmState, t: number): HmmState[] {
+  const w: World = rw.world;
+  const th = s.threads[t]!;
+  if (w.actors[t]!.kind !== 'cpu' || th.pc !== 'idle' || th.op !== null || !rw.hidden.has('handle_mm_fault')) return [];
+  const out: HmmState[] = [];
+  for (let page = 0; page < w.pages; page++) {
+    out.push(setOp(s, t, 'cpu_read', page, page + 1, false), setOp(s, t, 'cpu_write', page, page + 1, true));
+  }
+  return out;
+}

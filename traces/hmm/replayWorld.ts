@@ -1,0 +1,179 @@
+/**
+ * The world a trace is replayed in, and how its identifiers bind to it.
+ *
+ * With `preset` or `config` in the header the world is that configuration's
+ * (processes, pages, frames, devices, mirrors); without, it is inferred from
+ * the first pass: every mm, page, dev and pfn the trace names. Threads come
+ * from the trace in both cases: each tid becomes a CPU thread, a device-fault
+ * thread, or both when one task does both (a test process faulting its own
+ * buffer through a dmirror ioctl). Actors have no operation budget: the
+ * trace drives.
+ */
+import {
+  ConfigError,
+  buildWorld,
+  findPreset,
+  findVariant,
+  parseConfig,
+  STEP_KINDS,
+  type ActorConfig,
+  type Config,
+  type StepKind,
+  type VariantId,
+  type World,
+} from '../../model/index.js';
+import { TraceInputError } from '../errors.js';
+import { ValueMap } from './ids.js';
+import { DEVICE_EVENTS, type ScanResult } from './scan.js';
+
+export interface TraceHeaderLike {
+  readonly preset?: string;
+  readonly config?: unknown;
+  readonly observed?: readonly string[];
+  readonly variant?: readonly string[];
+}
+
+export interface ReplayWorld {
+  readonly world: World;
+  /** Model threads of each tid: the CPU part and the device part (-1 where the tid has none). */
+  readonly threads: ReadonlyMap<string, { readonly cpu: number; readonly device: number }>;
+  /** The tid of each model thread. */
+  readonly tidOf: readonly string[];
+  readonly mmIndex: ReadonlyMap<string, number>;
+  readonly mmKey: readonly string[];
+  readonly devIndex: ReadonlyMap<string, number>;
+  readonly devKey: readonly string[];
+  /** Step kinds that may happen without appearing in the trace. */
+  readonly hidden: ReadonlySet<StepKind>;
+  readonly observed: ReadonlySet<string>;
+  readonly values: ValueMap;
+}
+
+const headerError = (file: string, field: string, expected: string, found: string): TraceInputError =>
+  new TraceInputError(file, 1, field, expected, found);
+
+export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: ScanResult, cliVariants: readonly VariantId[]): ReplayWorld {
+  const variants = [...cliVariants];
+  for (const v of header.variant ?? []) {
+    const found = findVariant(v);
+    if (!found) throw headerError(file, 'variant', 'a known variant id (see hmmcheck variants)', JSON.stringify(v));
+    if (!variants.includes(found.id as VariantId)) variants.push(found.id as VariantId);
+  }
+  const names = new Set<string>(STEP_KINDS);
+  const observed = new Set<string>(header.observed ?? scan.names);
+  for (const o of header.observed ?? []) {
+    if (!names.has(o)) throw headerError(file, 'observed', 'names of model steps (trace events)', JSON.stringify(o));
+  }
+  const hidden = new Set(STEP_KINDS.filter((k) => !observed.has(k)));
+
+  let base: Config;
+  if (header.preset !== undefined) {
+    const p = findPreset(header.preset);
+    if (!p) throw headerError(file, 'preset', 'a preset name (see hmmcheck presets)', JSON.stringify(header.preset));
+    base = p.config;
+  } else if (header.config !== undefined) {
+    try {
+      // A trace's world needs no actors: the trace supplies the threads.
+      const cfg = header.config as Record<string, unknown>;
+      const withActors = cfg && typeof cfg === 'object' && !('actors' in cfg) ? { ...cfg, actors: [{ kind: 'cpu', ops: {} }] } : cfg;
+      base = parseConfig(withActors, file);
+    } catch (e) {
+      if (e instanceof ConfigError) throw headerError(file, `config.${e.field}`.replace(/\.$/, ''), e.expected, e.found);
+      throw e;
+    }
+  } else {
+    base = inferConfig(scan);
+  }
+  const processes = base.processes ?? 1;
+  if (scan.mms.length > processes) {
+    throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${scan.mms.length} processes (the trace names them)`, `${processes}`);
+  }
+  for (const [mm, end] of scan.pages) {
+    if (end > base.pages) {
+      throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${end} pages (mm ${mm} uses page ${end - 1})`, `${base.pages} pages`);
+    }
+  }
+  const mirrorCount = base.mirrors?.length ?? base.devices.length;
+  if (scan.devs.length > mirrorCount) {
+    throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${scan.devs.length} device mirrors`, `${mirrorCount}`);
+  }
+  const mmIndex = new Map(scan.mms.map((k, i) => [k, i]));
+  const devIndex = new Map(scan.devs.map((k, i) => [k, i]));
+  const actors: ActorConfig[] = [];
+  const threads = new Map<string, { cpu: number; device: number }>();
+  const tidOf: string[] = [];
+  for (const t of scan.tids) {
+    const entry = { cpu: -1, device: -1 };
+    if (t.cpu || !t.device) {
+      entry.cpu = actors.length;
+      actors.push({ kind: 'cpu', name: t.tid, process: mmIndex.get(t.mm ?? scan.mms[0] ?? '0') ?? 0, ops: {} });
+      tidOf.push(t.tid);
+    }
+    if (t.device) {
+      entry.device = actors.length;
+      actors.push({ kind: 'device', name: t.tid, mirror: devIndex.get(t.dev!) ?? 0, ops: {} });
+      tidOf.push(t.tid);
+    }
+    threads.set(t.tid, entry);
+  }
+  // The world's own threads take part even when the trace never names them:
+  // with faults unlogged, a thread may fault pages in and not be seen.
+  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
+    buildWorld(base).actors.forEach((a, i) => {
+      if (threads.has(a.name)) return;
+      const own = base.actors[i]!;
+      const entry = { cpu: -1, device: -1 };
+      if (a.kind === 'cpu') {
+        entry.cpu = actors.length;
+        actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {} });
+      } else {
+        entry.device = actors.length;
+        actors.push({ kind: 'device', name: a.name, mirror: own.mirror ?? 0, ops: {} });
+      }
+      tidOf.push(a.name);
+      threads.set(a.name, entry);
+    });
+  }
+  const world = buildWorld({ ...base, actors }, variants);
+  return {
+    world,
+    threads,
+    tidOf,
+    mmIndex,
+    mmKey: scan.mms,
+    devIndex,
+    devKey: scan.devs,
+    hidden,
+    observed,
+    values: new ValueMap(),
+  };
+}
+
+function inferConfig(scan: ScanResult): Config {
+  const processes = Math.max(1, scan.mms.length);
+  const pages = Math.max(1, ...scan.pages.values());
+  const mmOf = (dev: string): number => Math.max(0, scan.mms.indexOf(scan.devMm.get(dev) ?? scan.mms[0] ?? '0'));
+  return {
+    name: 'inferred from the trace',
+    processes,
+    pages,
+    // Every pfn the trace names, plus room for pages faulted in without being named.
+    systemFrames: scan.pfns.size + pages * processes + 2,
+    devices: scan.devs.map(() => ({ frames: 0 })),
+    mirrors: scan.devs.map((d, i) => ({ device: i, process: mmOf(d) })),
+    actors: [],
+  };
+}
+
+/** The model threads that might take `ev` for this tid. */
+export function threadsFor(rw: ReplayWorld, tid: string, ev: string): number[] {
+  const t = rw.threads.get(tid);
+  if (!t) return [];
+  if (DEVICE_EVENTS.has(ev)) return t.device >= 0 ? [t.device] : [];
+  // Faults and invalidations run on either side: a device thread faults
+  // inside hmm_range_fault, and may invalidate for a copy-on-write.
+  const out: number[] = [];
+  if (t.cpu >= 0) out.push(t.cpu);
+  if (t.device >= 0 && !['cpu_read', 'cpu_write', 'sigsegv', 'munmap', 'madvise_dontneed', 'mprotect'].includes(ev)) out.push(t.device);
+  return out;
+}

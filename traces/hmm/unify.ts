@@ -1,0 +1,107 @@
+/**
+ * Does a model step say what a trace event says? Field by field, under the
+ * bindings: identifiers must denote the same model objects, results must be
+ * equal. Values the trace observes (what a load returned, what a store
+ * wrote) are taken from the event instead: the invariants judge them.
+ *
+ * Returns the step to take with its bindings, or the first disagreement in
+ * words, for the verdict.
+ */
+import { formatPfn, type HmmAction } from '../../model/index.js';
+import { unifyPfn, unifySeq, type Bind } from './binding.js';
+import { idKey } from './ids.js';
+import type { ReplayWorld } from './replayWorld.js';
+
+type Ev = Readonly<Record<string, unknown>> & { readonly ev: string; readonly tid: string };
+
+export type Unified = { readonly action: HmmAction; readonly bind: Bind } | { readonly reason: string };
+
+const show = (v: unknown): string => JSON.stringify(v);
+
+export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
+  let bind = b;
+  let action: HmmAction = a;
+  const differ = (field: string, model: string): { reason: string } => ({
+    reason: `${field}: the model has ${model}, the trace ${show(e[field])}`,
+  });
+  if ('mm' in e && a.mm !== undefined && rw.mmIndex.get(idKey(e['mm'])) !== a.mm) return differ('mm', `mm ${rw.mmKey[a.mm]}`);
+  if ('dev' in e && a.dev !== undefined && rw.devIndex.get(idKey(e['dev'])) !== a.dev) return differ('dev', `dev ${rw.devKey[a.dev]}`);
+  for (const f of ['page', 'start', 'end'] as const) {
+    if (f in e && a[f] !== undefined && e[f] !== a[f]) return differ(f, `${a[f]}`);
+  }
+  if ('write' in e && a.write !== undefined && e['write'] !== a.write) return differ('write', `${a.write}`);
+  if ('event' in e && a.event !== undefined && e['event'] !== a.event) return differ('event', `${a.event}`);
+  if ('result' in e && a.result !== undefined && e['result'] !== a.result) {
+    return { reason: `result: hmm_range_fault returns ${a.result} in the model, the trace says ${show(e['result'])}` };
+  }
+  if ('retry' in e && a.retry !== undefined && e['retry'] !== a.retry) {
+    return { reason: `retry: mmu_interval_read_retry returns ${a.retry} in the model, the trace says ${show(e['retry'])}` };
+  }
+  if ('seq' in e && a.seq !== undefined) {
+    const next = unifySeq(bind, idKey(e['seq']), a.seq);
+    if (!next) {
+      const known = bind.seqBack.get(a.seq);
+      return {
+        reason: known
+          ? `seq: the model's sequence is the one the trace calls ${known}, not ${show(e['seq'])}`
+          : `seq: ${show(e['seq'])} denotes sequence ${bind.seq.get(idKey(e['seq']))} of the model, which has moved on to ${a.seq}`,
+      };
+    }
+    bind = next;
+  }
+  const pfnField = (field: string, model: number | null | undefined): { reason: string } | null => {
+    if (!(field in e) || model === undefined) return null;
+    const v = e[field];
+    const next = unifyPfn(bind, v === null ? null : idKey(v), model);
+    if (!next) {
+      const bound = v === null ? undefined : bind.pfn.get(idKey(v));
+      const what = model === null ? 'no page' : bind.frame.has(model) ? `pfn ${bind.frame.get(model)}` : `a page the trace has not named (${formatPfn(model)})`;
+      const theirs = bound !== undefined ? ` (which the model knows as ${bind.frame.has(bound) ? `pfn ${bind.frame.get(bound)}` : formatPfn(bound)})` : '';
+      return { reason: `${field}: the model has ${what}, the trace ${show(v)}${theirs}` };
+    }
+    bind = next;
+    return null;
+  };
+  switch (a.k) {
+    case 'do_anonymous_page':
+    case 'do_wp_page': {
+      const r = pfnField('pfn', a.pfn);
+      if (r) return r;
+      break;
+    }
+    case 'wp_page_copy': {
+      const r = pfnField('src', a.src) ?? pfnField('dst', a.pfn);
+      if (r) return r;
+      break;
+    }
+    case 'hmm_range_fault': {
+      const pfns = e['pfns'] as { page: number; pfn: unknown; write: boolean }[] | undefined;
+      if (pfns && a.pfns) {
+        for (const p of pfns) {
+          const m = a.pfns.find((x) => x.page === p.page);
+          const model = m ? m.pfn : null;
+          const next = unifyPfn(bind, p.pfn === null ? null : idKey(p.pfn), model);
+          if (!next) {
+            const what = model === null ? 'no page' : bind.frame.has(model) ? `pfn ${bind.frame.get(model)}` : `a page the trace has not named yet`;
+            return { reason: `pfns: for page ${p.page} hmm_range_fault reports ${what} in the model, the trace ${show(p.pfn)}` };
+          }
+          bind = next;
+          if (m && p.pfn !== null && m.w !== p.write) {
+            return { reason: `pfns: page ${p.page} is ${m.w ? '' : 'not '}writable (HMM_PFN_WRITE) in the model, the trace says write ${show(p.write)}` };
+          }
+        }
+      }
+      break;
+    }
+    case 'cpu_read':
+    case 'cpu_write':
+      action = { ...action, value: rw.values.toModel(e['value']) };
+      break;
+    case 'invalidate':
+      if (e['cleared'] === false) action = { ...action, cleared: false };
+      break;
+    default:
+      break;
+  }
+  return { action, bind };
+}

@@ -1,0 +1,81 @@
+/**
+ * The contract between the generic replayer and a model-specific adapter,
+ * and the verdict it returns (TRACE-FORMAT.md, "Verdicts").
+ *
+ * A candidate is one explanation of the trace read so far: a model state
+ * plus whatever the adapter binds along the way (trace pfns to model frames,
+ * sequence values). The replayer keeps the set of candidates, porcupine-style,
+ * and never holds the trace.
+ */
+export interface Step<C, A> {
+  readonly action: A;
+  readonly next: C;
+}
+
+/** An invariant or step property a transition broke. */
+export interface Broken {
+  readonly id: string;
+  readonly sentence: string;
+}
+
+/** Why an event matched no candidate: the adapter's words, one candidate's view. */
+export interface Mismatch {
+  readonly reason: string;
+}
+
+export interface ReplayAdapter<C, A, E extends { readonly tid: string; readonly ev: string }> {
+  initial(): C[];
+  /** Equal keys for candidates that explain the future the same way. */
+  key(c: C): string;
+  /** True when the trace leaves some steps unobserved (so hidden steps must be explored). */
+  readonly hasHidden: boolean;
+  /** Steps the trace does not show that may happen now, given each thread's next event. */
+  hidden(c: C, plans: ReadonlyMap<string, E>, afterLine: number): Step<C, A>[];
+  /** Ways candidate `c` explains `event`; empty when it cannot (then `mismatch` says why). */
+  observe(c: C, event: E, line: number, plans: ReadonlyMap<string, E>): Step<C, A>[];
+  mismatch(c: C, event: E, line: number, plans: ReadonlyMap<string, E>): Mismatch;
+  /** Invariants and step properties the transition breaks. */
+  broken(before: C, action: A, after: C): Broken[];
+  /** Detail for a broken invariant in the trace's terms (which earlier line changed what). */
+  explainBroken(before: C, action: A, after: C, broken: Broken, line: number): string;
+  /** Events the model allows next from `c`, for diagnostics, in trace form. */
+  allowed(c: C, plans: ReadonlyMap<string, E>): string[];
+}
+
+export type ReplayOutcome = 'valid' | 'invalid' | 'incomplete';
+
+export interface ReplayResult {
+  readonly outcome: ReplayOutcome;
+  /** Events read (all of them for valid; up to and including the failing one otherwise). */
+  readonly events: number;
+  /** 1-based line of the failing event, or of the event where a bound stopped the replay. */
+  readonly line: number | null;
+  readonly invariant: string | null;
+  readonly sentence: string | null;
+  readonly reason: string;
+  /** The failing event, as read. */
+  readonly event: unknown;
+  /** Events the model would have allowed instead (for a mismatch). */
+  readonly allowed: readonly string[];
+  /** The events just before the failing one (and it), for context. */
+  readonly context: readonly { readonly line: number; readonly event: unknown }[];
+  readonly stats: {
+    readonly seconds: number;
+    readonly eventsPerSecond: number;
+    /** Largest candidate set after closing over hidden steps. */
+    readonly maxCandidates: number;
+    /** Hidden steps explored in total. */
+    readonly hiddenSteps: number;
+  };
+}
+
+export interface ReplayOptions {
+  /** Stop with `incomplete` when the candidates after one closure exceed this. */
+  readonly maxCandidates?: number;
+  /** Stop with `incomplete` when more hidden steps than this are needed between two events. */
+  readonly maxHiddenDepth?: number;
+  /** How far ahead to look for each thread's next event. */
+  readonly lookahead?: number;
+  /** Aborting (Ctrl-C) stops the replay with `incomplete`. */
+  readonly signal?: AbortSignal;
+}
