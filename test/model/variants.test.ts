@@ -1,0 +1,60 @@
+/**
+ * Every variant makes the exhaustive check find a counterexample that breaks
+ * one of its listed invariants, and BFS finds it at a pinned, shortest length.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { VARIANTS, type VariantId } from '../../model/index.js';
+import { checkWorld, presetWorld } from '../helpers/hmm.js';
+
+const PINNED: Record<string, { preset: string; invariant: string; steps: number; others?: string[] }> = {
+  D1: { preset: 'small', invariant: 'INV-4', steps: 9 },
+  D2: { preset: 'small', invariant: 'INV-2', steps: 12, others: ['INV-1'] },
+  B3: { preset: 'small', invariant: 'INV-4', steps: 12 },
+};
+
+for (const v of VARIANTS) {
+  test(`variant ${v.id} breaks ${v.expected.join(' or ')} on ${v.preset}`, () => {
+    const want = PINNED[v.id];
+    assert.ok(want, `variant ${v.id} has a pinned counterexample`);
+    const r = checkWorld(presetWorld(want.preset, [v.id as VariantId]));
+    assert.is(r.outcome, 'violated');
+    const first = r.violations[0]!;
+    assert.ok((v.expected as readonly string[]).includes(first.id), `${first.id} is one of ${v.expected.join(', ')}`);
+    assert.is(first.id, want.invariant);
+    assert.is(first.path.actions.length, want.steps);
+    assert.equal(r.violations.slice(1).map((x) => x.id), want.others ?? []);
+  });
+}
+
+test('D1 on tiny: the stale map of the zero page after the CLEAR callback', () => {
+  const r = checkWorld(presetWorld('tiny', ['D1']));
+  const v = r.violations[0]!;
+  assert.is(v.id, 'INV-4');
+  assert.equal(
+    v.path.actions.map((a) => a.k),
+    [
+      'mmu_interval_read_begin',
+      'handle_mm_fault',
+      'do_anonymous_page',
+      'handle_mm_fault',
+      'invalidate_range_start',
+      'hmm_range_fault',
+      'invalidate',
+      'driver_lock',
+      'devpt_map',
+    ],
+  );
+});
+
+test('B3: the valid flag is reset by invalidate_range_end, so the ABA race passes the check', () => {
+  const v = checkWorld(presetWorld('small', ['B3'])).violations[0]!;
+  const kinds = v.path.actions.map((a) => a.k);
+  // The snapshot is taken before the invalidation and installed after its end.
+  assert.ok(kinds.indexOf('hmm_range_fault') < kinds.indexOf('invalidate'));
+  assert.ok(kinds.indexOf('invalidate_range_end') < kinds.indexOf('devpt_map'));
+  const retry = v.path.actions.find((a) => a.k === 'mmu_interval_read_retry')!;
+  assert.is(retry.retry, false);
+});
+
+test.run();

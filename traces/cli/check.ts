@@ -1,0 +1,72 @@
+/**
+ * `hmmcheck check`: exhaustive check of one configuration (CLI.md).
+ */
+import { writeFileSync } from 'node:fs';
+import { checkAsync, type Stats } from '../../checker/index.js';
+import { hmmModel } from '../../model/index.js';
+import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import { buildCheckReport, type CheckReport } from './checkReport.js';
+import { renderCheckText } from './checkText.js';
+import type { Io } from './io.js';
+import { resolveTarget } from './world.js';
+
+const FLAGS: FlagSpec = {
+  preset: 'string',
+  config: 'string',
+  variant: 'list',
+  'max-states': 'integer',
+  'max-seconds': 'number',
+  'max-depth': 'integer',
+  strategy: 'string',
+  'trace-out': 'string',
+  workers: 'integer',
+  json: 'boolean',
+  out: 'string',
+  quiet: 'boolean',
+};
+
+export const EXIT = { ok: 0, violated: 1, usage: 2, incomplete: 3 } as const;
+
+function progressLine(s: Stats): string {
+  const f = (x: number): string => x.toLocaleString('en-US');
+  return `hmmcheck: ${f(s.states)} states, ${f(s.queued)} queued, depth ${s.depth}, ${f(s.statesPerSecond)} states/s, ${s.seconds.toFixed(0)} s`;
+}
+
+export async function runCheck(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs('check', argv, FLAGS);
+  if (args.positionals.length > 0) throw new UsageError(`check: unexpected argument "${args.positionals[0]}"`);
+  const strategy = str(args, 'strategy') ?? 'bfs';
+  if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`check: --strategy: expected bfs or dfs, found "${strategy}"`);
+  const workers = num(args, 'workers') ?? 1;
+  if (workers !== 1) throw new UsageError(`check: --workers ${workers}: only one worker is supported in this version`);
+  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
+  const json = bool(args, 'json');
+  const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);
+  const maxStates = num(args, 'max-states');
+  const maxSeconds = num(args, 'max-seconds');
+  const maxDepth = num(args, 'max-depth');
+  const controller = new AbortController();
+  const stop = io.onInterrupt(() => controller.abort());
+  let result;
+  try {
+    result = await checkAsync(hmmModel(target.world, { freeze: false }), {
+      strategy,
+      ...(maxStates !== undefined ? { maxStates } : {}),
+      ...(maxSeconds !== undefined ? { maxSeconds } : {}),
+      ...(maxDepth !== undefined ? { maxDepth } : {}),
+      signal: controller.signal,
+      ...(showProgress ? { onProgress: (s: Stats) => io.err(progressLine(s) + '\n') } : {}),
+    });
+  } finally {
+    stop();
+  }
+  const report: CheckReport = buildCheckReport(target.world, target, result);
+  const out = str(args, 'out');
+  if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  const traceOut = str(args, 'trace-out');
+  if (traceOut !== undefined && report.violations.length > 0) {
+    writeFileSync(traceOut, report.violations[0]!.trace.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  }
+  io.out(json ? JSON.stringify(report) + '\n' : renderCheckText(report));
+  return EXIT[report.outcome];
+}

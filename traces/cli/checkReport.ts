@@ -1,0 +1,126 @@
+/**
+ * The result of `hmmcheck check` as one JSON-able object (CLI.md): what the
+ * `--json` output prints, what `--out` saves and what `report` renders.
+ * Each counterexample step carries the kernel step, its arguments, and the
+ * facts of the state it changed.
+ */
+import { encodePath, type CheckResult } from '../../checker/index.js';
+import {
+  CHECKED,
+  diffViews,
+  formatAction,
+  SENTENCES,
+  STEP_KINDS,
+  view,
+  type Change,
+  type Config,
+  type HmmAction,
+  type HmmState,
+  type World,
+} from '../../model/index.js';
+import { actionToEvent, counterexampleTrace, type TraceEventObject, type TraceHeaderObject } from '../hmm/fromActions.js';
+
+export interface ReportStep {
+  readonly n: number;
+  readonly thread: string;
+  readonly step: string;
+  readonly text: string;
+  readonly event: TraceEventObject;
+  readonly changes: readonly Change[];
+}
+
+export interface ReportViolation {
+  readonly invariant: string;
+  readonly sentence: string;
+  readonly kind: 'invariant' | 'step' | 'deadlock';
+  readonly steps: number;
+  /** Action indices from the initial state: rebuilds the run with the same model. */
+  readonly path: string;
+  readonly counterexample: readonly ReportStep[];
+  /** The final state's facts, for reports. */
+  readonly finalState: Readonly<Record<string, string>>;
+  readonly trace: readonly [TraceHeaderObject, ...TraceEventObject[]];
+}
+
+export interface CheckReport {
+  readonly verb: 'check';
+  readonly outcome: 'ok' | 'violated' | 'incomplete';
+  readonly preset: string | null;
+  readonly configFile: string | null;
+  readonly variants: readonly string[];
+  readonly config: Config;
+  readonly stats: {
+    readonly states: number;
+    readonly transitions: number;
+    readonly depth: number;
+    readonly seconds: number;
+    readonly statesPerSecond: number;
+    readonly bytesPerState: number;
+  };
+  readonly stoppedBy?: string;
+  readonly invariants: readonly { readonly id: string; readonly sentence: string }[];
+  readonly violations: readonly ReportViolation[];
+  readonly coverage: readonly { readonly kind: string; readonly count: number }[];
+  /** Steps this configuration can take that never fired (meaningful only when the search was complete). */
+  readonly neverFired: readonly string[];
+  /** Steps this configuration cannot take at all (no actor does what they need). */
+  readonly notInConfig: readonly string[];
+}
+
+export function buildCheckReport(
+  w: World,
+  target: { preset: string | null; configFile: string | null; variants: readonly string[] },
+  r: CheckResult<HmmState, HmmAction>,
+): CheckReport {
+  const reachable = new Set(r.coverage.map((c) => c.kind));
+  const what = target.preset ? `--preset ${target.preset}` : `--config ${target.configFile}`;
+  const vflags = target.variants.map((v) => ` --variant ${v}`).join('');
+  const violations = r.violations.map((v): ReportViolation => {
+    const views = v.path.states.map((s) => view(w, s));
+    const counterexample = v.path.actions.map(
+      (a, i): ReportStep => ({
+        n: i + 1,
+        thread: w.actors[a.t]!.name,
+        step: a.k,
+        text: formatAction(w, a),
+        event: actionToEvent(w, a),
+        changes: diffViews(views[i]!, views[i + 1]!),
+      }),
+    );
+    const source = `hmmcheck check ${what}${vflags}: counterexample to ${v.id}`;
+    const t = counterexampleTrace(w, source, v.path.actions);
+    return {
+      invariant: v.id,
+      sentence: v.sentence,
+      kind: v.kind,
+      steps: v.path.actions.length,
+      path: encodePath(v.path.indices),
+      counterexample,
+      finalState: Object.fromEntries(views[views.length - 1]!),
+      trace: [t.header, ...t.events],
+    };
+  });
+  const s = r.stats;
+  return {
+    verb: 'check',
+    outcome: r.outcome,
+    preset: target.preset,
+    configFile: target.configFile,
+    variants: target.variants,
+    config: w.config,
+    stats: {
+      states: s.states,
+      transitions: s.transitions,
+      depth: s.depth,
+      seconds: Math.round(s.seconds * 1000) / 1000,
+      statesPerSecond: s.statesPerSecond,
+      bytesPerState: s.bytesPerState,
+    },
+    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    invariants: CHECKED.map((id) => ({ id, sentence: SENTENCES[id] })),
+    violations,
+    coverage: r.coverage,
+    neverFired: r.neverFired,
+    notInConfig: STEP_KINDS.filter((k) => !reachable.has(k)),
+  };
+}

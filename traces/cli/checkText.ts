@@ -1,0 +1,67 @@
+/**
+ * The terminal rendering of a check result: verdict first, then for each
+ * violation the invariant and its sentence and the counterexample step by
+ * step (thread, kernel step with arguments, what it changed), then the
+ * statistics and the coverage.
+ */
+import type { CheckReport } from './checkReport.js';
+
+const HIDDEN = ['.left', '.pc', '.hmm_pfns_seq'];
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+const STOP_WORDS: Record<string, string> = {
+  'max-states': 'the --max-states bound was reached',
+  'max-seconds': 'the --max-seconds bound was reached',
+  'max-depth': 'the --max-depth bound cut the search',
+  interrupted: 'interrupted',
+};
+
+export function renderCheckText(r: CheckReport): string {
+  const lines: string[] = [];
+  const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
+  const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
+  lines.push(`hmmcheck check: ${what}${variants}`);
+  const st = r.stats;
+  if (r.outcome === 'ok') {
+    lines.push(`outcome: ok: no invariant violated and no deadlock in ${n(st.states)} distinct states (the whole state space)`);
+  } else if (r.outcome === 'incomplete') {
+    lines.push(
+      `outcome: incomplete: ${STOP_WORDS[r.stoppedBy ?? ''] ?? 'stopped early'} after ${n(st.states)} distinct states; ` +
+        'nothing was violated so far, but the state space was NOT covered',
+    );
+  } else {
+    lines.push(`outcome: violated`);
+  }
+  for (const v of r.violations) {
+    lines.push('');
+    const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.invariant;
+    lines.push(`${what2}: ${v.sentence}`);
+    const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
+    lines.push(`counterexample: ${v.steps} steps (shortest), ${last}`);
+    const tw = Math.max(6, ...v.counterexample.map((s) => s.thread.length));
+    for (const s of v.counterexample) {
+      lines.push(`  ${String(s.n).padStart(3)}  ${s.thread.padEnd(tw)}  ${s.text}`);
+      for (const c of s.changes) {
+        // The step itself says where the thread went and what it used up.
+        if (HIDDEN.some((h) => c.key.endsWith(h))) continue;
+        const change = c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} -> ${c.after}`;
+        lines.push(`       ${' '.repeat(tw)}    ${change}`);
+      }
+    }
+    lines.push(`  path: ${v.path}`);
+  }
+  lines.push('');
+  lines.push(
+    `states ${n(st.states)}  transitions ${n(st.transitions)}  depth ${st.depth}  ` +
+      `${st.seconds.toFixed(2)} s  ${n(st.statesPerSecond)} states/s  ${st.bytesPerState} B/state`,
+  );
+  lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
+  const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
+  lines.push(`steps fired: ${fired.join(', ')}`);
+  if (r.outcome === 'ok' && r.neverFired.length > 0) {
+    lines.push(`WARNING: steps this configuration can take never fired (a bug in the model or the configuration): ${r.neverFired.join(', ')}`);
+  }
+  if (r.notInConfig.length > 0) lines.push(`steps outside this configuration: ${r.notInConfig.join(', ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,85 @@
+/**
+ * `--help` texts: every verb, with an example that works from a checkout.
+ */
+export const GLOBAL_HELP = `hmmcheck: a model checker and trace verifier for Linux HMM
+(hmm_range_fault, mmu interval notifiers, migrate_vma).
+
+usage: hmmcheck <verb> [options]        (from a checkout: npm run -s hmmcheck -- <verb> ...)
+
+verbs:
+  check        exhaustively check a configuration, print the shortest counterexample
+  replay       validate a recorded trace (hmmtrace v1): valid, or where and why not
+  presets      list the named configurations
+  variants     list the bug variants (real kernel and driver bugs the checker must find)
+  invariants   list the invariants, with their ids and sentences
+
+common options:
+  --json             one JSON object on standard output, nothing else there
+  --out FILE         write the JSON result to FILE too
+  --quiet            no progress lines on standard error
+  --help             help for a verb: hmmcheck check --help
+
+exit status: 0 verified, 1 violation found, 2 bad usage or input, 3 incomplete
+(a bound or Ctrl-C stopped it first). Never 0 unless the whole space was covered.
+
+examples:
+  hmmcheck check                                  # preset small, the unmodified model
+  hmmcheck check --preset tiny --variant D1       # rediscover a driver that skips read_retry
+  hmmcheck check --config my-world.json --json
+  hmmcheck replay run.jsonl.gz
+`;
+
+export const VERB_HELP: Record<string, string> = {
+  check: `usage: hmmcheck check [--preset NAME | --config FILE] [--variant ID ...] [options]
+
+Explores every interleaving of the configuration's threads (breadth-first, so
+the first counterexample is a shortest one) and checks every invariant in
+every reachable state. Prints the verdict, the counterexample step by step
+(thread, kernel step, arguments, what changed) and statistics.
+
+options:
+  --preset NAME       a named configuration (default small; see hmmcheck presets)
+  --config FILE       a configuration file (JSON; schema model/config.schema.json)
+  --variant ID        turn on a bug variant (repeatable, or comma-separated)
+  --max-states N      stop with outcome incomplete after N distinct states
+  --max-seconds S     stop with outcome incomplete after S seconds
+  --max-depth N       do not explore beyond N steps (outcome incomplete if cut)
+  --strategy bfs|dfs  search order (default bfs: shortest counterexamples)
+  --trace-out FILE    write the first counterexample as an hmmtrace v1 file
+  --workers N         worker threads (only 1 in this version)
+  --json, --out FILE, --quiet
+
+examples:
+  hmmcheck check --preset small
+  hmmcheck check --preset small --variant D1 --json
+  hmmcheck check --variant B3 --trace-out b3.jsonl
+`,
+  replay: `usage: hmmcheck replay TRACE [--variant ID ...] [options]
+
+Replays a trace recorded by another implementation (a kernel with a driver, a
+simulator, or hmmcheck's own counterexamples) against the model. TRACE is a
+.jsonl or .jsonl.gz file in hmmtrace v1, or - for standard input. Steps the
+trace does not log (header "observed", or by default the event names that
+appear in it) may happen between its events; core-kernel events must be what
+the model does, driver events are taken as logged and judged by the
+invariants. Prints valid, or the first line no explanation allows (with the
+reason and what the model allows there), or the line after which every
+explanation breaks an invariant.
+
+options:
+  --variant ID             judge under a bug variant (also from the header)
+  --max-candidates N       stop with incomplete if more than N model states explain the prefix (default 100000)
+  --max-hidden-depth N     stop with incomplete if more than N unlogged steps are needed in a row (default 256)
+  --lookahead N            events read ahead to learn each thread's next event (default 4096)
+  --json, --out FILE, --quiet
+
+exit status: 0 valid, 1 invalid, 2 bad input (file:line: field: expected X, found Y), 3 incomplete
+
+examples:
+  hmmcheck replay ../shared/traces/retry-ignored.invalid.jsonl
+  hmmcheck check --variant D1 --trace-out d1.jsonl; hmmcheck replay d1.jsonl
+`,
+  presets: `usage: hmmcheck presets [--json]\n\nLists the named configurations, one per line with a sentence.\n\nexample:\n  hmmcheck presets\n`,
+  variants: `usage: hmmcheck variants [--json]\n\nLists the bug variants: id, level, the invariants its counterexample must\nviolate, and what the switch does.\n\nexample:\n  hmmcheck variants\n`,
+  invariants: `usage: hmmcheck invariants [--json]\n\nLists the invariants: id and sentence (MODEL.md section 3).\n\nexample:\n  hmmcheck invariants\n`,
+};

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `hmmcheck` command: dispatches verbs and turns errors into exit
+ * statuses. Bad input of any kind (arguments, configuration files, traces)
+ * is a one-line message on standard error and status 2, never a stack trace.
+ */
+import { ConfigError } from '../../model/index.js';
+import { UsageError } from './args.js';
+import { EXIT, runCheck } from './check.js';
+import { GLOBAL_HELP, VERB_HELP } from './help.js';
+import { processIo, type Io } from './io.js';
+import { runInvariants, runPresets, runVariants } from './lists.js';
+import { runReplay } from './replay.js';
+
+type Verb = (argv: readonly string[], io: Io) => number | Promise<number>;
+
+const VERBS: Record<string, Verb> = {
+  check: runCheck,
+  replay: runReplay,
+  presets: runPresets,
+  variants: runVariants,
+  invariants: runInvariants,
+};
+
+/** Runs one command line; returns the exit status. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.out(GLOBAL_HELP);
+    return verb === undefined ? EXIT.usage : 0;
+  }
+  const run = VERBS[verb];
+  if (!run) {
+    io.err(`hmmcheck: unknown verb "${verb}"; verbs are ${Object.keys(VERBS).join(', ')} (hmmcheck --help)\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(VERB_HELP[verb] ?? GLOBAL_HELP);
+    return 0;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || isInputError(e)) {
+      io.err(`hmmcheck: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+/** Errors about the user's input from any layer carry file/line/field (TraceInputError). */
+function isInputError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'TraceInputError';
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'));
+if (isMain) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`hmmcheck: internal error, please report it: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Resolving what the user asked to check: a preset or a configuration file,
+ * plus variants, into a model world. Every mistake is a usage error (exit 2)
+ * that names what exists.
+ */
+import { readFileSync } from 'node:fs';
+import { buildWorld, findPreset, findVariant, parseConfig, PRESETS, VARIANTS, type Config, type World } from '../../model/index.js';
+import { ConfigError } from '../../model/index.js';
+import type { VariantId } from '../../model/index.js';
+import { UsageError } from './args.js';
+
+export interface Target {
+  readonly world: World;
+  /** The preset name, or null for a configuration file. */
+  readonly preset: string | null;
+  readonly configFile: string | null;
+  readonly variants: readonly VariantId[];
+}
+
+export function resolveVariants(ids: readonly string[]): VariantId[] {
+  return ids.map((id) => {
+    const v = findVariant(id.toUpperCase());
+    if (!v) {
+      throw new UsageError(`unknown variant "${id}"; variants are ${VARIANTS.map((x) => x.id).join(', ')} (see \`hmmcheck variants\`)`);
+    }
+    return v.id as VariantId;
+  });
+}
+
+export function loadConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, '', 'a readable JSON file', (e as NodeJS.ErrnoException).code ?? 'an unreadable file');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, '', 'valid JSON', `a syntax error (${(e as Error).message})`);
+  }
+  return parseConfig(value, file);
+}
+
+export function resolveTarget(preset: string | undefined, configFile: string | undefined, variantIds: readonly string[]): Target {
+  if (preset !== undefined && configFile !== undefined) throw new UsageError('give --preset or --config, not both');
+  const variants = resolveVariants(variantIds);
+  if (configFile !== undefined) {
+    return { world: buildWorld(loadConfigFile(configFile), variants), preset: null, configFile, variants };
+  }
+  const name = preset ?? 'small';
+  const p = findPreset(name);
+  if (!p) throw new UsageError(`unknown preset "${name}"; presets are ${PRESETS.map((x) => x.name).join(', ')}`);
+  return { world: buildWorld(p.config, variants), preset: name, configFile: null, variants };
+}
