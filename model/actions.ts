@@ -8,7 +8,7 @@
  * retry): the checker's enumeration computes them from the state, and trace
  * replay fills them from the events, so one `apply` serves both.
  */
-import type { InvEvent, OpKind, SnapEntry } from './state.js';
+import type { InvEvent, MigEntry, OpKind, SnapEntry } from './state.js';
 
 export const STEP_KINDS = [
   // CPU accesses (arch fault handling, mm/memory.c)
@@ -39,6 +39,19 @@ export const STEP_KINDS = [
   'driver_unlock',
   'device_read',
   'device_write',
+  // GUP pins (mm/gup.c)
+  'gup',
+  'unpin_user_page',
+  // device-private memory and migration (mm/migrate_device.c, mm/memory.c, mm/memremap.c)
+  'do_swap_page',
+  'migrate_to_ram',
+  'migrate_vma_collect',
+  'migrate_vma_setup',
+  'alloc_page',
+  'migrate_copy',
+  'migrate_vma_pages',
+  'migrate_vma_finalize',
+  'folio_free',
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -71,4 +84,13 @@ export interface HmmAction {
   readonly event?: InvEvent;
   /** For invalidate: false when the driver's callback left its device page table as it was (a trace says so). */
   readonly cleared?: boolean;
+  /** For migrate_vma_setup: the collected entries; for migrate_vma_pages: the entries after commit. */
+  readonly mig?: readonly MigEntry[];
+  /** For migrate_vma_setup: MIGRATE_VMA_SELECT_SYSTEM (true) or _DEVICE_PRIVATE. */
+  readonly toDevice?: boolean;
+  /** For migrate_copy: the destination (pfn is the source, null for zero fill). */
+  readonly dst?: number;
+  /** For gup: FOLL_PIN / FOLL_LONGTERM. */
+  readonly pin?: boolean;
+  readonly longterm?: boolean;
 }

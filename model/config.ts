@@ -56,8 +56,8 @@ export class ConfigError extends Error {
 export const configSchema: object = schema;
 const validate = compileSchema(schema);
 
-const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw'];
-const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write'];
+const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup'];
+const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write', 'migrate_to_device'];
 
 /** Validates an untrusted configuration (from a file or a trace header); `file` names it in errors. */
 export function parseConfig(value: unknown, file: string): Config {

@@ -19,6 +19,7 @@ export function reachableKinds(w: World): StepKind[] {
   const anyRead = has('cpu_read') || has('device_read');
   const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw');
   const cow = anyWrite && anyRead;
+  const migrate = has('migrate_to_device');
   const wanted: Record<StepKind, boolean> = {
     cpu_read: has('cpu_read'),
     cpu_write: has('cpu_write'),
@@ -30,11 +31,11 @@ export function reachableKinds(w: World): StepKind[] {
     munmap: has('munmap'),
     madvise_dontneed: has('madvise_dontneed'),
     mprotect: has('mprotect') || has('mprotect_rw'),
-    invalidate_range_start: rangeOps || cow,
-    invalidate: (rangeOps || cow) && w.mirrors.length > 0,
+    invalidate_range_start: rangeOps || cow || migrate,
+    invalidate: (rangeOps || cow || migrate) && w.mirrors.length > 0,
     zap_pte_range: has('munmap') || has('madvise_dontneed'),
     change_pte_range: has('mprotect') || has('mprotect_rw'),
-    invalidate_range_end: rangeOps || cow,
+    invalidate_range_end: rangeOps || cow || migrate,
     mmu_interval_read_begin: devAccess,
     hmm_range_fault: devAccess,
     driver_lock: devAccess,
@@ -45,6 +46,17 @@ export function reachableKinds(w: World): StepKind[] {
     driver_unlock: devAccess,
     device_read: has('device_read'),
     device_write: has('device_write'),
+    gup: has('gup'),
+    unpin_user_page: has('gup'),
+    do_swap_page: migrate && cpuAccess,
+    migrate_to_ram: migrate && cpuAccess,
+    migrate_vma_collect: migrate,
+    migrate_vma_setup: migrate,
+    alloc_page: migrate,
+    migrate_copy: migrate,
+    migrate_vma_pages: migrate,
+    migrate_vma_finalize: migrate,
+    folio_free: migrate && cpuAccess,
   };
   return STEP_KINDS.filter((k) => wanted[k]);
 }

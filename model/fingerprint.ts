@@ -8,25 +8,27 @@
  * not its meaning; a test checks it against the checker's canonical key on
  * reachable states, so a field added to the state and forgotten here fails.
  */
-import type { FaultCtx, HmmState, InvCtx, Op, Pte, SnapEntry } from './state.js';
+import type { FaultCtx, HmmState, InvCtx, MigCtx, Op, Pte, SnapEntry } from './state.js';
 
 const PC_CODES: Record<string, number> = {};
 [
   'idle', 'access', 'fault', 'inv_start', 'inv_cb', 'inv_then', 'inv_end',
   'begin', 'hrf', 'lock', 'retry', 'map', 'unlock', 'unlock_retry',
+  'swap', 'mig_setup', 'mig_alloc', 'mig_unmap', 'mig_copy', 'mig_pages', 'mig_lock', 'mig_map', 'mig_unlock',
+  'mig_finalize', 'swap_done',
 ].forEach((pc, i) => (PC_CODES[pc] = i));
 const PTE_CODES = { none: 0, zero: 1, present: 2, migration: 3, devpriv: 4 } as const;
 const PROT_CODES = { none: 0, r: 1, rw: 2 } as const;
 const OP_CODES: Record<string, number> = {};
-['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write'].forEach(
+['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup'].forEach(
   (k, i) => (OP_CODES[k] = i),
 );
 const EVENT_CODES: Record<string, number> = {};
 ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'].forEach(
   (k, i) => (EVENT_CODES[k] = i),
 );
-const THEN_CODES: Record<string, number> = { zap_pte_range: 0, change_pte_range: 1, wp_page_copy: 2 };
-const RET_CODES: Record<string, number> = { op_done: 0, fault_done: 1, access: 2, hrf: 3 };
+const THEN_CODES: Record<string, number> = { zap_pte_range: 0, change_pte_range: 1, wp_page_copy: 2, migrate_vma_collect: 3, migrate_vma_pages: 4 };
+const RET_CODES: Record<string, number> = { op_done: 0, fault_done: 1, access: 2, hrf: 3, mig_setup: 4, mig_pages_done: 5 };
 
 /** Numbers are mostly small integers >= -1; shifting by 2 keeps them clear of 0 and 1 used as tags. */
 const OFF = 2;
@@ -98,6 +100,32 @@ export function stateKey(s: HmmState): string {
     b(v.write);
     out.push(RET_CODES[v.ret]!);
   };
+  const mig = (m: MigCtx | null): void => {
+    if (m === null) return b(false);
+    b(true);
+    n(m.mm);
+    n(m.start);
+    n(m.end);
+    n(m.dev);
+    b(m.toDevice);
+    n(m.fault);
+    b(m.committed);
+    if (m.src === null) return b(false);
+    b(true);
+    n(m.src.length);
+    for (const e of m.src) {
+      n(e.page);
+      n(e.pfn ?? -1);
+      b(e.migrate);
+      b(e.w);
+      n(e.dst ?? -1);
+      b(e.copied);
+    }
+  };
+  const list = (xs: readonly number[]): void => {
+    n(xs.length);
+    for (const x of xs) n(x);
+  };
   for (const mm of s.mms) {
     for (const v of mm.vma) out.push(PROT_CODES[v]);
     for (const p of mm.pte) pte(p);
@@ -112,6 +140,7 @@ export function stateKey(s: HmmState): string {
     n(f.map);
     n(f.lock);
     n(f.val);
+    n(f.pin);
   }
   for (const m of s.mirrors) {
     n(m.seq);
@@ -136,6 +165,9 @@ export function stateKey(s: HmmState): string {
     n(t.snapSeq);
     fault(t.fault);
     inv(t.inv);
+    mig(t.mig);
+    list(t.pins);
+    list(t.frees);
   }
   // apply() takes the array as arguments: fine for the few hundred a state has.
   return String.fromCharCode.apply(null, out);

@@ -83,5 +83,31 @@ export function formatAction(w: World, a: HmmAction): string {
       return `devpt_unmap(${dev},${page})`;
     case 'devpt_map':
       return `devpt_map(${dev},${page}, ${formatPfn(a.pfn)}, ${a.write ? 'RW' : 'R'})`;
+    case 'gup':
+      return `gup(mm${a.mm},${page}) = ${formatPfn(a.pfn)} pinned`;
+    case 'unpin_user_page':
+      return `unpin_user_page(${formatPfn(a.pfn)})`;
+    case 'do_swap_page':
+      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)}) locked, ref taken`;
+    case 'migrate_to_ram':
+      return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;
+    case 'migrate_vma_collect':
+      return `migrate_vma_collect(${dev}, mm${a.mm},${range})`;
+    case 'migrate_vma_setup':
+      return `migrate_vma_setup(${dev}, mm${a.mm},${range}, ${a.toDevice ? 'SYSTEM' : 'DEVICE_PRIVATE'}) src [${formatMig(a)}]`;
+    case 'alloc_page':
+      return `alloc_page(${a.dev !== undefined ? dev : 'system'}) = ${formatPfn(a.pfn)}`;
+    case 'migrate_copy':
+      return `migrate_copy(${page.trim()}, ${a.pfn === null || a.pfn === undefined ? 'zero fill' : formatPfn(a.pfn)} -> ${formatPfn(a.dst!)})`;
+    case 'migrate_vma_pages':
+      return `migrate_vma_pages(${dev}) migrated [${(a.mig ?? []).filter((e) => e.migrate).map((e) => e.page).join(' ')}]`;
+    case 'migrate_vma_finalize':
+      return `migrate_vma_finalize(${dev})`;
+    case 'folio_free':
+      return `folio_free(${formatPfn(a.pfn)})`;
   }
+}
+
+function formatMig(a: HmmAction): string {
+  return (a.mig ?? []).map((e) => `${e.page}:${e.migrate ? (e.pfn === null ? 'empty' : formatPfn(e.pfn)) : 'skip'}${e.migrate && e.w ? ',W' : ''}`).join(' ');
 }

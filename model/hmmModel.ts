@@ -40,24 +40,33 @@ export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): H
 /** The enabled steps of one thread, from its program. */
 export function threadSteps(w: World, s: HmmState, t: number): HmmAction[] {
   const out: HmmAction[] = [];
-  if (w.actors[t]!.kind === 'cpu') cpuSteps(s, w, t, out);
-  else deviceSteps(s, w, t, out);
+  stepsOf(w, s, t, out);
   return out;
+}
+
+function stepsOf(w: World, s: HmmState, t: number, out: HmmAction[]): void {
+  const frees = s.threads[t]!.frees;
+  // free_zone_device_folio runs inside the folio_put that dropped the last reference.
+  if (frees.length > 0) out.push({ t, k: 'folio_free', pfn: frees[0]!, dev: ownerOf(w, frees[0]!) });
+  else if (w.actors[t]!.kind === 'cpu') cpuSteps(s, w, t, out);
+  else deviceSteps(s, w, t, out);
+}
+
+/** The first mirror of the device that owns device page `pfn`. */
+function ownerOf(w: World, pfn: number): number {
+  return w.mirrors.findIndex((m) => m.device === w.frameDevice[pfn]);
 }
 
 /** The enabled steps of every thread, thread by thread, in a deterministic order. */
 export function enabledSteps(w: World, s: HmmState): HmmAction[] {
   const out: HmmAction[] = [];
-  for (let t = 0; t < s.threads.length; t++) {
-    if (w.actors[t]!.kind === 'cpu') cpuSteps(s, w, t, out);
-    else deviceSteps(s, w, t, out);
-  }
+  for (let t = 0; t < s.threads.length; t++) stepsOf(w, s, t, out);
   return out;
 }
 
 /** Every thread idle with nothing left to do. */
 export function isFinal(s: HmmState): boolean {
-  return s.threads.every((t) => t.pc === 'idle' && t.left.every((n) => n === 0));
+  return s.threads.every((t) => t.pc === 'idle' && t.left.every((n) => n === 0) && t.pins.length === 0 && t.frees.length === 0);
 }
 
 export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, HmmAction> {

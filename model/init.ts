@@ -34,6 +34,9 @@ export function initialState(w: World): HmmState {
     snapSeq: -1,
     fault: null,
     inv: null,
+    mig: null,
+    pins: [],
+    frees: [],
   });
   const s: HmmState = {
     mms: Array.from({ length: w.mms }, mm),

@@ -8,7 +8,7 @@
  */
 import type { Invariant, StepProperty } from '../checker/index.js';
 import type { HmmAction } from './actions.js';
-import { cpuWritable, invalOpen, mapsPage, ptePfn } from './queries.js';
+import { cpuWritable, invalOpen, mapsPage, migratedTo, ptePfn } from './queries.js';
 import type { HmmState, Pte } from './state.js';
 import { ZERO_PFN } from './state.js';
 import type { World } from './world.js';
@@ -37,11 +37,35 @@ export const SENTENCES = {
 export type InvariantId = keyof typeof SENTENCES;
 
 /** Invariants this version of the model checks; the others belong to later levels. */
-export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-7', 'INV-9', 'INV-14', 'INV-15'];
+export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-5', 'INV-6', 'INV-7', 'INV-9', 'INV-14', 'INV-15', 'INV-17'];
 
 /** The page whose data an address holds now (the CPU side's view), or -1. */
 function backing(pte: Pte): number {
   return ptePfn(pte);
+}
+
+/**
+ * Where the data of an address lives: the page its PTE names, except that
+ * once migrate_vma_pages has committed, a migration entry's address lives in
+ * the destination (MODEL.md section 3, notes).
+ */
+function home(s: HmmState, mm: number, page: number): number {
+  const pte = s.mms[mm]!.pte[page]!;
+  if (pte.k === 'migration') {
+    const m = migratedTo(s, mm, page);
+    if (m && m.dst !== null) return m.dst;
+  }
+  return backing(pte);
+}
+
+/**
+ * A device entry a migration in progress justifies: between collect and
+ * finalize, the source (the zero page for an empty source) or, once
+ * committed, the destination.
+ */
+function migrating(s: HmmState, mm: number, page: number, pfn: number): boolean {
+  const m = migratedTo(s, mm, page);
+  return m !== null && (pfn === (m.src ?? ZERO_PFN) || pfn === m.dst);
 }
 
 function forEachDevEntry(
@@ -65,22 +89,41 @@ export function invariants(w: World): Invariant<HmmState>[] {
   return [
     inv('INV-2', (s) =>
       forEachDevEntry(s, w, (j, p, pfn) => {
-        const pte = s.mms[w.mirrors[j]!.mm]!.pte[p]!;
-        return backing(pte) === pfn || invalOpen(s, w, j, p);
+        const mm = w.mirrors[j]!.mm;
+        return backing(s.mms[mm]!.pte[p]!) === pfn || invalOpen(s, w, j, p) || migrating(s, mm, p, pfn);
       }),
     ),
     inv('INV-3', (s) =>
       forEachDevEntry(s, w, (j, p, _pfn, write) => {
         if (!write) return true;
-        const pte = s.mms[w.mirrors[j]!.mm]!.pte[p]!;
-        return cpuWritable(pte) || invalOpen(s, w, j, p);
+        const mm = w.mirrors[j]!.mm;
+        const pte = s.mms[mm]!.pte[p]!;
+        // A migration entry's write bit stands in for the entry it replaced.
+        const writable = cpuWritable(pte) || ((pte.k === 'devpriv' || pte.k === 'migration') && pte.w);
+        return writable || invalOpen(s, w, j, p);
       }),
     ),
-    inv('INV-7', (s) => {
+    inv('INV-5', (s) => {
+      for (const mm of s.mms) for (const pte of mm.pte) if (pte.k === 'present' && w.zone[pte.pfn] === 'device') return false;
+      for (let pfn = 1; pfn < s.frames.length; pfn++) if (w.zone[pfn] === 'device' && s.frames[pfn]!.pin > 0) return false;
+      return true;
+    }),
+    inv('INV-17', (s) => {
       for (const mm of s.mms) {
+        for (const pte of mm.pte) {
+          if (pte.k !== 'migration') continue;
+          const holder = s.frames[pte.pfn]!.lock;
+          if (holder < 0 || s.threads[holder]!.mig === null) return false;
+        }
+      }
+      return true;
+    }),
+    inv('INV-7', (s) => {
+      for (let m = 0; m < s.mms.length; m++) {
+        const mm = s.mms[m]!;
         for (let p = 0; p < mm.pte.length; p++) {
           if (mm.vma[p] === 'none') continue;
-          const pfn = backing(mm.pte[p]!);
+          const pfn = home(s, m, p);
           const held = pfn < 0 ? 0 : s.frames[pfn]!.val;
           if (held !== mm.expect[p]) return false;
         }
@@ -92,7 +135,11 @@ export function invariants(w: World): Invariant<HmmState>[] {
         const f = s.frames[pfn]!;
         if (f.ref < f.map) return false;
         if (f.ref === 0 && f.lock !== -1) return false;
+        if (f.ref < f.pin) return false;
       }
+      // folio_free at most once: a page is due to be freed by one thread at a time.
+      const due = s.threads.flatMap((t) => t.frees);
+      if (new Set(due).size !== due.length || due.some((p) => s.frames[p]!.ref !== 0)) return false;
       for (const mm of s.mms) for (const pte of mm.pte) if (ptePfn(pte) > ZERO_PFN && s.frames[ptePfn(pte)]!.ref === 0) return false;
       return forEachDevEntry(s, w, (_j, _p, pfn) => pfn === ZERO_PFN || s.frames[pfn]!.ref > 0);
     }),
@@ -117,7 +164,10 @@ export function invariants(w: World): Invariant<HmmState>[] {
       return true;
     }),
     inv('INV-1', (s) =>
-      forEachDevEntry(s, w, (j, p, pfn) => backing(s.mms[w.mirrors[j]!.mm]!.pte[p]!) === pfn),
+      forEachDevEntry(s, w, (j, p, pfn) => {
+        const mm = w.mirrors[j]!.mm;
+        return backing(s.mms[mm]!.pte[p]!) === pfn || migrating(s, mm, p, pfn);
+      }),
     ),
   ];
 }
@@ -132,8 +182,20 @@ export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
         const th = before.threads[a.t]!;
         const mirror = before.mirrors[a.dev!]!;
         if (mirror.lock !== a.t) return false;
+        // Entries for the destinations of the driver's own committed migration are justified by it.
+        const mig = th.mig;
+        if (mig && mig.committed && mig.src?.some((e) => e.page === a.page && e.migrate && e.dst === a.pfn)) return true;
         const fromSnapshot = (th.snap ?? []).some((e) => e.page === a.page && e.pfn === a.pfn && (e.w || !a.write));
         return fromSnapshot && th.snapSeq === mirror.seq;
+      },
+    },
+    {
+      id: 'INV-6',
+      sentence: SENTENCES['INV-6'],
+      holds: (before, a, after) => {
+        if (a.k !== 'migrate_vma_pages') return true;
+        const committed = after.threads[a.t]!.mig?.src ?? [];
+        return committed.every((e) => !e.migrate || e.pfn === null || e.dst === null || before.frames[e.pfn]!.pin === 0);
       },
     },
     {

@@ -1,7 +1,7 @@
 /**
  * Read-only questions about a state that rules, programs and invariants share.
  */
-import type { FrameState, HmmState, MmState, Pte } from './state.js';
+import type { FrameState, HmmState, MigCtx, MmState, Prot, Pte, ThreadState } from './state.js';
 import { ZERO_PFN } from './state.js';
 import type { World, Zone } from './world.js';
 
@@ -29,11 +29,48 @@ export const cpuWritable = (pte: Pte): boolean => pte.k === 'present' && pte.w;
 export const mapsPage = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'devpriv';
 
 /** The lowest free frame of a zone (device zone: of that device), or -1. */
-export function lowestFree(s: { readonly frames: readonly FrameState[] }, world: World, zone: Zone, device = -1): number {
+export function lowestFree(
+  s: { readonly frames: readonly FrameState[]; readonly threads?: readonly ThreadState[] },
+  world: World,
+  zone: Zone,
+  device = -1,
+): number {
   for (let p = 0; p < s.frames.length; p++) {
-    if (world.zone[p] === zone && (device < 0 || world.frameDevice[p] === device) && s.frames[p]!.ref === 0) return p;
+    if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device) || s.frames[p]!.ref !== 0) continue;
+    // A device page waiting for its folio_free is not free yet.
+    if (s.threads?.some((t) => t.frees.includes(p))) continue;
+    return p;
   }
   return -1;
+}
+
+/** Which entries migrate_vma_collect selects: system memory for SELECT_SYSTEM, the owner's device-private pages for SELECT_DEVICE_PRIVATE. */
+export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): boolean {
+  if (vma === 'none') return false;
+  const device = w.mirrors[mig.dev]!.device;
+  switch (pte.k) {
+    case 'none':
+    case 'zero':
+      return mig.toDevice;
+    case 'present':
+      return mig.toDevice && w.zone[pte.pfn] === 'system';
+    case 'devpriv':
+      return !mig.toDevice && w.frameDevice[pte.pfn] === device;
+    default:
+      return false;
+  }
+}
+
+/** The page a migration has committed as the new home of `page` while its migration entry stands. */
+export function migratedTo(s: HmmState, mm: number, page: number): { readonly src: number | null; readonly dst: number | null } | null {
+  for (const t of s.threads) {
+    const m = t.mig;
+    if (!m || !m.src || m.mm !== mm || page < m.start || page >= m.end) continue;
+    const e = m.src[page - m.start]!;
+    if (!e.migrate) continue;
+    return { src: e.pfn, dst: m.committed ? e.dst : null };
+  }
+  return null;
 }
 
 export function samePte(a: Pte, b: Pte): boolean {

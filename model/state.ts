@@ -29,6 +29,8 @@ export type Pte =
 export const PTE_NONE: Pte = { k: 'none' };
 export const PTE_ZERO: Pte = { k: 'zero' };
 export const present = (pfn: number, w: boolean): Pte => ({ k: 'present', pfn, w });
+export const devpriv = (pfn: number, w: boolean): Pte => ({ k: 'devpriv', pfn, w });
+export const migration = (pfn: number, w: boolean): Pte => ({ k: 'migration', pfn, w });
 
 /** VMA protection of a page: no VMA (unmapped), read-only, or read-write. */
 export type Prot = 'none' | 'r' | 'rw';
@@ -54,6 +56,8 @@ export interface FrameState {
   /** Folio lock holder (thread index) or -1. */
   readonly lock: number;
   readonly val: number;
+  /** FOLL_PIN pins (each also counted in ref, as GUP_PIN_COUNTING_BIAS is in the kernel). */
+  readonly pin: number;
 }
 
 /** A device page-table entry. The device page table holds no page reference. */
@@ -82,7 +86,9 @@ export type OpKind =
   | 'mprotect'
   | 'mprotect_rw'
   | 'device_read'
-  | 'device_write';
+  | 'device_write'
+  | 'migrate_to_device'
+  | 'gup';
 
 /** The operation a thread is in the middle of. */
 export interface Op {
@@ -100,7 +106,7 @@ export interface SnapEntry {
 }
 
 /** Where a thread goes when a nested kernel path returns. */
-export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf';
+export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done';
 
 /** The locals of handle_mm_fault (struct vm_fault). */
 export interface FaultCtx {
@@ -125,7 +131,7 @@ export type InvEvent =
   | 'exclusive';
 
 /** The PTE change a thread makes once every callback of its invalidation has returned. */
-export type InvThen = 'zap_pte_range' | 'change_pte_range' | 'wp_page_copy';
+export type InvThen = 'zap_pte_range' | 'change_pte_range' | 'wp_page_copy' | 'migrate_vma_collect' | 'migrate_vma_pages';
 
 /** The locals of one invalidate_range_start .. invalidate_range_end bracket (struct mmu_notifier_range). */
 export interface InvCtx {
@@ -157,7 +163,49 @@ export type Pc =
   | 'retry'
   | 'map'
   | 'unlock'
-  | 'unlock_retry';
+  | 'unlock_retry'
+  | 'swap'
+  | 'mig_setup'
+  | 'mig_alloc'
+  | 'mig_unmap'
+  | 'mig_copy'
+  | 'mig_pages'
+  | 'mig_lock'
+  | 'mig_map'
+  | 'mig_unlock'
+  | 'mig_finalize'
+  | 'swap_done';
+
+/** One entry of struct migrate_vma's src/dst arrays. */
+export interface MigEntry {
+  readonly page: number;
+  /** The source page, null for an empty (pte_none or zero page) source. */
+  readonly pfn: number | null;
+  /** MIGRATE_PFN_MIGRATE: still to migrate (after migrate_vma_pages: committed). */
+  readonly migrate: boolean;
+  readonly w: boolean;
+  /** The destination page the driver allocated, or null. */
+  readonly dst: number | null;
+  /** The driver copied (or zero-filled) the destination. */
+  readonly copied: boolean;
+}
+
+/** The locals of one migrate_vma_setup .. migrate_vma_finalize sequence (struct migrate_vma). */
+export interface MigCtx {
+  readonly mm: number;
+  readonly start: number;
+  readonly end: number;
+  /** The mirror (device) whose driver migrates: its pgmap owner. */
+  readonly dev: number;
+  /** MIGRATE_VMA_SELECT_SYSTEM (to device) or _DEVICE_PRIVATE (back to system memory). */
+  readonly toDevice: boolean;
+  /** migrate->fault_page: the device page do_swap_page locked, or -1. */
+  readonly fault: number;
+  /** Null until collect has run. */
+  readonly src: readonly MigEntry[] | null;
+  /** migrate_vma_pages has run. */
+  readonly committed: boolean;
+}
 
 export interface ThreadState {
   readonly pc: Pc;
@@ -174,6 +222,11 @@ export interface ThreadState {
   readonly snapSeq: number;
   readonly fault: FaultCtx | null;
   readonly inv: InvCtx | null;
+  readonly mig: MigCtx | null;
+  /** Pages this thread pinned with FOLL_PIN and has not unpinned. */
+  readonly pins: readonly number[];
+  /** Device pages whose last reference this thread dropped: folio_free is due. */
+  readonly frees: readonly number[];
 }
 
 export interface HmmState {
@@ -208,7 +261,27 @@ export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry 
 
 export const mkEntry = (pfn: number, w: boolean): DevEntry => ({ pfn, w });
 
-export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0 });
+export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0 });
+
+export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
+  page,
+  pfn,
+  migrate,
+  w,
+  dst: null,
+  copied: false,
+});
+
+export const mkMig = (mm: number, start: number, end: number, dev: number, toDevice: boolean, fault: number): MigCtx => ({
+  mm,
+  start,
+  end,
+  dev,
+  toDevice,
+  fault,
+  src: null,
+  committed: false,
+});
 
 /** The zero page: one permanent reference so it is never free. */
 export const ZERO_PFN = 0;

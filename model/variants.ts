@@ -42,6 +42,30 @@ export const VARIANTS = [
     preset: 'small',
     origin: '"mm/mmu_notifier: add an interval tree notifier" (v5.5) replaced the valid flag with a sequence count',
   },
+  {
+    id: 'D3',
+    level: 'L2',
+    behaviour: 'migrate_vma_setup and migrate_vma_pages skip the pin and reference checks, so a pinned page is committed as a migration source',
+    expected: ['INV-6'],
+    preset: 'migrate',
+    origin: 'classic core mistake: dropping the folio_maybe_dma_pinned / migrate_vma_check_page test of mm/migrate_device.c',
+  },
+  {
+    id: 'D5',
+    level: 'L2',
+    behaviour: 'GUP pins a device-private page instead of faulting it back to system memory first',
+    expected: ['INV-5'],
+    preset: 'migrate',
+    origin: 'classic core mistake: device-private pages must never be pinned (copy_nonpresent_pte, check_and_migrate_movable_pages)',
+  },
+  {
+    id: 'H1',
+    level: 'L2',
+    behaviour: "the driver's invalidate callback returns before mmu_interval_set_seq on its own MIGRATE event, while a device fault races the migration",
+    expected: ['INV-2'],
+    preset: 'migrate',
+    origin: 'lib/test_hmm.c dmirror_interval_invalidate; the on-list design hazard of reference section 5',
+  },
 ] as const satisfies readonly Variant[];
 
 export type VariantId = (typeof VARIANTS)[number]['id'];

@@ -32,6 +32,19 @@ function threadFacts(w: World, t: number, th: ThreadState, put: (k: string, v: s
     const state = v.cur < 0 ? 'to start' : `cur_seq ${v.cur}, callbacks returned: ${done.length > 0 ? done.join(' ') : 'none'}`;
     put(`${name}.invalidation`, `${what}, ${state}`);
   }
+  if (th.mig) {
+    const m = th.mig;
+    const entries = (m.src ?? []).map(
+      (e) =>
+        `${e.page}:${e.migrate ? (e.pfn === null ? 'empty' : formatPfn(e.pfn)) : 'skip'}${e.dst !== null ? `->${formatPfn(e.dst)}${e.copied ? '' : '(not copied)'}` : ''}`,
+    );
+    put(
+      `${name}.migrate_vma`,
+      `${m.toDevice ? 'to device' : 'to system memory'} mm${m.mm} pages ${m.start}..${m.end - 1}${m.fault >= 0 ? ` fault_page ${formatPfn(m.fault)}` : ''}${m.src ? ` [${entries.join(' ')}]` : ''}${m.committed ? ' committed' : ''}`,
+    );
+  }
+  if (th.pins.length > 0) put(`${name}.pins`, th.pins.map((p) => formatPfn(p)).join(' '));
+  if (th.frees.length > 0) put(`${name}.folio_free_due`, th.frees.map((p) => formatPfn(p)).join(' '));
 }
 
 export function view(w: World, s: HmmState): View {
@@ -55,7 +68,9 @@ export function view(w: World, s: HmmState): View {
     const zone = w.zone[p] === 'device' ? `device${w.frameDevice[p]}` : 'system';
     put(
       `${formatPfn(p)}`,
-      f.ref === 0 ? `free (${zone})` : `ref ${f.ref} map ${f.map} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''} (${zone})`,
+      f.ref === 0
+        ? `free (${zone})`
+        : `ref ${f.ref} map ${f.map}${f.pin > 0 ? ` pins ${f.pin}` : ''} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''} (${zone})`,
     );
   });
   s.mirrors.forEach((mi, j) => {

@@ -43,6 +43,8 @@ const OP_ORDER: readonly OpKind[] = [
   'mprotect_rw',
   'device_read',
   'device_write',
+  'migrate_to_device',
+  'gup',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = []): World {

@@ -7,13 +7,24 @@ import type { HmmAction } from '../actions.js';
 import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn } from '../queries.js';
 import type { HmmState, OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
-import { faultSteps, invalidationSteps } from './kernel.js';
+import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
 
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, out: HmmAction[]): void {
   const m = w.actors[t]!.mm;
   const mm = s.mms[m]!;
   const pte = mm.pte[page]!;
   const vma = mm.vma[page]!;
+  // A migration entry: the access waits for the migration (migration_entry_wait).
+  if (pte.k === 'migration') return;
+  if (op === 'gup') {
+    // pin_user_pages(FOLL_WRITE | FOLL_LONGTERM): fault until present and writable.
+    // A device-private page is faulted back to system memory first, unless variant D5.
+    if (cpuWritable(pte) || (pte.k === 'devpriv' && w.variants.has('D5'))) {
+      out.push({ t, k: 'gup', op, mm: m, page, pfn: (pte as { pfn: number }).pfn, pin: true, longterm: true });
+    } else if (vma !== 'rw') out.push({ t, k: 'sigsegv', op, mm: m, page, write: true });
+    else if (canRead(mm, t)) out.push({ t, k: 'handle_mm_fault', op, mm: m, page, write: true });
+    return;
+  }
   if (op === 'cpu_read') {
     if (cpuReadable(pte)) out.push({ t, k: 'cpu_read', op, mm: m, page, value: s.frames[ptePfn(pte)]!.val });
     else if (vma === 'none') out.push({ t, k: 'sigsegv', op, mm: m, page, write: false });
@@ -54,13 +65,15 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
       // threads choose among what their budget has left.
       if (th.op) {
         const op = th.op;
-        if (op.kind === 'cpu_read' || op.kind === 'cpu_write') accessStep(s, w, t, op.kind, op.start, out);
+        if (op.kind === 'cpu_read' || op.kind === 'cpu_write' || op.kind === 'gup') accessStep(s, w, t, op.kind, op.start, out);
         else rangeStep(s, w, t, op.kind, op.start, op.end, out);
         return;
       }
+      // unpin_user_page of a page this thread pinned.
+      if (th.pins.length > 0) out.push({ t, k: 'unpin_user_page', pfn: th.pins[0]! });
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
-        if (o.kind === 'cpu_read' || o.kind === 'cpu_write') {
+        if (o.kind === 'cpu_read' || o.kind === 'cpu_write' || o.kind === 'gup') {
           for (const p of spec.pages) accessStep(s, w, t, o.kind, p, out);
         } else {
           for (const [a, b] of spec.ranges) rangeStep(s, w, t, o.kind, a, b, out);
@@ -75,5 +88,6 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
       return;
     default:
       if (th.inv) invalidationSteps(s, w, t, th, out);
+      else migrationSteps(s, w, t, th, out);
   }
 }

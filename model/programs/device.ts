@@ -9,7 +9,7 @@ import { canRead } from '../queries.js';
 import type { HmmState, OpKind, SnapEntry } from '../state.js';
 import { mkSnap, ZERO_PFN } from '../state.js';
 import { writeValue, type World } from '../world.js';
-import { faultSteps, invalidationSteps } from './kernel.js';
+import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
 
 /** mmu_interval_read_begin blocks while an invalidation that hit the interval is open. */
 function canBegin(s: HmmState, w: World, dev: number): boolean {
@@ -62,14 +62,20 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     const pte = mm.pte[p]!;
     if (vma === 'none') return ret('EFAULT');
     if (op.write && vma !== 'rw') return ret('EPERM');
-    const needFault = pte.k === 'none' || (op.write && !(pte.k === 'present' && pte.w));
+    const needFault = pte.k === 'none' || (op.write && (pte.k === 'zero' || (pte.k === 'present' && !pte.w)));
     if (needFault) {
       out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
       return;
     }
     if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
     else if (pte.k === 'present') pfns.push(mkSnap(p, pte.pfn, pte.w));
-    else return; // not reachable at this level: no migration or device-private entries
+    else if (pte.k === 'devpriv' && w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device) {
+      // The caller's own device-private page (dev_private_owner matches): valid, no fault.
+      pfns.push(mkSnap(p, pte.pfn, pte.w));
+    } else if (pte.k === 'devpriv') {
+      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
+      return;
+    } else return; // a migration entry: hmm_vma_handle_pte waits for it (migration_entry_wait)
   }
   ret('ok', pfns);
 }
@@ -82,11 +88,16 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
   switch (th.pc) {
     case 'idle':
       if (th.op) {
-        accessStep(s, w, t, th.op.kind, th.op.start, true, out);
+        if (th.op.kind === 'migrate_to_device') migrateStart(s, w, t, th.op.start, th.op.end, out);
+        else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
         return;
       }
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
+        if (o.kind === 'migrate_to_device') {
+          for (const [a, b] of spec.ranges) migrateStart(s, w, t, a, b, out);
+          return;
+        }
         for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
       });
       return;
@@ -122,5 +133,13 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       return;
     default:
       if (th.inv) invalidationSteps(s, w, t, th, out);
+      else migrationSteps(s, w, t, th, out);
   }
+}
+
+/** migrate_vma_setup of [start, end) to the device's private memory begins with collect's invalidation. */
+function migrateStart(s: HmmState, w: World, t: number, start: number, end: number, out: HmmAction[]): void {
+  const spec = w.actors[t]!;
+  if (!canRead(s.mms[spec.mm]!, t)) return;
+  out.push({ t, k: 'invalidate_range_start', op: 'migrate_to_device', mm: spec.mm, start, end, event: 'migrate' });
 }

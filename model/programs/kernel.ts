@@ -6,7 +6,7 @@
  */
 import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, lowestFree, ptePfn, samePte } from '../queries.js';
-import type { HmmState, ThreadState } from '../state.js';
+import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
@@ -27,9 +27,98 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
     case 'present':
       out.push({ t, k: 'do_wp_page', mm: f.mm, page: f.page, pfn: f.orig.pfn });
       return;
+    case 'devpriv': {
+      // do_swap_page: pte_same under the PTL, then trylock; a locked page
+      // makes the fault sleep until it is unlocked (v7.0 and later).
+      const pfn = f.orig.pfn;
+      if (!samePte(pte, f.orig) || s.frames[pfn]!.lock !== -1) return;
+      out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
+      return;
+    }
     default:
       return;
   }
+}
+
+/** The mirror whose device owns device page `pfn` (its pgmap owner), or -1. */
+export function ownerMirror(w: World, mm: number, pfn: number): number {
+  const device = w.frameDevice[pfn]!;
+  return w.mirrors.findIndex((m) => m.device === device && m.mm === mm);
+}
+
+/**
+ * The steps of a migration after collect, for the thread running it (a
+ * driver's migration thread, or a CPU fault inside migrate_to_ram): the
+ * reference driver allocates, unmaps its own mapping of a device source,
+ * copies, commits, maps the new device pages, and finalizes.
+ */
+export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
+  const mig = th.mig;
+  switch (th.pc) {
+    case 'swap': {
+      const f = th.fault!;
+      const pfn = (f.orig as { pfn: number }).pfn;
+      out.push({ t, k: 'migrate_to_ram', dev: ownerMirror(w, f.mm, pfn), mm: f.mm, page: f.page, pfn });
+      return;
+    }
+    case 'mig_setup':
+      out.push({ t, k: 'migrate_vma_setup', dev: mig!.dev, mm: mig!.mm, start: mig!.start, end: mig!.end, toDevice: mig!.toDevice, mig: setupResult(s, w, mig!) });
+      return;
+    case 'mig_alloc': {
+      const src = mig!.src!;
+      const need = src.find((e) => e.migrate && e.dst === null);
+      const device = mig!.toDevice ? w.mirrors[mig!.dev]!.device : -1;
+      const free = need ? lowestFree(s, w, mig!.toDevice ? 'device' : 'system', device) : -1;
+      if (need && free >= 0) {
+        out.push(mig!.toDevice ? { t, k: 'alloc_page', pfn: free, dev: mig!.dev } : { t, k: 'alloc_page', pfn: free });
+        return;
+      }
+      const copy = src.find((e) => e.migrate && e.dst !== null && !e.copied);
+      if (copy) {
+        // dmirror_devmem_fault_alloc_and_copy: xa_erase the device's own mapping before the copy.
+        if (!mig!.toDevice && s.mirrors[mig!.dev]!.pt[copy.page]) {
+          out.push({ t, k: 'devpt_unmap', dev: mig!.dev, page: copy.page });
+          return;
+        }
+        out.push({ t, k: 'migrate_copy', page: copy.page, pfn: copy.pfn, dst: copy.dst! });
+        return;
+      }
+      // Populating an empty entry changes a PTE: migrate_vma_pages brackets it
+      // with a MIGRATE invalidation from the first such page to the end.
+      const empty = src.find((e) => e.migrate && e.pfn === null && e.dst !== null);
+      if (empty) {
+        out.push({ t, k: 'invalidate_range_start', mm: mig!.mm, start: empty.page, end: mig!.end, event: 'migrate' });
+        return;
+      }
+      out.push({ t, k: 'migrate_vma_pages', dev: mig!.dev, mig: src });
+      return;
+    }
+    case 'mig_lock':
+      if (s.mirrors[mig!.dev]!.lock === -1) out.push({ t, k: 'driver_lock', dev: mig!.dev });
+      return;
+    case 'mig_map': {
+      const pt = s.mirrors[mig!.dev]!.pt;
+      const e = mig!.src!.find((x) => x.migrate && x.dst !== null && (pt[x.page]?.pfn !== x.dst || pt[x.page]?.w !== x.w));
+      if (e) out.push({ t, k: 'devpt_map', dev: mig!.dev, page: e.page, pfn: e.dst!, write: e.w });
+      else out.push({ t, k: 'driver_unlock', dev: mig!.dev });
+      return;
+    }
+    case 'mig_finalize':
+      out.push({ t, k: 'migrate_vma_finalize', dev: mig!.dev });
+      return;
+    default:
+      return;
+  }
+}
+
+/** What migrate_vma_setup returns: collect's entries minus those migrate_device_unmap restores. */
+function setupResult(s: HmmState, w: World, mig: MigCtx): MigEntry[] {
+  return mig.src!.map((e) => {
+    if (e.pfn === null || !e.migrate || w.variants.has('D3')) return e;
+    const f = s.frames[e.pfn]!;
+    const extra = f.ref - f.map - 1 - (e.pfn === mig.fault ? 1 : 0);
+    return extra > 0 ? { ...e, pfn: null, migrate: false, w: false } : e;
+  });
 }
 
 function nextMirror(w: World, mm: number, from: number): number {
@@ -56,6 +145,12 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
           return;
         case 'change_pte_range':
           out.push({ ...base, k: 'change_pte_range', write: inv.write });
+          return;
+        case 'migrate_vma_collect':
+          out.push({ ...base, k: 'migrate_vma_collect', dev: th.mig!.dev });
+          return;
+        case 'migrate_vma_pages':
+          out.push({ t, k: 'migrate_vma_pages', dev: th.mig!.dev, mig: th.mig!.src! });
           return;
         case 'wp_page_copy': {
           const f = th.fault!;

@@ -28,6 +28,21 @@ export function putPage(d: D, pfn: number): void {
   }
 }
 
+/**
+ * folio_put by thread `t`: a device page whose count reaches zero goes
+ * through free_zone_device_folio, whose folio_free callback the thread runs
+ * as its next step (and until then the page cannot be reallocated).
+ */
+export function putPageBy(d: D, w: World, t: number, pfn: number): void {
+  if (pfn === ZERO_PFN) return;
+  putPage(d, pfn);
+  const f = d.frames[pfn]!;
+  if (f.ref === 0) {
+    f.lock = -1;
+    if (w.zone[pfn] === 'device') d.threads[t]!.frees.push(pfn);
+  }
+}
+
 /** A page freshly allocated and mapped once (do_anonymous_page, wp_page_copy). */
 export function allocMapped(d: D, pfn: number, val: number): void {
   const f = d.frames[pfn]!;

@@ -59,6 +59,7 @@ export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
   const th = d.threads[a.t]!;
   if (th.pc === 'lock') th.pc = w.variants.has('D1') ? 'map' : 'retry';
+  else if (th.pc === 'mig_lock') th.pc = 'mig_map';
 };
 
 export const mmu_interval_read_retry: Rule = (d, a) => {
@@ -82,6 +83,7 @@ export const driver_unlock: Rule = (d, a) => {
   const th = d.threads[a.t]!;
   d.mirrors[a.dev!]!.lock = -1;
   if (th.pc === 'unlock_retry') th.pc = 'begin';
+  else if (th.pc === 'mig_map') th.pc = 'mig_finalize';
   else if (th.pc === 'unlock' || th.pc === 'map') {
     th.pc = 'access';
     th.snap = null;

@@ -6,6 +6,7 @@ import type { StepKind } from '../actions.js';
 import type { Rule } from './common.js';
 import * as cpu from './cpu.js';
 import * as driver from './driver.js';
+import * as migrate from './migrate.js';
 import * as mm from './mm.js';
 
 export type { D, Rule } from './common.js';
@@ -35,4 +36,15 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   driver_unlock: driver.driver_unlock,
   device_read: driver.device_read,
   device_write: driver.device_write,
+  gup: migrate.gup,
+  unpin_user_page: migrate.unpin_user_page,
+  do_swap_page: migrate.do_swap_page,
+  migrate_to_ram: migrate.migrate_to_ram,
+  migrate_vma_collect: migrate.migrate_vma_collect,
+  migrate_vma_setup: migrate.migrate_vma_setup,
+  alloc_page: migrate.alloc_page,
+  migrate_copy: migrate.migrate_copy,
+  migrate_vma_pages: migrate.migrate_vma_pages,
+  migrate_vma_finalize: migrate.migrate_vma_finalize,
+  folio_free: migrate.folio_free,
 };

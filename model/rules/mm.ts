@@ -10,9 +10,10 @@
  * step, which is what makes a device mapping left behind a use-after-free.
  */
 import type { HmmAction } from '../actions.js';
-import { mkInv, present, PTE_NONE } from '../state.js';
+import { devpriv, migration, mkInv, present, PTE_NONE } from '../state.js';
 import type { World } from '../world.js';
-import { finishFault, finishOp, putPage, startOp, type D, type Rule } from './common.js';
+import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { startMigrationToDevice } from './migrate.js';
 
 function anyVma(d: D, mm: number, start: number, end: number): boolean {
   for (let p = start; p < end; p++) if (d.mms[mm]!.vma[p] !== 'none') return true;
@@ -69,6 +70,10 @@ function nextMirror(w: World, mm: number, from: number): number {
 
 export const invalidate_range_start: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
+  if (th.inv === null && th.mig !== null) {
+    // migrate_vma_pages populating empty entries: its own MIGRATE invalidation.
+    th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_pages', false, 'mig_pages_done');
+  } else if (th.inv === null) startMigrationToDevice(d, a, w);
   const inv = th.inv!;
   const mm = d.mms[inv.mm]!;
   mm.active++;
@@ -90,22 +95,27 @@ export const invalidate: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const inv = th.inv!;
   const mirror = d.mirrors[a.dev!]!;
-  mirror.seq = inv.cur;
-  if (!w.variants.has('D2') && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
+  // The driver's own migration (range->owner is its pgmap owner): it leaves
+  // its page table to its migration steps, but still bumps the sequence,
+  // unless variant H1 (lib/test_hmm.c returns before mmu_interval_set_seq).
+  const own = inv.event === 'migrate' && th.mig !== null && th.mig.dev === a.dev;
+  if (!(own && w.variants.has('H1'))) mirror.seq = inv.cur;
+  if (!own && !w.variants.has('D2') && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
   inv.cb = a.dev! + 1;
   th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
 };
 
 /** Clears the PTEs of the range and releases their pages; the next access sees a fresh zero page. */
-export const zap_pte_range: Rule = (d, a) => {
+export const zap_pte_range: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const inv = th.inv!;
   const mm = d.mms[inv.mm]!;
   for (let p = inv.start; p < inv.end; p++) {
     const pte = mm.pte[p]!;
-    if (pte.k === 'present') {
+    // A migration entry's page belongs to the migrating thread: zap just drops the entry.
+    if (pte.k === 'present' || pte.k === 'devpriv') {
       d.frames[pte.pfn]!.map--;
-      putPage(d, pte.pfn);
+      putPageBy(d, w, a.t, pte.pfn);
     }
     mm.pte[p] = PTE_NONE;
     mm.expect[p] = 0;
@@ -122,6 +132,8 @@ export const change_pte_range: Rule = (d, a) => {
     for (let p = inv.start; p < inv.end; p++) {
       const pte = mm.pte[p]!;
       if (pte.k === 'present' && pte.w) mm.pte[p] = present(pte.pfn, false);
+      else if (pte.k === 'devpriv' && pte.w) mm.pte[p] = devpriv(pte.pfn, false);
+      else if (pte.k === 'migration' && pte.w) mm.pte[p] = migration(pte.pfn, false);
     }
   }
   th.pc = 'inv_end';
@@ -139,5 +151,7 @@ export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
   const ret = inv.ret;
   th.inv = null;
   if (ret === 'fault_done') finishFault(d, a.t);
+  else if (ret === 'mig_setup') th.pc = 'mig_setup';
+  else if (ret === 'mig_pages_done') th.pc = th.mig!.toDevice ? 'mig_lock' : 'mig_finalize';
   else finishOp(d, a.t, w);
 };

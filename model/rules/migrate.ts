@@ -1,0 +1,239 @@
+/**
+ * Device-private memory and migration (level L2): mm/migrate_device.c
+ * migrate_vma_setup (migrate_vma_collect under the MIGRATE invalidation, then
+ * migrate_device_unmap's refcount check), the driver's allocate and copy
+ * (lib/test_hmm.c dmirror_migrate_alloc_and_copy,
+ * dmirror_devmem_fault_alloc_and_copy), migrate_vma_pages
+ * (folio_migrate_mapping, migrate_vma_insert_page), migrate_vma_finalize
+ * (remove_migration_ptes), the CPU fault on a device-private entry
+ * (mm/memory.c do_swap_page -> dev_pagemap_ops.migrate_to_ram), GUP pins
+ * (mm/gup.c) and free_zone_device_folio -> folio_free (mm/memremap.c).
+ *
+ * Reference counting follows the kernel: a mapping holds one reference, the
+ * migration entry's reference is the collect reference, a pin is a
+ * reference, the driver's allocation gives a locked page with one reference.
+ */
+import type { HmmAction } from '../actions.js';
+import { migrationSelected } from '../queries.js';
+import { devpriv, migration, mkInv, mkMig, present, type MigEntry, type Pte } from '../state.js';
+import type { World } from '../world.js';
+import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+
+/** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
+function mapping(w: World, pfn: number, write: boolean): Pte {
+  return w.zone[pfn] === 'device' ? devpriv(pfn, write) : present(pfn, write);
+}
+
+/** The first step of a migration to the device: migrate_vma_setup enters collect's MIGRATE invalidation. */
+export function startMigrationToDevice(d: D, a: HmmAction, w: World): void {
+  const th = d.threads[a.t]!;
+  startOp(d, a, w, 'migrate_to_device');
+  th.op = { kind: 'migrate_to_device', start: a.start!, end: a.end!, write: false };
+  // The caller holds mmap_lock for read from setup to finalize (Documentation/mm/hmm.rst).
+  d.mms[a.mm!]!.mmapReaders++;
+  th.mmap = 1;
+  th.mig = mkMig(a.mm!, a.start!, a.end!, w.actors[a.t]!.mirror, true, -1) as D["threads"][number]["mig"];
+  th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
+}
+
+/**
+ * migrate_vma_collect_pmd under the PTL: select the entries, trylock and
+ * unmap each page into a migration entry. A page that may be pinned is
+ * skipped here (folio_try_share_anon_rmap_pte fails), unless variant D3.
+ */
+export const migrate_vma_collect: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const mig = th.mig!;
+  const mm = d.mms[mig.mm]!;
+  const entries: MigEntry[] = [];
+  for (let p = mig.start; p < mig.end; p++) {
+    const e = collectOne(d, w, a.t, p);
+    entries.push(e);
+    if (e.pfn !== null && e.migrate) {
+      const f = d.frames[e.pfn]!;
+      if (e.pfn !== mig.fault) f.lock = a.t;
+      f.map--;
+      mm.pte[p] = migration(e.pfn, e.w);
+    }
+  }
+  mig.src = entries;
+  th.pc = 'inv_end';
+};
+
+function collectOne(d: D, w: World, t: number, page: number): MigEntry {
+  const mig = d.threads[t]!.mig!;
+  const mm = d.mms[mig.mm]!;
+  const pte = mm.pte[page]!;
+  const vma = mm.vma[page]!;
+  const skip: MigEntry = { page, pfn: null, migrate: false, w: false, dst: null, copied: false };
+  if (!migrationSelected(w, mig, pte, vma)) return skip;
+  if (pte.k === 'none' || pte.k === 'zero') return { ...skip, migrate: true, w: vma === 'rw' };
+  if (pte.k !== 'present' && pte.k !== 'devpriv') return skip;
+  const f = d.frames[pte.pfn]!;
+  if (pte.pfn !== mig.fault && f.lock !== -1) return skip; // folio_trylock failed: best effort
+  if (f.pin > 0 && !w.variants.has('D3')) return skip; // maybe DMA-pinned: restored at once
+  return { page, pfn: pte.pfn, migrate: true, w: pte.w, dst: null, copied: false };
+}
+
+/**
+ * migrate_device_unmap's check and setup's return: a collected page with
+ * references beyond the migration's own (a GUP reference, a racing fault's)
+ * gets its PTE back and is dropped from the migration.
+ */
+export const migrate_vma_setup: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const mig = th.mig!;
+  const mm = d.mms[mig.mm]!;
+  mig.src = mig.src!.map((e) => {
+    if (e.pfn === null || !e.migrate) return e;
+    if (!w.variants.has('D3') && extraRefs(d, e.pfn, mig.fault) > 0) {
+      const f = d.frames[e.pfn]!;
+      mm.pte[e.page] = mapping(w, e.pfn, e.w);
+      f.map++;
+      if (e.pfn !== mig.fault) f.lock = -1;
+      return { ...e, pfn: null, migrate: false, w: false };
+    }
+    return e;
+  });
+  th.pc = 'mig_alloc';
+};
+
+/** References on a collected page beyond the migration's (and do_swap_page's for the fault page). */
+export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, pfn: number, fault: number): number {
+  const f = s.frames[pfn]!;
+  return f.ref - f.map - 1 - (pfn === fault ? 1 : 0);
+}
+
+/** The driver allocates a destination: zone_device_page_init (device) or alloc_page_vma (system), locked, one reference. */
+export const alloc_page: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  const f = d.frames[a.pfn!]!;
+  f.ref = 1;
+  f.map = 0;
+  f.lock = a.t;
+  f.val = 0;
+  const mig = th.mig;
+  if (!mig?.src) return;
+  const i = mig.src.findIndex((e) => e.migrate && e.dst === null);
+  if (i >= 0) mig.src[i]!.dst = a.pfn!;
+};
+
+/** The driver's copy (device DMA) from the source, or zero fill for an empty source. */
+export const migrate_copy: Rule = (d, a) => {
+  const val = a.pfn === null || a.pfn === undefined ? 0 : d.frames[a.pfn]!.val;
+  d.frames[a.dst!]!.val = val;
+  const mig = d.threads[a.t]!.mig;
+  const e = mig?.src?.find((x) => x.page === a.page && x.dst === a.dst);
+  if (e) e.copied = true;
+};
+
+/**
+ * migrate_vma_pages: commit each entry that has a destination. An empty
+ * source is populated in place if its PTE is still empty; a page source
+ * commits only with the expected references (folio_migrate_mapping).
+ */
+export const migrate_vma_pages: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const mig = th.mig!;
+  const mm = d.mms[mig.mm]!;
+  for (const e of mig.src!) {
+    if (!e.migrate) continue;
+    if (e.dst === null) {
+      e.migrate = false;
+      continue;
+    }
+    if (e.pfn === null) {
+      const pte = mm.pte[e.page]!;
+      if ((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none') {
+        mm.pte[e.page] = mapping(w, e.dst, mm.vma[e.page] === 'rw');
+        d.frames[e.dst]!.map++;
+        d.frames[e.dst]!.ref++;
+      } else e.migrate = false;
+    } else if (!w.variants.has('D3') && extraRefs(d, e.pfn, mig.fault) > 0) {
+      e.migrate = false;
+    }
+  }
+  mig.committed = true;
+  // lib/test_hmm.c dmirror_migrate_finalize_and_map: the driver points its
+  // page table at the new device pages before finalize.
+  if (th.inv) th.pc = 'inv_end';
+  else th.pc = mig.toDevice ? 'mig_lock' : 'mig_finalize';
+};
+
+/**
+ * migrate_vma_finalize: remove_migration_ptes installs the destination (or
+ * restores the source), then both pages are unlocked and the migration's
+ * references dropped. Back in do_swap_page, the fault page is unlocked and
+ * its reference put (folded in: no lock is dropped in between).
+ */
+export const migrate_vma_finalize: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const mig = th.mig!;
+  const mm = d.mms[mig.mm]!;
+  for (const e of mig.src ?? []) {
+    const committed = e.migrate && e.dst !== null;
+    if (e.pfn !== null) {
+      const now = committed ? e.dst! : e.pfn;
+      const pte = mm.pte[e.page]!;
+      if (pte.k === 'migration' && pte.pfn === e.pfn) {
+        mm.pte[e.page] = mapping(w, now, pte.w);
+        d.frames[now]!.map++;
+        d.frames[now]!.ref++;
+      }
+      if (e.pfn !== mig.fault) d.frames[e.pfn]!.lock = -1;
+      putPageBy(d, w, a.t, e.pfn);
+    }
+    if (e.dst !== null) {
+      d.frames[e.dst]!.lock = -1;
+      putPageBy(d, w, a.t, e.dst);
+    }
+  }
+  th.mig = null;
+  if (mig.fault >= 0) {
+    d.frames[mig.fault]!.lock = -1;
+    putPageBy(d, w, a.t, mig.fault);
+    finishFault(d, a.t);
+  } else finishOp(d, a.t, w);
+};
+
+/** do_swap_page on a device-private entry: under the PTL, trylock the page and take a reference. */
+export const do_swap_page: Rule = (d, a) => {
+  const f = d.frames[a.pfn!]!;
+  f.ref++;
+  f.lock = a.t;
+  d.threads[a.t]!.pc = 'swap';
+};
+
+/** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */
+export const migrate_to_ram: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, a.pfn!) as D["threads"][number]["mig"];
+  th.inv = mkInv(a.mm!, a.page!, a.page! + 1, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
+  th.pc = 'inv_start';
+};
+
+/** free_zone_device_folio: the device page's last reference went; the driver takes it back. */
+export const folio_free: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  th.frees = th.frees.filter((p) => p !== a.pfn);
+};
+
+/** pin_user_pages(FOLL_LONGTERM | FOLL_WRITE) found the page present and writable and pinned it. */
+export const gup: Rule = (d, a, w) => {
+  const f = d.frames[a.pfn!]!;
+  f.ref++;
+  f.pin++;
+  const th = d.threads[a.t]!;
+  th.pins = [...th.pins, a.pfn!];
+  if (th.pc === 'idle') startOp(d, a, w, 'gup');
+  else finishOp(d, a.t, w);
+  th.op = null;
+};
+
+export const unpin_user_page: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const i = th.pins.indexOf(a.pfn!);
+  if (i >= 0) th.pins = th.pins.filter((_, j) => j !== i);
+  d.frames[a.pfn!]!.pin--;
+  putPageBy(d, w, a.t, a.pfn!);
+};
