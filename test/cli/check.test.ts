@@ -88,7 +88,7 @@ test('--out saves the JSON result and --trace-out the counterexample as hmmtrace
 test('bad usage exits 2 with a message naming what exists', async () => {
   let r = await run('check', '--preset', 'huge');
   assert.is(r.code, 2);
-  assert.match(r.err, /unknown preset "huge"; presets are tiny, small/);
+  assert.match(r.err, /unknown preset "huge"; presets are tiny, small, migrate/);
   r = await run('check', '--variant', 'Z9');
   assert.is(r.code, 2);
   assert.match(r.err, /unknown variant "Z9"; variants are D1, D2, B3/);
@@ -136,7 +136,7 @@ test('presets, variants and invariants list one per line; --help has an example 
   assert.match(p.out, /^tiny +one page/m);
   assert.match(p.out, /^small +two pages/m);
   const v = await run('variants', '--json');
-  assert.equal(JSON.parse(v.out).items.map((x: { id: string }) => x.id), ['D1', 'D2', 'B3']);
+  assert.equal(JSON.parse(v.out).items.map((x: { id: string }) => x.id), ['D1', 'D2', 'B3', 'D3', 'D5', 'H1']);
   const i = await run('invariants');
   assert.is(i.out.trim().split('\n').length, 18);
   assert.match(i.out, /^INV-2 +once a driver's invalidate callback/m);

@@ -11,6 +11,11 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   D1: { preset: 'small', invariant: 'INV-4', steps: 9 },
   D2: { preset: 'small', invariant: 'INV-2', steps: 12, others: ['INV-1'] },
   B3: { preset: 'small', invariant: 'INV-4', steps: 12 },
+  // CPU write, pin, then migrate: collect, the callback, unmap check skipped, alloc, copy, commit.
+  D3: { preset: 'migrate', invariant: 'INV-6', steps: 11 },
+  // An empty page migrated straight into device memory (10 steps), then GUP pins the device page.
+  D5: { preset: 'migrate', invariant: 'INV-5', steps: 11 },
+  H1: { preset: 'migrate', invariant: 'INV-2', steps: 19, others: ['INV-9', 'INV-1'] },
 };
 
 for (const v of VARIANTS) {

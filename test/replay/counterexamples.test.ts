@@ -12,12 +12,12 @@ import { presetWorld } from '../helpers/hmm.js';
 import { replayText, traceText, walkActions } from '../helpers/traces.js';
 
 for (const v of VARIANTS) {
-  for (const preset of ['tiny', 'small']) {
+  for (const preset of new Set(['tiny', v.preset])) {
     test(`the ${v.id} counterexample on ${preset} replays to the same invariant`, async () => {
       const w = presetWorld(preset, [v.id as VariantId]);
       const r = check(hmmModel(w));
       if (r.outcome !== 'violated') {
-        assert.is(preset, 'tiny', `${v.id} must be found on small`);
+        assert.is(preset, 'tiny', `${v.id} must be found on ${v.preset}`);
         return;
       }
       const viol = r.violations[0]!;
@@ -33,7 +33,7 @@ for (const v of VARIANTS) {
 /** Step kinds a kernel recorder may not see: the fault internals and the driver's lock and retry. */
 const UNLOGGED = ['handle_mm_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', 'zap_pte_range', 'change_pte_range', 'mmu_interval_read_retry', 'driver_lock', 'driver_unlock'];
 
-for (const preset of ['tiny', 'small']) {
+for (const preset of ['tiny', 'small', 'migrate']) {
   test(`random walks of ${preset} replay valid, fully logged and partly logged`, async () => {
     const w = presetWorld(preset);
     await fc.assert(
@@ -44,7 +44,7 @@ for (const preset of ['tiny', 'small']) {
         const partial = await replayText(traceText(w, actions, drop));
         return partial.outcome === 'valid';
       }),
-      { numRuns: Number(process.env.HMMCHECK_RUNS ?? (preset === 'tiny' ? 60 : 120)) },
+      { numRuns: Number(process.env.HMMCHECK_RUNS ?? (preset === 'tiny' ? 60 : 100)) },
     );
   });
 }

@@ -64,6 +64,7 @@ export const EVENT_FIELDS: Record<string, [Fields, Fields?]> = {
   mem_cgroup_charge: [{ pfn, memcg: id }],
   mem_cgroup_uncharge: [{ pfn, memcg: id }],
   mem_cgroup_migrate: [{ src: pfn, dst: pfn }],
+  migrate_vma_collect: [{ dev: id, ...range }],
 };
 
 export function eventArb(name: string): fc.Arbitrary<TraceEvent> {

@@ -58,7 +58,41 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'device_read':
     case 'device_write':
       return { ev: a.k, tid, dev, page: a.page, value: a.value };
+    case 'gup':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn, pin: a.pin ?? true, longterm: a.longterm ?? true };
+    case 'unpin_user_page':
+      return { ev: a.k, tid, pfn: a.pfn };
+    case 'do_swap_page':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn };
+    case 'migrate_to_ram':
+      return { ev: a.k, tid, dev, mm: a.mm, page: a.page, pfn: a.pfn };
+    case 'migrate_vma_collect':
+      return { ev: a.k, tid, dev, ...range };
+    case 'migrate_vma_setup':
+      return {
+        ev: a.k,
+        tid,
+        dev,
+        ...range,
+        select: [a.toDevice ? 'system' : 'device_private'],
+        src: (a.mig ?? []).map((e) => ({ page: e.page, pfn: e.migrate ? e.pfn : null, migrate: e.migrate, write: e.migrate && e.w })),
+      };
+    case 'alloc_page':
+      return a.dev !== undefined ? { ev: a.k, tid, pfn: a.pfn, dev } : { ev: a.k, tid, pfn: a.pfn };
+    case 'migrate_copy':
+      return { ev: a.k, tid, page: a.page, src: a.pfn ?? null, dst: a.dst };
+    case 'migrate_vma_pages':
+      return { ev: a.k, tid, dev, migrated: migratedPages(a) };
+    case 'migrate_vma_finalize':
+      return { ev: a.k, tid, dev };
+    case 'folio_free':
+      return { ev: a.k, tid, pfn: a.pfn, dev };
   }
+}
+
+/** The pages migrate_vma_pages commits, computed as its rule does (an entry with a destination). */
+function migratedPages(a: HmmAction): number[] {
+  return (a.mig ?? []).filter((e) => e.migrate && e.dst !== null).map((e) => e.page);
 }
 
 export interface TraceHeaderObject {

@@ -48,7 +48,29 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const write = e.ev === 'cpu_write' || e.ev === 'do_wp_page' || e.ev === 'wp_page_copy' || e['write'] === true;
       const page = e['page'] as number;
-      return [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
+      const out = [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
+      // A write fault may also be GUP's (FOLL_WRITE) when the trace logs GUP.
+      if (write && e.ev !== 'cpu_write' && !rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
+      return out;
+    }
+    case 'gup': {
+      if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
+      const page = e['page'] as number;
+      return [setOp(s, t, 'gup', page, page + 1, true)];
+    }
+    case 'do_swap_page':
+    case 'migrate_to_ram': {
+      // A CPU access (or GUP) faulted on a device-private entry; which one, the trace shows later.
+      if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
+      const page = e['page'] as number;
+      const out = [setOp(s, t, 'cpu_read', page, page + 1, false), setOp(s, t, 'cpu_write', page, page + 1, true)];
+      // Only an operation whose completion the trace logs: an unlogged one could repeat without end.
+      if (!rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
+      return out;
+    }
+    case 'migrate_vma_setup': {
+      if (!idle || w.actors[t]!.kind !== 'device' || !(e['select'] as string[]).includes('system')) return [s];
+      return [setOp(s, t, 'migrate_to_device', e['start'] as number, e['end'] as number, false)];
     }
     case 'munmap':
     case 'madvise_dontneed':
@@ -71,6 +93,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
               ? [['mprotect', 'mprotect'], ['mprotect_rw', 'mprotect']]
               : [];
       const out = ops.filter(([, step]) => rw.hidden.has(step as never)).map(([k]) => setOp(s, t, k, start, end, k === 'mprotect_rw'));
+      // A driver's migration to its device begins with collect's MIGRATE invalidation.
+      if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') out.push(setOp(s, t, 'migrate_to_device', start, end, false));
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).
       if (e['event'] === 'clear' && end === start + 1 && w.actors[t]!.kind === 'cpu' && rw.hidden.has('handle_mm_fault')) {
         out.push(setOp(s, t, 'cpu_write', start, end, true));

@@ -24,7 +24,7 @@ import {
 } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import { ValueMap } from './ids.js';
-import { DEVICE_EVENTS, type ScanResult } from './scan.js';
+import { DEVICE_EVENTS, EITHER_EVENTS, type ScanResult } from './scan.js';
 
 export interface TraceHeaderLike {
   readonly preset?: string;
@@ -102,8 +102,16 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
   const actors: ActorConfig[] = [];
   const threads = new Map<string, { cpu: number; device: number }>();
   const tidOf: string[] = [];
+  // A header's world names its threads: their kind wins over a guess from the events.
+  const named = new Map<string, 'cpu' | 'device'>();
+  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
+    for (const a of buildWorld(base).actors) named.set(a.name, a.kind);
+  }
   for (const t of scan.tids) {
     const entry = { cpu: -1, device: -1 };
+    const kind = named.get(t.tid);
+    if (kind === 'device') t.device = true;
+    if (kind === 'device' && !t.dev) t.cpu = false;
     if (t.cpu || !t.device) {
       entry.cpu = actors.length;
       actors.push({ kind: 'cpu', name: t.tid, process: mmIndex.get(t.mm ?? scan.mms[0] ?? '0') ?? 0, ops: {} });
@@ -159,7 +167,8 @@ function inferConfig(scan: ScanResult): Config {
     pages,
     // Every pfn the trace names, plus room for pages faulted in without being named.
     systemFrames: scan.pfns.size + pages * processes + 2,
-    devices: scan.devs.map(() => ({ frames: 0 })),
+    // Device memory: every device pfn the trace names, and one spare.
+    devices: scan.devs.map((d) => ({ frames: (scan.devPfns.get(d)?.size ?? 0) + 1 })),
     mirrors: scan.devs.map((d, i) => ({ device: i, process: mmOf(d) })),
     actors: [],
   };
@@ -170,6 +179,7 @@ export function threadsFor(rw: ReplayWorld, tid: string, ev: string): number[] {
   const t = rw.threads.get(tid);
   if (!t) return [];
   if (DEVICE_EVENTS.has(ev)) return t.device >= 0 ? [t.device] : [];
+  if (EITHER_EVENTS.has(ev) || ev === 'migrate_vma_setup') return [t.device, t.cpu].filter((x) => x >= 0);
   // Faults and invalidations run on either side: a device thread faults
   // inside hmm_range_fault, and may invalidate for a copy-on-write.
   const out: number[] = [];

@@ -20,6 +20,16 @@ export const DEVICE_EVENTS: ReadonlySet<string> = new Set([
   'device_write',
 ]);
 
+/** Migration steps run on a driver thread (to the device) or inside a CPU fault (migrate_to_ram). */
+export const EITHER_EVENTS: ReadonlySet<string> = new Set(['alloc_page', 'migrate_copy', 'migrate_vma_pages', 'migrate_vma_finalize', 'folio_free', 'migrate_vma_collect']);
+
+/** Is this event one a device-side thread takes? migrate_vma_setup selecting system memory is a migration to the device. */
+export function isDeviceEvent(e: Readonly<Record<string, unknown>>): boolean {
+  const ev = e['ev'] as string;
+  if (ev === 'migrate_vma_setup') return Array.isArray(e['select']) && (e['select'] as unknown[]).includes('system');
+  return DEVICE_EVENTS.has(ev);
+}
+
 export interface ScanResult {
   /** Thread ids in order of first appearance, with the parts (CPU, device) each performs. */
   readonly tids: { readonly tid: string; cpu: boolean; device: boolean; mm: string | null; dev: string | null }[];
@@ -30,13 +40,15 @@ export interface ScanResult {
   /** Highest page index (exclusive end) per mm. */
   readonly pages: Map<string, number>;
   readonly pfns: Set<string>;
+  /** Device pfns per dev: allocated on the device, faulted on, or freed back to it. */
+  readonly devPfns: Map<string, Set<string>>;
   /** Event names that appear. */
   readonly names: Set<string>;
   events: number;
 }
 
 export function newScan(): ScanResult {
-  return { tids: [], mms: [], devs: [], devMm: new Map(), pages: new Map(), pfns: new Set(), names: new Set(), events: 0 };
+  return { tids: [], mms: [], devs: [], devMm: new Map(), pages: new Map(), pfns: new Set(), devPfns: new Map(), names: new Set(), events: 0 };
 }
 
 export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): void {
@@ -49,16 +61,22 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): 
     t = { tid, cpu: false, device: false, mm: null, dev: null };
     r.tids.push(t);
   }
-  if (DEVICE_EVENTS.has(ev)) t.device = true;
-  else t.cpu = true;
+  const device = isDeviceEvent(e);
+  if (device) t.device = true;
+  else if (!EITHER_EVENTS.has(ev) && !(e['event'] === 'migrate' && ev !== 'invalidate_range_end')) t.cpu = true;
   const hasMm = 'mm' in e || 'page' in e || 'start' in e;
   const mm = hasMm ? idKey(e['mm'] ?? 0) : null;
   if (mm !== null && !r.mms.includes(mm)) r.mms.push(mm);
-  if (mm !== null && t.mm === null && !DEVICE_EVENTS.has(ev)) t.mm = mm;
+  if (mm !== null && t.mm === null && !device) t.mm = mm;
   if ('dev' in e) {
     const dev = idKey(e['dev']);
     if (!r.devs.includes(dev)) r.devs.push(dev);
-    if (DEVICE_EVENTS.has(ev) && t.dev === null) t.dev = dev;
+    if (device && t.dev === null) t.dev = dev;
+    const isDevPfn = (ev === 'alloc_page' || ev === 'migrate_to_ram' || ev === 'folio_free') && e['pfn'] !== undefined;
+    if (isDevPfn) {
+      if (!r.devPfns.has(dev)) r.devPfns.set(dev, new Set());
+      r.devPfns.get(dev)!.add(idKey(e['pfn']));
+    }
     if ('mm' in e && !r.devMm.has(dev)) r.devMm.set(dev, idKey(e['mm']));
   }
   if (mm !== null) {

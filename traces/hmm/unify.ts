@@ -97,6 +97,46 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
     case 'cpu_write':
       action = { ...action, value: rw.values.toModel(e['value']) };
       break;
+    case 'do_swap_page':
+    case 'migrate_to_ram':
+    case 'folio_free':
+    case 'gup':
+    case 'unpin_user_page':
+    case 'alloc_page': {
+      const r = pfnField('pfn', a.pfn);
+      if (r) return r;
+      break;
+    }
+    case 'migrate_copy': {
+      const r = pfnField('src', a.pfn) ?? pfnField('dst', a.dst);
+      if (r) return r;
+      break;
+    }
+    case 'migrate_vma_setup': {
+      const select = e['select'] as string[];
+      const toDevice = select.includes('system');
+      if (toDevice !== a.toDevice) return { reason: `select: the model migrates ${a.toDevice ? 'system memory to the device' : 'device-private memory back'}, the trace selects ${show(select)}` };
+      for (const x of e['src'] as { page: number; pfn: unknown; migrate: boolean; write: boolean }[]) {
+        const m = (a.mig ?? []).find((y) => y.page === x.page);
+        if (!m) return { reason: `src: page ${x.page} is outside the migrated range in the model` };
+        if (m.migrate !== x.migrate) {
+          return { reason: `src: page ${x.page} is ${m.migrate ? 'collected for migration' : 'skipped'} in the model, the trace says migrate ${show(x.migrate)}` };
+        }
+        if (!m.migrate) continue;
+        const next = unifyPfn(bind, x.pfn === null ? null : idKey(x.pfn), m.pfn);
+        if (!next) return { reason: `src: page ${x.page}'s source is ${m.pfn === null ? 'empty' : bind.frame.has(m.pfn) ? `pfn ${bind.frame.get(m.pfn)}` : formatPfn(m.pfn)} in the model, the trace ${show(x.pfn)}` };
+        bind = next;
+      }
+      break;
+    }
+    case 'migrate_vma_pages': {
+      const want = (a.mig ?? []).filter((x) => x.migrate && x.dst !== null).map((x) => x.page);
+      const got = [...(e['migrated'] as number[])].sort((x, y) => x - y);
+      if (want.join() !== got.join()) {
+        return { reason: `migrated: the model commits pages [${want.join(', ')}] here, the trace ${show(e['migrated'])}` };
+      }
+      break;
+    }
     case 'invalidate':
       if (e['cleared'] === false) action = { ...action, cleared: false };
       break;
