@@ -61,7 +61,7 @@ function main(argv: string[]): void {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
-  for (const p of ['tiny', 'small']) presets[p] = measure(`preset:${p}`);
+  for (const p of ['tiny', 'small', 'migrate']) presets[p] = measure(`preset:${p}`);
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
   const result = {
