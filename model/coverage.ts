@@ -41,8 +41,9 @@ export function reachableKinds(w: World): StepKind[] {
     driver_lock: devAccess,
     mmu_interval_read_retry: devAccess && !w.variants.has('D1'),
     devpt_map: devAccess,
-    // Only recorded drivers do this; the reference driver clears entries in its callback.
-    devpt_unmap: false,
+    // The reference driver clears entries in its callback, except its own
+    // mapping of a page it migrates, which it drops before the copy.
+    devpt_unmap: migrate && devAccess,
     driver_unlock: devAccess,
     device_read: has('device_read'),
     device_write: has('device_write'),

@@ -75,8 +75,13 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       }
       const copy = src.find((e) => e.migrate && e.dst !== null && !e.copied);
       if (copy) {
-        // dmirror_devmem_fault_alloc_and_copy: xa_erase the device's own mapping before the copy.
-        if (!mig!.toDevice && s.mirrors[mig!.dev]!.pt[copy.page]) {
+        // The driver skipped its own MIGRATE invalidation, so it must drop its
+        // own mapping of the source before the copy (reference 2.5, D2), as
+        // dmirror_devmem_fault_alloc_and_copy does with xa_erase. test_hmm's
+        // sys->dev path relies on finalize_and_map overwriting the entry
+        // instead: a device write between the copy and that overwrite lands
+        // in the old page and is lost (INV-7), which a long random walk found.
+        if (s.mirrors[mig!.dev]!.pt[copy.page]) {
           out.push({ t, k: 'devpt_unmap', dev: mig!.dev, page: copy.page });
           return;
         }

@@ -12,7 +12,7 @@ import { checkWorld, presetWorld } from '../helpers/hmm.js';
 const PINNED: Record<string, { states: number; transitions: number; depth: number }> = {
   tiny: { states: 107, transitions: 167, depth: 17 },
   small: { states: 21947, transitions: 39583, depth: 39 },
-  migrate: { states: 50979, transitions: 120125, depth: 48 },
+  migrate: { states: 51745, transitions: 122122, depth: 48 },
 };
 
 for (const [name, want] of Object.entries(PINNED)) {
