@@ -44,7 +44,9 @@ function* walk(w: World, events: number, seed: number): Generator<HmmAction> {
   const next = rng(seed);
   let s = initialState(w);
   for (let i = 0; i < events; i++) {
-    const en = enabledSteps(w, s);
+    // At most two pins held at a time: a walk would otherwise pile them up
+    // (GUP as often as unpin) and the state, not the replayer, would grow.
+    const en = enabledSteps(w, s).filter((a) => !(a.op === 'gup' && s.threads[a.t]!.pc === 'idle' && s.threads[a.t]!.pins.length >= 2));
     if (en.length === 0) return;
     const a = en[Math.floor(next() * en.length)]!;
     s = applyStep(w, s, a, false);

@@ -11,7 +11,7 @@
  * which invariant breaks, not that they differ from test_hmm.
  */
 import {
-  applyStep,
+  applyStepCopy,
   invariants,
   stateKey,
   stepProperties,
@@ -21,7 +21,7 @@ import {
 } from '../../model/index.js';
 import type { Invariant, StepProperty } from '../../checker/index.js';
 import { initialState } from '../../model/index.js';
-import type { Broken, Mismatch, ReplayAdapter, Step } from '../replay/types.js';
+import type { Broken, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
 import { bindKey, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
 import { explainBroken } from './explain.js';
 import { actionToEvent } from './fromActions.js';
@@ -62,16 +62,16 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number): Step<Cand, HmmAction> {
-    const s = applyStep(this.rw.world, from, action, false);
+    const s = applyStepCopy(this.rw.world, from, action);
     return { action, next: { s, b: settle(bind, s), p: touch(c.p, this.rw.world, action, at) } };
   }
 
-  hidden(c: Cand, plans: ReadonlyMap<string, Ev>, afterLine: number): Step<Cand, HmmAction>[] {
+  hidden(c: Cand, plans: Plans<Ev>, afterLine: number): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
     const w = this.rw.world;
     for (let t = 0; t < w.actors.length; t++) {
       const plan = plans.get(this.rw.tidOf[t]!);
-      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
       for (const s of starts) {
         for (const a of threadSteps(w, s, t)) {
           if (this.rw.hidden.has(a.k)) out.push(this.take(c, s, a, c.b, -afterLine));
@@ -81,17 +81,17 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     return out;
   }
 
-  observe(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>): Step<Cand, HmmAction>[] {
+  observe(c: Cand, e: Ev, line: number, plans: Plans<Ev>): Step<Cand, HmmAction>[] {
     return this.match(c, e, line, plans, []);
   }
 
-  mismatch(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>): Mismatch {
+  mismatch(c: Cand, e: Ev, line: number, plans: Plans<Ev>): Mismatch {
     const reasons: string[] = [];
     this.match(c, e, line, plans, reasons);
     return { reason: reasons[0] ?? `no thread of tid ${JSON.stringify(e.tid)} can take ${e.ev} here` };
   }
 
-  private match(c: Cand, e: Ev, line: number, plans: ReadonlyMap<string, Ev>, reasons: string[]): Step<Cand, HmmAction>[] {
+  private match(c: Cand, e: Ev, line: number, plans: Plans<Ev>, reasons: string[]): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
     const threads = threadsFor(this.rw, e.tid, e.ev);
     for (const t of threads) {
@@ -99,7 +99,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
         for (const m of this.driverStep(c, t, e, reasons)) out.push(this.take(c, c.s, m.action, m.bind, line));
         continue;
       }
-      for (const s of withPlan(this.rw, c.s, t, e, plans.get(e.tid))) {
+      for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {
         const candidates = threadSteps(this.rw.world, s, t);
         const same = candidates.filter((a) => a.k === e.ev);
         if (same.length === 0) reasons.push(this.notEnabled(s, t, e, candidates));
@@ -187,12 +187,12 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     return explainBroken(this.rw, before, action, after, broken.id);
   }
 
-  allowed(c: Cand, plans: ReadonlyMap<string, Ev>): string[] {
+  allowed(c: Cand, plans: Plans<Ev>): string[] {
     const out: string[] = [];
     const w = this.rw.world;
     for (let t = 0; t < w.actors.length; t++) {
       const plan = plans.get(this.rw.tidOf[t]!);
-      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
       for (const s of starts) {
         for (const a of threadSteps(w, s, t)) {
           if (!this.rw.hidden.has(a.k)) out.push(describe(this.rw, c.b, a));
@@ -201,6 +201,14 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     }
     return out;
   }
+}
+
+/** A thread's events after the one being matched: its next, then the rest. */
+function* upcoming(plans: Plans<Ev>, tid: string): Generator<Ev> {
+  const next = plans.get(tid);
+  if (next === undefined) return;
+  yield next;
+  yield* plans.following(tid);
 }
 
 /** A model step as a compact trace line, in the trace's own identifiers where bound. */

@@ -12,26 +12,69 @@
  * a logged PROTECTION_VMA invalidation made the range read-only or writable):
  * then each is returned.
  */
-import { Immer } from 'immer';
 import type { HmmState, OpKind, Pc, ThreadState, World } from '../../model/index.js';
 import { idKey } from './ids.js';
 import type { ReplayWorld } from './replayWorld.js';
 
-const immer = new Immer({ autoFreeze: false });
-
 type Ev = Readonly<Record<string, unknown>> & { readonly ev: string; readonly tid: string };
 
+/** The state with thread t's fields replaced (shared structure, nothing copied deep). */
+function withThread(s: HmmState, t: number, patch: Partial<ThreadState>): HmmState {
+  const threads = s.threads.slice();
+  threads[t] = { ...threads[t]!, ...patch };
+  return { ...s, threads };
+}
+
 function setOp(s: HmmState, t: number, kind: OpKind, start: number, end: number, write: boolean, pc?: Pc): HmmState {
-  return immer.produce(s, (d) => {
-    const th = d.threads[t]!;
-    th.op = { kind, start, end, write };
-    if (pc) th.pc = pc;
-  });
+  return withThread(s, t, pc ? { op: { kind, start, end, write }, pc } : { op: { kind, start, end, write } });
 }
 
 const busy = (th: ThreadState): boolean => th.fault !== null || th.inv !== null;
 
-export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: Ev): HmmState[] {
+/** Events that end a CPU operation, and so name it. */
+const COMPLETIONS = new Set(['cpu_read', 'cpu_write', 'gup', 'sigsegv']);
+/** Events inside a fault (of a CPU access or of hmm_range_fault). */
+const FAULT_INSIDE = new Set([
+  'handle_mm_fault',
+  'do_anonymous_page',
+  'do_wp_page',
+  'wp_page_copy',
+  'invalidate_range_start',
+  'invalidate',
+  'invalidate_range_end',
+  'do_swap_page',
+  'migrate_to_ram',
+  'migrate_vma_collect',
+  'migrate_vma_setup',
+  'alloc_page',
+  'devpt_unmap',
+  'migrate_copy',
+  'migrate_vma_pages',
+  'migrate_vma_finalize',
+  'folio_free',
+]);
+const HRF = new Set(['hmm_range_fault']);
+/** How far into a thread's future to look for the event that names its operation. */
+const HORIZON = 1024;
+
+/** The first event of `future` in `wanted`, looking past fault internals only. */
+function ahead(future: Iterable<Ev>, wanted: ReadonlySet<string>): Ev | undefined {
+  let n = 0;
+  for (const f of future) {
+    if (wanted.has(f.ev)) return f;
+    if (!FAULT_INSIDE.has(f.ev) || ++n > HORIZON) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The thread's event `e` about to be matched, and its events after `e`
+ * (`future`, as far as the lookahead reaches): the states the thread may be
+ * in to take `e`. The future settles what `e` alone cannot: whether a write
+ * fault is a store's or GUP's, the range of the hmm_range_fault whose faults
+ * come first.
+ */
+export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future: Iterable<Ev> = []): HmmState[] {
   const w: World = rw.world;
   const th = s.threads[t]!;
   const idle = th.pc === 'idle' && th.op === null;
@@ -48,6 +91,10 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const write = e.ev === 'cpu_write' || e.ev === 'do_wp_page' || e.ev === 'wp_page_copy' || e['write'] === true;
       const page = e['page'] as number;
+      if (write && e.ev !== 'cpu_write') {
+        const done = ahead(future, COMPLETIONS);
+        if (done?.ev === 'cpu_write' || done?.ev === 'gup') return [setOp(s, t, done.ev, page, page + 1, true)];
+      }
       const out = [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
       // A write fault may also be GUP's (FOLL_WRITE) when the trace logs GUP.
       if (write && e.ev !== 'cpu_write' && !rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
@@ -63,6 +110,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
       // A CPU access (or GUP) faulted on a device-private entry; which one, the trace shows later.
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const page = e['page'] as number;
+      const done = ahead(future, COMPLETIONS);
+      if (done && done.ev !== 'sigsegv') return [setOp(s, t, done.ev as OpKind, page, page + 1, done.ev !== 'cpu_read')];
       const out = [setOp(s, t, 'cpu_read', page, page + 1, false), setOp(s, t, 'cpu_write', page, page + 1, true)];
       // Only an operation whose completion the trace logs: an unlogged one could repeat without end.
       if (!rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
@@ -103,7 +152,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
     }
     case 'mmu_interval_read_begin': {
       if (busy(th)) return [s];
-      const fault = next && next.ev === 'hmm_range_fault' && next.tid === e.tid ? next : undefined;
+      const fault = ahead(future, HRF);
       if (!fault && !th.op) {
         // The range this fault loop covers is not in the trace (it ends first):
         // each page alone and the whole mirror, reading or writing.
@@ -127,7 +176,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, next?: 
     case 'mmu_interval_read_retry': {
       if (busy(th) || th.pc === 'retry') return [s];
       // Also as the model has it: an unlogged driver_lock may still lead there.
-      return [immer.produce(s, (d) => void (d.threads[t]!.pc = 'retry')), s];
+      return [withThread(s, t, { pc: 'retry' }), s];
     }
     default:
       return [s];

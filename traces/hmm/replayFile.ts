@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
-import { readTrace } from '../reader.js';
+import { readTraceBatches } from '../reader.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
 import { HmmReplay, type Ev } from './adapter.js';
 import { newScan, scanEvent } from './scan.js';
@@ -38,9 +38,11 @@ async function spool(input: NodeJS.ReadableStream): Promise<{ path: string; clea
   return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function* eventsOf(path: string, file: string): AsyncGenerator<LineEvent<Ev>> {
-  for await (const item of readTrace(path, { file })) {
-    if (item.kind === 'event') yield { line: item.line, event: item.event as unknown as Ev };
+async function* eventsOf(path: string, file: string): AsyncGenerator<LineEvent<Ev>[]> {
+  for await (const batch of readTraceBatches(path, { file, trusted: true })) {
+    const out: LineEvent<Ev>[] = [];
+    for (const item of batch) if (item.kind === 'event') out.push({ line: item.line, event: item.event as unknown as Ev });
+    yield out;
   }
 }
 
@@ -52,9 +54,11 @@ export async function replayFile(file: string, options: ReplayFileOptions = {}):
   try {
     let header: (TraceHeaderLike & { source?: string }) | undefined;
     const scan = newScan();
-    for await (const item of readTrace(path, { file: display })) {
-      if (item.kind === 'header') header = item.header as TraceHeaderLike & { source?: string };
-      else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
+    for await (const batch of readTraceBatches(path, { file: display })) {
+      for (const item of batch) {
+        if (item.kind === 'header') header = item.header as TraceHeaderLike & { source?: string };
+        else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
+      }
     }
     if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
     const rw = buildReplayWorld(display, header, scan, options.variants ?? []);

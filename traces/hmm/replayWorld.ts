@@ -112,7 +112,10 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
     const kind = named.get(t.tid);
     if (kind === 'device') t.device = true;
     if (kind === 'device' && !t.dev) t.cpu = false;
-    if (t.cpu || !t.device) {
+    // A device thread's faults are its own, unless CPU accesses go unlogged:
+    // then a fault may be the same task touching its buffer on the CPU.
+    const cpuHidden = hidden.has('cpu_read') || hidden.has('cpu_write');
+    if (t.cpu || !t.device || (t.neutral && cpuHidden)) {
       entry.cpu = actors.length;
       actors.push({ kind: 'cpu', name: t.tid, process: mmIndex.get(t.mm ?? scan.mms[0] ?? '0') ?? 0, ops: {} });
       tidOf.push(t.tid);

@@ -15,13 +15,36 @@ export const DEVICE_EVENTS: ReadonlySet<string> = new Set([
   'driver_unlock',
   'mmu_interval_read_retry',
   'devpt_map',
-  'devpt_unmap',
   'device_read',
   'device_write',
 ]);
 
-/** Migration steps run on a driver thread (to the device) or inside a CPU fault (migrate_to_ram). */
-export const EITHER_EVENTS: ReadonlySet<string> = new Set(['alloc_page', 'migrate_copy', 'migrate_vma_pages', 'migrate_vma_finalize', 'folio_free', 'migrate_vma_collect']);
+/**
+ * Migration steps run on a driver thread (to the device) or inside a CPU
+ * fault (migrate_to_ram); so does the driver dropping its own device entry
+ * before the copy.
+ */
+export const EITHER_EVENTS: ReadonlySet<string> = new Set(['devpt_unmap', 'alloc_page', 'migrate_copy', 'migrate_vma_pages', 'migrate_vma_finalize', 'folio_free', 'migrate_vma_collect']);
+
+/**
+ * Events only a CPU thread performs: its accesses and syscalls, GUP, and the
+ * CPU fault on a device-private entry. Faults and invalidations are neither:
+ * a device thread faults pages in inside hmm_range_fault, and breaks COW.
+ */
+export const CPU_EVENTS: ReadonlySet<string> = new Set([
+  'cpu_read',
+  'cpu_write',
+  'sigsegv',
+  'munmap',
+  'madvise_dontneed',
+  'mprotect',
+  'zap_pte_range',
+  'change_pte_range',
+  'gup',
+  'unpin_user_page',
+  'do_swap_page',
+  'migrate_to_ram',
+]);
 
 /** Is this event one a device-side thread takes? migrate_vma_setup selecting system memory is a migration to the device. */
 export function isDeviceEvent(e: Readonly<Record<string, unknown>>): boolean {
@@ -30,9 +53,19 @@ export function isDeviceEvent(e: Readonly<Record<string, unknown>>): boolean {
   return DEVICE_EVENTS.has(ev);
 }
 
+export interface ScanTid {
+  readonly tid: string;
+  /** It performs a CPU-only event, a device-only event, or an event either side performs (a fault). */
+  cpu: boolean;
+  device: boolean;
+  neutral: boolean;
+  mm: string | null;
+  dev: string | null;
+}
+
 export interface ScanResult {
   /** Thread ids in order of first appearance, with the parts (CPU, device) each performs. */
-  readonly tids: { readonly tid: string; cpu: boolean; device: boolean; mm: string | null; dev: string | null }[];
+  readonly tids: ScanTid[];
   readonly mms: string[];
   readonly devs: string[];
   /** The mm each dev mirrors, from events that name both. */
@@ -58,12 +91,13 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): 
   const tid = e['tid'] as string;
   let t = r.tids.find((x) => x.tid === tid);
   if (!t) {
-    t = { tid, cpu: false, device: false, mm: null, dev: null };
+    t = { tid, cpu: false, device: false, neutral: false, mm: null, dev: null };
     r.tids.push(t);
   }
   const device = isDeviceEvent(e);
   if (device) t.device = true;
-  else if (!EITHER_EVENTS.has(ev) && !(e['event'] === 'migrate' && ev !== 'invalidate_range_end')) t.cpu = true;
+  else if (CPU_EVENTS.has(ev) || ev === 'migrate_vma_setup') t.cpu = true;
+  else if (!EITHER_EVENTS.has(ev) && !(e['event'] === 'migrate' && ev !== 'invalidate_range_end')) t.neutral = true;
   const hasMm = 'mm' in e || 'page' in e || 'start' in e;
   const mm = hasMm ? idKey(e['mm'] ?? 0) : null;
   if (mm !== null && !r.mms.includes(mm)) r.mms.push(mm);

@@ -10,7 +10,7 @@
  * (a fault before the store that needed it), the replayer looks a bounded
  * number of events ahead and hands the adapter each thread's next event.
  */
-import type { Broken, ReplayAdapter, ReplayOptions, ReplayResult, Step } from './types.js';
+import type { Broken, Plans, ReplayAdapter, ReplayOptions, ReplayResult, Step } from './types.js';
 
 export interface LineEvent<E> {
   readonly line: number;
@@ -25,11 +25,110 @@ interface BadCandidate<C, A> {
   readonly line: number;
 }
 
+/**
+ * The lookahead window: events read but not yet replayed, and for each tid
+ * its first event at or after the head, kept as events are read and replayed
+ * (a chain of "next event of the same tid" links), so that handing the
+ * adapter each thread's next event costs the number of tids, not the
+ * lookahead.
+ */
+class Window<E extends { readonly tid: string }> {
+  private items: (LineEvent<E> & { next: number })[] = [];
+  /** Absolute index of items[0]; head and links are absolute. */
+  private base = 0;
+  private head = 0;
+  private readonly first = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private readonly it: AsyncIterator<readonly LineEvent<E>[]>;
+  private exhausted = false;
+
+  constructor(
+    source: AsyncIterable<readonly LineEvent<E>[]>,
+    private readonly lookahead: number,
+  ) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  private size(): number {
+    return this.base + this.items.length - this.head;
+  }
+
+  /** Fewer than half the lookahead buffered: time to read more. */
+  low(): boolean {
+    return !this.exhausted && this.size() * 2 < this.lookahead;
+  }
+
+  async fill(): Promise<void> {
+    while (!this.exhausted && this.size() < this.lookahead) {
+      const n = await this.it.next();
+      if (n.done) {
+        this.exhausted = true;
+        break;
+      }
+      for (const x of n.value) {
+        const at = this.base + this.items.length;
+        const tid = x.event.tid;
+        const prev = this.last.get(tid);
+        if (prev !== undefined && prev >= this.head) this.items[prev - this.base]!.next = at;
+        if (!this.first.has(tid)) this.first.set(tid, at);
+        this.last.set(tid, at);
+        this.items.push({ line: x.line, event: x.event, next: -1 });
+      }
+    }
+    if (this.head - this.base > 65536) {
+      // Keep a few replayed events for the context of a verdict.
+      const keep = this.head - 8;
+      this.items = this.items.slice(keep - this.base);
+      this.base = keep;
+    }
+  }
+
+  current(): LineEvent<E> | undefined {
+    return this.items[this.head - this.base];
+  }
+
+  advance(): void {
+    const cur = this.items[this.head - this.base]!;
+    if (cur.next >= 0) this.first.set(cur.event.tid, cur.next);
+    else this.first.delete(cur.event.tid);
+    this.head++;
+  }
+
+  /** Each tid's coming events: from the head, or (skipCurrent) after it. */
+  plans(skipCurrent: boolean): Plans<E> {
+    const at = new Map<string, number>();
+    const cur = this.items[this.head - this.base];
+    for (const [tid, i] of this.first) {
+      const j = skipCurrent && cur && tid === cur.event.tid ? cur.next : i;
+      if (j >= 0) at.set(tid, j);
+    }
+    const items = this.items;
+    const base = this.base;
+    return {
+      get: (tid) => {
+        const i = at.get(tid);
+        return i === undefined ? undefined : items[i - base]!.event;
+      },
+      *following(tid) {
+        const i = at.get(tid);
+        if (i === undefined) return;
+        for (let j = items[i - base]!.next; j >= 0; j = items[j - base]!.next) yield items[j - base]!.event;
+      },
+    };
+  }
+
+  /** The failing event and the few before it that are still buffered. */
+  context(before: number): { line: number; event: unknown }[] {
+    const from = Math.max(this.base, this.head - before);
+    return this.items.slice(from - this.base, this.head - this.base + 1).map((x) => ({ line: x.line, event: x.event }));
+  }
+}
+
 const DEFAULTS = { maxCandidates: 100_000, maxHiddenDepth: 256, lookahead: 4096 } as const;
 
 export async function replay<C, A, E extends { readonly tid: string; readonly ev: string }>(
   adapter: ReplayAdapter<C, A, E>,
-  events: AsyncIterable<LineEvent<E>>,
+  batches: AsyncIterable<readonly LineEvent<E>[]>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const maxCandidates = options.maxCandidates ?? DEFAULTS.maxCandidates;
@@ -44,7 +143,7 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
 
   const finish = (r: Omit<ReplayResult, 'stats' | 'events' | 'context'>): ReplayResult => {
     const seconds = (Date.now() - started) / 1000;
-    const context = r.line === null ? [] : window.slice(Math.max(0, head - 5), head + 1).map((x) => ({ line: x.line, event: x.event }));
+    const context = r.line === null ? [] : win.context(5);
     return {
       ...r,
       context,
@@ -53,36 +152,12 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     };
   };
 
-  // The lookahead window: events read but not yet replayed.
-  const window: LineEvent<E>[] = [];
-  let head = 0;
-  const it = events[Symbol.asyncIterator]();
-  let exhausted = false;
-  const fill = async (): Promise<void> => {
-    while (!exhausted && window.length - head < lookahead) {
-      const n = await it.next();
-      if (n.done) exhausted = true;
-      else window.push(n.value);
-    }
-    if (head > 65536) {
-      window.splice(0, head);
-      head = 0;
-    }
-  };
-
-  const plansAfter = (from: number): Map<string, E> => {
-    const plans = new Map<string, E>();
-    for (let i = from; i < window.length; i++) {
-      const e = window[i]!.event;
-      if (!plans.has(e.tid)) plans.set(e.tid, e);
-    }
-    return plans;
-  };
-
+  const win = new Window<E>(batches, lookahead);
   while (true) {
-    await fill();
-    if (head >= window.length) break;
-    const { line, event } = window[head]!;
+    if (win.low()) await win.fill();
+    const current = win.current();
+    if (!current) break;
+    const { line, event } = current;
     count++;
     if (options.signal?.aborted) {
       return finish({
@@ -100,7 +175,7 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     let closed: C[] = good;
     let bad: BadCandidate<C, A>[] = [];
     if (adapter.hasHidden) {
-      const plans = plansAfter(head);
+      const plans = win.plans(false);
       const c = closure(adapter, good, plans, lastLine, maxCandidates, maxDepth);
       hiddenSteps += c.steps;
       if (c.truncated) {
@@ -119,9 +194,8 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     }
     if (closed.length > maxSeen) maxSeen = closed.length;
 
-    const after = plansAfter(head + 1);
-    const next: C[] = [];
-    const nextKeys = new Set<string>();
+    const after = win.plans(true);
+    let next: C[] = [];
     let firstBad: BadCandidate<C, A> | undefined;
     for (const c of closed) {
       for (const st of adapter.observe(c, event, line, after)) {
@@ -130,16 +204,11 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
           firstBad ??= { from: c, action: st.action, next: st.next, broken: br, line };
           continue;
         }
-        if (closed.length === 1) next.push(st.next);
-        else {
-          const k = adapter.key(st.next);
-          if (!nextKeys.has(k)) {
-            nextKeys.add(k);
-            next.push(st.next);
-          }
-        }
+        next.push(st.next);
       }
     }
+    // Keys cost more than the step: only computed when there is a choice.
+    if (next.length > 1) next = dedupe(adapter, next);
 
     if (next.length === 0) {
       if (firstBad) return finish(brokenVerdict(adapter, firstBad, line, event));
@@ -147,7 +216,7 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
       for (const b of bad) {
         if (adapter.observe(b.next, event, line, after).length > 0) return finish(brokenVerdict(adapter, b, line, event, true));
       }
-      const allowed = [...new Set(closed.flatMap((c) => adapter.allowed(c, plansAfter(head))))].slice(0, 12);
+      const allowed = [...new Set(closed.flatMap((c) => adapter.allowed(c, win.plans(false))))].slice(0, 12);
       const why = closed.length > 0 ? adapter.mismatch(closed[0]!, event, line, after).reason : 'no state is consistent with the lines before it';
       return finish({
         outcome: 'invalid',
@@ -172,7 +241,7 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     }
     good = next;
     lastLine = line;
-    head++;
+    win.advance();
   }
   return finish({
     outcome: 'valid',
@@ -206,11 +275,24 @@ function brokenVerdict<C, A, E extends { readonly tid: string; readonly ev: stri
   };
 }
 
+function dedupe<C, A, E extends { readonly tid: string; readonly ev: string }>(adapter: ReplayAdapter<C, A, E>, cs: readonly C[]): C[] {
+  const seen = new Set<string>();
+  const out: C[] = [];
+  for (const c of cs) {
+    const k = adapter.key(c);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(c);
+    }
+  }
+  return out;
+}
+
 /** Breadth-first closure over hidden steps, deduplicated by key. */
 function closure<C, A, E extends { readonly tid: string; readonly ev: string }>(
   adapter: ReplayAdapter<C, A, E>,
   start: readonly C[],
-  plans: ReadonlyMap<string, E>,
+  plans: Plans<E>,
   afterLine: number,
   maxCandidates: number,
   maxDepth: number,

@@ -23,6 +23,15 @@ export interface Mismatch {
   readonly reason: string;
 }
 
+/**
+ * Each thread's coming events, from the lookahead window: the next one, and
+ * those after it (an access's fault comes before the access that names it).
+ */
+export interface Plans<E> {
+  get(tid: string): E | undefined;
+  following(tid: string): Iterable<E>;
+}
+
 export interface ReplayAdapter<C, A, E extends { readonly tid: string; readonly ev: string }> {
   initial(): C[];
   /** Equal keys for candidates that explain the future the same way. */
@@ -30,16 +39,16 @@ export interface ReplayAdapter<C, A, E extends { readonly tid: string; readonly 
   /** True when the trace leaves some steps unobserved (so hidden steps must be explored). */
   readonly hasHidden: boolean;
   /** Steps the trace does not show that may happen now, given each thread's next event. */
-  hidden(c: C, plans: ReadonlyMap<string, E>, afterLine: number): Step<C, A>[];
+  hidden(c: C, plans: Plans<E>, afterLine: number): Step<C, A>[];
   /** Ways candidate `c` explains `event`; empty when it cannot (then `mismatch` says why). */
-  observe(c: C, event: E, line: number, plans: ReadonlyMap<string, E>): Step<C, A>[];
-  mismatch(c: C, event: E, line: number, plans: ReadonlyMap<string, E>): Mismatch;
+  observe(c: C, event: E, line: number, plans: Plans<E>): Step<C, A>[];
+  mismatch(c: C, event: E, line: number, plans: Plans<E>): Mismatch;
   /** Invariants and step properties the transition breaks. */
   broken(before: C, action: A, after: C): Broken[];
   /** Detail for a broken invariant in the trace's terms (which earlier line changed what). */
   explainBroken(before: C, action: A, after: C, broken: Broken, line: number): string;
   /** Events the model allows next from `c`, for diagnostics, in trace form. */
-  allowed(c: C, plans: ReadonlyMap<string, E>): string[];
+  allowed(c: C, plans: Plans<E>): string[];
 }
 
 export type ReplayOutcome = 'valid' | 'invalid' | 'incomplete';
