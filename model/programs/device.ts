@@ -124,7 +124,12 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       return;
     case 'map': {
       const e = (th.snap ?? []).find((x) => x.pfn !== null);
-      if (e) out.push({ t, k: 'devpt_map', dev, page: e.page, pfn: e.pfn, write: e.w });
+      // hmm_range_fault returns the caller's own device-private page without
+      // HMM_PFN_WRITE even for a write request (reference 2.2, note):
+      // dmirror_do_fault gives up with -EFAULT rather than map it read-only
+      // and fault again for ever.
+      if (e && th.op!.write && !e.w) out.push({ t, k: 'driver_unlock', dev, result: 'EFAULT' });
+      else if (e) out.push({ t, k: 'devpt_map', dev, page: e.page, pfn: e.pfn, write: e.w });
       return;
     }
     case 'unlock':

@@ -79,10 +79,14 @@ export const devpt_unmap: Rule = (d, a) => {
   d.mirrors[a.dev!]!.pt[a.page!] = null;
 };
 
-export const driver_unlock: Rule = (d, a) => {
+export const driver_unlock: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   d.mirrors[a.dev!]!.lock = -1;
-  if (th.pc === 'unlock_retry') th.pc = 'begin';
+  if (a.result === 'EFAULT') {
+    // The device access fails: the ioctl returns the error.
+    th.snap = null;
+    finishOp(d, a.t, w);
+  } else if (th.pc === 'unlock_retry') th.pc = 'begin';
   else if (th.pc === 'mig_map') th.pc = 'mig_finalize';
   else if (th.pc === 'unlock' || th.pc === 'map') {
     th.pc = 'access';

@@ -141,7 +141,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
           reasons.push(`${tid} does not hold the driver lock of dev ${rw.devKey[dev]}`);
           return [];
         }
-        return [{ action: { t, k: 'driver_unlock', dev }, bind: c.b }];
+        return [{ action: e['result'] === 'EFAULT' ? { t, k: 'driver_unlock', dev, result: 'EFAULT' } : { t, k: 'driver_unlock', dev }, bind: c.b }];
       case 'devpt_unmap':
         return [{ action: { t, k: 'devpt_unmap', dev, page: e['page'] as number }, bind: c.b }];
       case 'devpt_map': {

@@ -47,8 +47,9 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return a.pfns ? { ...base, pfns: a.pfns.map((e) => ({ page: e.page, pfn: e.pfn, write: e.w })) } : base;
     }
     case 'driver_lock':
-    case 'driver_unlock':
       return { ev: a.k, tid, dev };
+    case 'driver_unlock':
+      return a.result ? { ev: a.k, tid, dev, result: a.result } : { ev: a.k, tid, dev };
     case 'mmu_interval_read_retry':
       return { ev: a.k, tid, dev, seq: a.seq, retry: a.retry };
     case 'devpt_map':
