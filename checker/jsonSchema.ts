@@ -32,7 +32,18 @@ export class SchemaDefinitionError extends Error {
   }
 }
 
-const join = (path: string, key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);
+// Paths are built for every field checked (a trace validates a million
+// events): remember which keys print as plain identifiers.
+const identifier = new Map<string, boolean>();
+const isIdentifier = (key: string): boolean => {
+  let yes = identifier.get(key);
+  if (yes === undefined) {
+    yes = /^[A-Za-z_$][\w$]*$/.test(key);
+    if (identifier.size < 4096) identifier.set(key, yes);
+  }
+  return yes;
+};
+const join = (path: string, key: string): string => (isIdentifier(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);
 const index = (path: string, i: number): string => `${path}[${i}]`;
 
 const SHOW_MAX = 60;

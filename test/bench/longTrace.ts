@@ -9,7 +9,7 @@
  * device faults through hmm_range_fault, and migrations to the device and
  * back through do_swap_page.
  */
-import { applyStep, buildWorld, enabledSteps, initialState, STEP_KINDS, type Config, type HmmAction, type World } from '../../model/index.js';
+import { applyStepCopy, buildWorld, enabledSteps, initialState, STEP_KINDS, type Config, type HmmAction, type World } from '../../model/index.js';
 import { actionToEvent } from '../../traces/hmm/fromActions.js';
 import { writeTraceFile, type TraceEvent, type TraceHeader } from '../../traces/index.js';
 
@@ -40,21 +40,27 @@ function rng(seed: number): () => number {
   };
 }
 
-function* walk(w: World, events: number, seed: number): Generator<HmmAction> {
+export function* walk(w: World, events: number, seed: number): Generator<HmmAction> {
   const next = rng(seed);
   let s = initialState(w);
-  for (let i = 0; i < events; i++) {
+  for (let i = 0; ; i++) {
     // At most two pins held at a time: a walk would otherwise pile them up
     // (GUP as often as unpin) and the state, not the replayer, would grow.
-    const en = enabledSteps(w, s).filter((a) => !(a.op === 'gup' && s.threads[a.t]!.pc === 'idle' && s.threads[a.t]!.pins.length >= 2));
+    // After `events` steps no thread starts anything new: the walk runs on
+    // until every thread is idle, so the trace ends where a recording would,
+    // not in the middle of a fault.
+    const starting = (a: HmmAction): boolean => s.threads[a.t]!.pc === 'idle' && a.k !== 'unpin_user_page';
+    const en = enabledSteps(w, s).filter((a) =>
+      i < events ? !(a.op === 'gup' && starting(a) && s.threads[a.t]!.pins.length >= 2) : !starting(a),
+    );
     if (en.length === 0) return;
     const a = en[Math.floor(next() * en.length)]!;
-    s = applyStep(w, s, a, false);
+    s = applyStepCopy(w, s, a);
     yield a;
   }
 }
 
-/** Writes a walk of `events` steps to `path` (gzip when it ends in .gz); returns the event count. */
+/** Writes a walk of `events` steps and its wind-down to `path` (gzip when it ends in .gz); returns the event count. */
 export async function writeLongTrace(path: string, events: number, seed = 1): Promise<number> {
   const w = buildWorld(LONG_CONFIG);
   const { actors: _actors, ...world } = LONG_CONFIG;

@@ -5,13 +5,25 @@
  *
  *   npm run -s bench             a table
  *   npm run -s bench -- --json   {"presets": {...}, "lockctr": {...}}
- *   npm run -s bench -- --quick  skip LockCtr N=3,K=3 (2.5 M states)
+ *   npm run -s bench -- --quick  skip LockCtr N=3,K=3 (2.5 M states) and
+ *                                replay 100k events instead of 1M
+ *
+ * Replay: a fully observed trace of a long random walk (longTrace.ts) is
+ * written to a temporary file and replayed end to end (both passes: the
+ * world scan and the replay), at two lengths, so that memory can be seen
+ * not to grow with the trace: peak RSS, and the heap still live after a
+ * full GC at the end.
  *
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replayFile } from '../../traces/hmm/replayFile.js';
+import { writeLongTrace } from './longTrace.js';
 import { check } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
@@ -46,16 +58,66 @@ function measureHere(what: string): Measure {
   };
 }
 
-function measure(what: string): Measure {
-  const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--max-old-space-size=16384', self, '--one', what], { encoding: 'utf8' });
-  return JSON.parse(out) as Measure;
+interface ReplayMeasure {
+  readonly events: number;
+  readonly outcome: string;
+  /** Wall time of the whole replay, both passes. */
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMiB: number;
+  /** Heap still in use after a full GC once the replay is done. */
+  readonly liveHeapMiB: number;
 }
 
-function main(argv: string[]): void {
+async function replayHere(path: string): Promise<ReplayMeasure> {
+  const started = process.hrtime.bigint();
+  const { report } = await replayFile(path);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  (globalThis as { gc?: () => void }).gc?.();
+  return {
+    events: report.events,
+    outcome: report.outcome,
+    seconds: Math.round(seconds * 100) / 100,
+    eventsPerSecond: Math.round(report.events / seconds),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    liveHeapMiB: Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10,
+  };
+}
+
+function child<T>(flags: string[], args: string[]): T {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...flags, self, ...args], { encoding: 'utf8' });
+  return JSON.parse(out) as T;
+}
+
+function measure(what: string): Measure {
+  return child<Measure>(['--max-old-space-size=16384'], ['--one', what]);
+}
+
+async function measureReplay(lengths: readonly number[]): Promise<Record<string, ReplayMeasure>> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-bench-'));
+  try {
+    const out: Record<string, ReplayMeasure> = {};
+    for (const n of lengths) {
+      const path = join(dir, `walk-${n}.jsonl`);
+      await writeLongTrace(path, n, 1);
+      out[String(n)] = child<ReplayMeasure>(['--expose-gc'], ['--replay', path]);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
   const one = argv.indexOf('--one');
   if (one >= 0) {
     process.stdout.write(JSON.stringify(measureHere(argv[one + 1]!)));
+    return;
+  }
+  const rp = argv.indexOf('--replay');
+  if (rp >= 0) {
+    process.stdout.write(JSON.stringify(await replayHere(argv[rp + 1]!)));
     return;
   }
   const json = argv.includes('--json');
@@ -64,11 +126,13 @@ function main(argv: string[]): void {
   for (const p of ['tiny', 'small', 'migrate']) presets[p] = measure(`preset:${p}`);
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
+  const replay = await measureReplay(quick ? [10_000, 100_000] : [100_000, 1_000_000]);
   const result = {
     node: process.version,
     presets,
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
+    replay,
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -88,8 +152,15 @@ function main(argv: string[]): void {
         `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)}`,
     ),
     'B/state: the visited store only (fingerprint key, map entry, parent link); the queue of unexpanded states is on top.',
+    '',
+    `${'replay (fully observed)'.padEnd(24)} ${'events'.padStart(10)} ${'seconds'.padStart(8)} ${'events/s'.padStart(10)} ${'peak RSS'.padStart(9)} ${'live heap'.padStart(10)}`,
+    ...Object.values(replay).map(
+      (m) =>
+        `${`random walk, ${m.outcome}`.padEnd(24)} ${f(m.events).padStart(10)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.eventsPerSecond).padStart(10)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${m.liveHeapMiB} MiB`.padStart(10)}`,
+    ),
+    'replay: end to end (world scan and replay), one process per run; live heap: after a full GC at the end.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));
