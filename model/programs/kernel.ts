@@ -140,7 +140,8 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
       return;
     case 'inv_cb': {
       const j = nextMirror(w, inv.mm, inv.cb);
-      if (j >= 0 && s.mirrors[j]!.lock === -1) out.push({ ...base, k: 'invalidate', dev: j, event: inv.event });
+      // Variant D2: the callback returns without clearing; the step says so, as a recorded trace would.
+      if (j >= 0 && s.mirrors[j]!.lock === -1) out.push({ ...base, k: 'invalidate', dev: j, event: inv.event, ...(w.variants.has('D2') ? { cleared: false } : {}) });
       return;
     }
     case 'inv_then':

@@ -100,7 +100,7 @@ export const invalidate: Rule = (d, a, w) => {
   // unless variant H1 (lib/test_hmm.c returns before mmu_interval_set_seq).
   const own = inv.event === 'migrate' && th.mig !== null && th.mig.dev === a.dev;
   if (!(own && w.variants.has('H1'))) mirror.seq = inv.cur;
-  if (!own && !w.variants.has('D2') && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
+  if (!own && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
   inv.cb = a.dev! + 1;
   th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
 };
