@@ -3,10 +3,13 @@
  * frames and trace sequence values to model sequence numbers. Both are
  * partial bijections, built on first use like variables (TRACE-FORMAT.md).
  *
- * A frame that is freed loses its binding: free frames are interchangeable,
- * so a pfn the trace frees and reallocates may come back as whichever free
- * frame the model allocates. Sequence numbers nobody holds any more are
- * forgotten too, so a binding stays small however long the trace.
+ * A freed frame keeps its binding, so that a driver still using the pfn
+ * after the free is caught on that page (a use-after-free, INV-9), but the
+ * binding no longer constrains: free frames are interchangeable, so the pfn
+ * may come back as whichever free frame the model allocates, and the frame
+ * under another pfn. Every frame has at most one pfn and the other way
+ * round, so a binding stays as small as the world however long the trace;
+ * sequence numbers nobody holds any more are forgotten.
  */
 import type { HmmState } from '../../model/index.js';
 
@@ -32,14 +35,23 @@ export function bindKey(b: Bind): string {
   return k;
 }
 
-/** Unifies a trace pfn (key, or null for "no page") with a model frame (or null). */
-export function unifyPfn(b: Bind, trace: string | null, frame: number | null): Bind | null {
+/**
+ * Unifies a trace pfn (key, or null for "no page") with a model frame (or
+ * null). `free` says which frames are free now: their bindings are history.
+ */
+export function unifyPfn(b: Bind, trace: string | null, frame: number | null, free: (frame: number) => boolean = () => false): Bind | null {
   if (trace === null || frame === null) return trace === frame ? b : null;
   const bound = b.pfn.get(trace);
   if (bound === frame) return b;
-  if (bound !== undefined || b.frame.has(frame)) return null;
-  const pfn = new Map(b.pfn).set(trace, frame);
-  const fr = new Map(b.frame).set(frame, trace);
+  const owner = b.frame.get(frame);
+  if (bound !== undefined && !free(bound)) return null;
+  if (owner !== undefined && !free(frame)) return null;
+  const pfn = new Map(b.pfn);
+  const fr = new Map(b.frame);
+  if (bound !== undefined) fr.delete(bound);
+  if (owner !== undefined) pfn.delete(owner);
+  pfn.set(trace, frame);
+  fr.set(frame, trace);
   return { ...b, pfn, frame: fr };
 }
 
@@ -50,16 +62,9 @@ export function unifySeq(b: Bind, trace: string, model: number): Bind | null {
   return { ...b, seq: new Map(b.seq).set(trace, model), seqBack: new Map(b.seqBack).set(model, trace) };
 }
 
-/** Drops bindings of freed frames and of sequence numbers no longer held anywhere. */
+/** Drops the bindings of sequence numbers no longer held anywhere. */
 export function settle(b: Bind, s: HmmState): Bind {
   let out = b;
-  for (const [frame, trace] of b.frame) {
-    if (frame !== 0 && s.frames[frame]!.ref === 0) {
-      if (out === b) out = { ...b, pfn: new Map(b.pfn), frame: new Map(b.frame) };
-      (out.pfn as Map<string, number>).delete(trace);
-      (out.frame as Map<number, string>).delete(frame);
-    }
-  }
   if (b.seqBack.size > 8) {
     const live = new Set<number>();
     for (const m of s.mirrors) live.add(m.seq);

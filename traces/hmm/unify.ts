@@ -7,7 +7,7 @@
  * Returns the step to take with its bindings, or the first disagreement in
  * words, for the verdict.
  */
-import { formatPfn, type HmmAction } from '../../model/index.js';
+import { formatPfn, type HmmAction, type HmmState } from '../../model/index.js';
 import { unifyPfn, unifySeq, type Bind } from './binding.js';
 import { idKey } from './ids.js';
 import type { ReplayWorld } from './replayWorld.js';
@@ -18,7 +18,8 @@ export type Unified = { readonly action: HmmAction; readonly bind: Bind } | { re
 
 const show = (v: unknown): string => JSON.stringify(v);
 
-export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
+export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState): Unified {
+  const free = (f: number): boolean => f !== 0 && s.frames[f]!.ref === 0;
   let bind = b;
   let action: HmmAction = a;
   const differ = (field: string, model: string): { reason: string } => ({
@@ -52,7 +53,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
   const pfnField = (field: string, model: number | null | undefined): { reason: string } | null => {
     if (!(field in e) || model === undefined) return null;
     const v = e[field];
-    const next = unifyPfn(bind, v === null ? null : idKey(v), model);
+    const next = unifyPfn(bind, v === null ? null : idKey(v), model, free);
     if (!next) {
       const bound = v === null ? undefined : bind.pfn.get(idKey(v));
       const what = model === null ? 'no page' : bind.frame.has(model) ? `pfn ${bind.frame.get(model)}` : `a page the trace has not named (${formatPfn(model)})`;
@@ -80,7 +81,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
         for (const p of pfns) {
           const m = a.pfns.find((x) => x.page === p.page);
           const model = m ? m.pfn : null;
-          const next = unifyPfn(bind, p.pfn === null ? null : idKey(p.pfn), model);
+          const next = unifyPfn(bind, p.pfn === null ? null : idKey(p.pfn), model, free);
           if (!next) {
             const what = model === null ? 'no page' : bind.frame.has(model) ? `pfn ${bind.frame.get(model)}` : `a page the trace has not named yet`;
             return { reason: `pfns: for page ${p.page} hmm_range_fault reports ${what} in the model, the trace ${show(p.pfn)}` };
@@ -123,7 +124,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction): Unified {
           return { reason: `src: page ${x.page} is ${m.migrate ? 'collected for migration' : 'skipped'} in the model, the trace says migrate ${show(x.migrate)}` };
         }
         if (!m.migrate) continue;
-        const next = unifyPfn(bind, x.pfn === null ? null : idKey(x.pfn), m.pfn);
+        const next = unifyPfn(bind, x.pfn === null ? null : idKey(x.pfn), m.pfn, free);
         if (!next) return { reason: `src: page ${x.page}'s source is ${m.pfn === null ? 'empty' : bind.frame.has(m.pfn) ? `pfn ${bind.frame.get(m.pfn)}` : formatPfn(m.pfn)} in the model, the trace ${show(x.pfn)}` };
         bind = next;
       }
