@@ -23,7 +23,7 @@ import type { Invariant, StepProperty } from '../../checker/index.js';
 import { initialState } from '../../model/index.js';
 import type { Broken, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
 import { bindKey, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
-import { explainBroken } from './explain.js';
+import { explainBroken, explainMismatch } from './explain.js';
 import { actionToEvent } from './fromActions.js';
 import { idKey } from './ids.js';
 import { unloggedAccesses, withPlan } from './plan.js';
@@ -82,7 +82,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   observe(c: Cand, e: Ev, line: number, plans: Plans<Ev>): Step<Cand, HmmAction>[] {
-    return this.match(c, e, line, plans, []);
+    return this.match(c, e, line, plans, null);
   }
 
   mismatch(c: Cand, e: Ev, line: number, plans: Plans<Ev>): Mismatch {
@@ -91,7 +91,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     return { reason: reasons[0] ?? `no thread of tid ${JSON.stringify(e.tid)} can take ${e.ev} here` };
   }
 
-  private match(c: Cand, e: Ev, line: number, plans: Plans<Ev>, reasons: string[]): Step<Cand, HmmAction>[] {
+  private match(c: Cand, e: Ev, line: number, plans: Plans<Ev>, reasons: string[] | null): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
     const threads = threadsFor(this.rw, e.tid, e.ev);
     for (const t of threads) {
@@ -102,10 +102,15 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
       for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {
         const candidates = threadSteps(this.rw.world, s, t);
         const same = candidates.filter((a) => a.k === e.ev);
-        if (same.length === 0) reasons.push(this.notEnabled(s, t, e, candidates));
+        // Reasons are words for a verdict: only built when one is wanted.
+        if (same.length === 0) reasons?.push(this.notEnabled(s, t, e, candidates));
         for (const a of same) {
-          const u = unifyWith(this.rw, c.b, e, a);
-          if ('reason' in u) reasons.push(u.reason);
+          const u = unifyWith(this.rw, c.b, e, a, s);
+          if ('reason' in u) {
+            if (!reasons) continue;
+            const why = explainMismatch(this.rw, c, a);
+            reasons.push(why ? `${u.reason}: ${why}` : u.reason);
+          }
           else out.push(this.take(c, s, u.action, u.bind, line));
         }
       }
@@ -123,7 +128,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   /** A driver event as an action; several when a pfn the trace never named must be bound. */
-  private driverStep(c: Cand, t: number, e: Ev, reasons: string[]): { action: HmmAction; bind: Bind }[] {
+  private driverStep(c: Cand, t: number, e: Ev, reasons: string[] | null): { action: HmmAction; bind: Bind }[] {
     const rw = this.rw;
     const dev = rw.devIndex.get(idKey(e['dev']));
     if (dev === undefined) return [];
@@ -132,13 +137,13 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     switch (e.ev) {
       case 'driver_lock':
         if (mirror.lock !== -1) {
-          reasons.push(`the driver lock of dev ${rw.devKey[dev]} is held by ${rw.tidOf[mirror.lock]}`);
+          reasons?.push(`the driver lock of dev ${rw.devKey[dev]} is held by ${rw.tidOf[mirror.lock]}`);
           return [];
         }
         return [{ action: { t, k: 'driver_lock', dev }, bind: c.b }];
       case 'driver_unlock':
         if (mirror.lock !== t) {
-          reasons.push(`${tid} does not hold the driver lock of dev ${rw.devKey[dev]}`);
+          reasons?.push(`${tid} does not hold the driver lock of dev ${rw.devKey[dev]}`);
           return [];
         }
         return [{ action: e['result'] === 'EFAULT' ? { t, k: 'driver_unlock', dev, result: 'EFAULT' } : { t, k: 'driver_unlock', dev }, bind: c.b }];
@@ -153,7 +158,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
         // A pfn the trace never named before: any frame it could be.
         const out: { action: HmmAction; bind: Bind }[] = [];
         for (let f = 0; f < c.s.frames.length; f++) {
-          const b = unifyPfn(c.b, key, f);
+          const b = unifyPfn(c.b, key, f, (x) => x !== 0 && c.s.frames[x]!.ref === 0);
           if (b) out.push({ action: { ...base, pfn: f }, bind: b });
         }
         return out;
@@ -165,7 +170,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
         if (!entry || (e.ev === 'device_write' && !entry.w)) {
           const at = c.p.dev[dev]?.[page] ?? 0;
           const since = at !== 0 ? ` (its entry changed at line ${Math.abs(at)})` : '';
-          reasons.push(`dev ${rw.devKey[dev]} has no ${e.ev === 'device_write' ? 'writable ' : ''}mapping of page ${page}${since}`);
+          reasons?.push(`dev ${rw.devKey[dev]} has no ${e.ev === 'device_write' ? 'writable ' : ''}mapping of page ${page}${since}`);
           return [];
         }
         const op = e.ev;

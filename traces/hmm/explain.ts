@@ -110,8 +110,72 @@ export function explainBroken(rw: ReplayWorld, before: Cand, a: HmmAction, after
       }
       break;
     }
+    case 'INV-5': {
+      const t = after.s;
+      for (let f = 1; f < t.frames.length; f++) {
+        if (rw.world.zone[f] !== 'device') continue;
+        if (t.frames[f]!.pin > 0) return `${pfnName(after.b, f)} is a device-private page and now has ${t.frames[f]!.pin} pin(s): GUP must fault it back to system memory and pin that`;
+      }
+      for (let m = 0; m < t.mms.length; m++) {
+        const pte = t.mms[m]!.pte;
+        for (let p = 0; p < pte.length; p++) {
+          const e = pte[p]!;
+          if (e.k === 'present' && rw.world.zone[e.pfn] === 'device') return `${mmName(rw, m)}'s PTE for page ${p} maps ${pfnName(after.b, e.pfn)}, a device-private page, as if the CPU could reach it`;
+        }
+      }
+      break;
+    }
+    case 'INV-6': {
+      const src = after.s.threads[a.t]!.mig?.src ?? [];
+      const bad = src.find((e) => e.migrate && e.pfn !== null && e.dst !== null && s.frames[e.pfn]!.pin > 0);
+      if (bad) {
+        return `migrate_vma_pages committed ${pfnName(before.b, bad.pfn!)} (page ${bad.page}) as a migration source while it had ${s.frames[bad.pfn!]!.pin} pin(s): the pinned page's new contents would go to a page nobody maps`;
+      }
+      break;
+    }
     default:
       break;
   }
   return `the state after the step breaks ${id}`;
+}
+
+/**
+ * Why the model's version of a step differs from the trace's, in the trace's
+ * terms: which earlier line made the model's state what it is (the
+ * invalidate that changed a sequence, the line that set a PTE).
+ */
+export function explainMismatch(rw: ReplayWorld, c: Cand, a: HmmAction): string {
+  const s = c.s;
+  const p = c.p;
+  const tid = rw.tidOf[a.t];
+  switch (a.k) {
+    case 'mmu_interval_read_retry': {
+      const dev = devName(rw, a.dev!);
+      const took = where(p.begin[a.t]!);
+      const changed = p.seq[a.dev!]!;
+      return a.retry
+        ? `the invalidate at ${where(changed)} changed the sequence of ${dev} that ${tid} took at ${took}`
+        : `no invalidation of ${dev} has run since ${tid} took its sequence at ${took}` + (changed !== 0 ? ` (the last one was at ${where(changed)})` : '');
+    }
+    case 'mmu_interval_read_begin':
+      return `the sequence of ${devName(rw, a.dev!)} last changed at ${where(p.seq[a.dev!]!)}`;
+    case 'hmm_range_fault': {
+      const mm = rw.world.actors[a.t]!.mm;
+      const pages: string[] = [];
+      for (let q = a.start!; q < a.end!; q++) {
+        pages.push(`page ${q} is ${formatPte(s.mms[mm]!.pte[q]!)} (set at ${where(p.pte[mm]![q]!)})`);
+      }
+      const stale = a.result === 'EBUSY' ? `; the sequence ${tid} took at ${where(p.begin[a.t]!)} was changed by the invalidate at ${where(p.seq[a.dev!]!)}` : '';
+      return `in the model ${pages.join(', ')}${stale}`;
+    }
+    case 'do_anonymous_page':
+    case 'do_wp_page':
+    case 'wp_page_copy':
+    case 'do_swap_page':
+    case 'handle_mm_fault':
+    case 'gup':
+      return `page ${a.page} of ${mmName(rw, a.mm!)} is ${formatPte(s.mms[a.mm!]!.pte[a.page!]!)} in the model (set at ${where(p.pte[a.mm!]![a.page!]!)})`;
+    default:
+      return '';
+  }
 }

@@ -141,11 +141,12 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
   let lastLine = 0;
   let good: C[] = adapter.initial();
 
-  const finish = (r: Omit<ReplayResult, 'stats' | 'events' | 'context'>): ReplayResult => {
+  const finish = (r: Omit<ReplayResult, 'stats' | 'events' | 'context' | 'invariants'> & { invariants?: readonly string[] }): ReplayResult => {
     const seconds = (Date.now() - started) / 1000;
     const context = r.line === null ? [] : win.context(5);
     return {
       ...r,
+      invariants: r.invariants ?? (r.invariant ? [r.invariant] : []),
       context,
       events: count,
       stats: { seconds, eventsPerSecond: seconds > 0 ? Math.round(count / seconds) : count, maxCandidates: maxSeen, hiddenSteps },
@@ -264,12 +265,15 @@ function brokenVerdict<C, A, E extends { readonly tid: string; readonly ev: stri
   const first = b.broken[0]!;
   const detail = adapter.explainBroken(b.from, b.action, b.next, first, b.line);
   const where = hidden ? `an unlogged step before line ${line} breaks it` : `line ${line} (${event.ev}) breaks it`;
+  const ids = [...new Set(b.broken.map((x) => x.id))];
+  const also = ids.length > 1 ? ` (the step also breaks ${ids.slice(1).join(', ')})` : '';
   return {
     outcome: 'invalid',
     line,
     invariant: first.id,
+    invariants: ids,
     sentence: first.sentence,
-    reason: `${first.id} (${first.sentence}): ${where}: ${detail}`,
+    reason: `${first.id} (${first.sentence}): ${where}: ${detail}${also}`,
     event,
     allowed: [],
   };

@@ -60,6 +60,8 @@ export interface ReplayResult {
   /** 1-based line of the failing event, or of the event where a bound stopped the replay. */
   readonly line: number | null;
   readonly invariant: string | null;
+  /** Every invariant the failing step breaks, the reported one first (hmmcheck extension). */
+  readonly invariants: readonly string[];
   readonly sentence: string | null;
   readonly reason: string;
   /** The failing event, as read. */
