@@ -36,6 +36,8 @@ export interface Config {
   readonly processes?: number;
   readonly pages: number;
   readonly systemFrames: number;
+  /** Pages each process's memcg may hold; absent: no limit. */
+  readonly memcgLimit?: number;
   readonly devices: readonly DeviceConfig[];
   readonly mirrors?: readonly MirrorConfig[];
   readonly actors: readonly ActorConfig[];

@@ -134,6 +134,8 @@ export function stateKey(s: HmmState): string {
     n(mm.active);
     n(mm.mmapWriter);
     n(mm.mmapReaders);
+    n(mm.charged);
+    b(mm.chargeFailed);
   }
   for (const f of s.frames) {
     n(f.ref);
@@ -141,6 +143,7 @@ export function stateKey(s: HmmState): string {
     n(f.lock);
     n(f.val);
     n(f.pin);
+    n(f.memcg);
   }
   for (const m of s.mirrors) {
     n(m.seq);

@@ -20,6 +20,8 @@ export function initialState(w: World): HmmState {
     active: 0,
     mmapWriter: -1,
     mmapReaders: 0,
+    charged: 0,
+    chargeFailed: false,
   });
   const frames = w.zone.map(() => mkFrame());
   frames[0] = { ...mkFrame(), ref: 1 };

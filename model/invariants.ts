@@ -37,7 +37,7 @@ export const SENTENCES = {
 export type InvariantId = keyof typeof SENTENCES;
 
 /** Invariants this version of the model checks; the others belong to later levels. */
-export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-5', 'INV-6', 'INV-7', 'INV-9', 'INV-14', 'INV-15', 'INV-17'];
+export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-5', 'INV-6', 'INV-7', 'INV-9', 'INV-11', 'INV-14', 'INV-15', 'INV-17'];
 
 /** The page whose data an address holds now (the CPU side's view), or -1. */
 function backing(pte: Pte): number {
@@ -156,6 +156,18 @@ export function invariants(w: World): Invariant<HmmState>[] {
       const counts = new Array<number>(s.frames.length).fill(0);
       for (const mm of s.mms) for (const pte of mm.pte) if (mapsPage(pte)) counts[ptePfn(pte)]!++;
       for (let pfn = 1; pfn < s.frames.length; pfn++) if (counts[pfn] !== s.frames[pfn]!.map) return false;
+      return true;
+    }),
+    // One memcg per process: its usage is exactly the pages charged to it,
+    // and no migration back to system memory failed on its limit (D4).
+    inv('INV-11', (s) => {
+      for (let m = 0; m < s.mms.length; m++) {
+        const mm = s.mms[m]!;
+        if (mm.chargeFailed) return false;
+        let n = 0;
+        for (const f of s.frames) if (f.memcg === m) n++;
+        if (n !== mm.charged) return false;
+      }
       return true;
     }),
     inv('INV-14', (s) => {

@@ -41,11 +41,12 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'migrate',
-    sentence: 'one page, one device with one frame: a CPU writes, reads and pins it while the driver migrates it to device memory and a device fault races the migration',
+    sentence: 'one page, one device with one frame, a memcg limit of one page: a CPU writes, reads and pins it while the driver migrates it to device memory and a device fault races the migration',
     config: {
       name: 'migrate',
       pages: 1,
       systemFrames: 3,
+      memcgLimit: 1,
       devices: [{ frames: 1, owner: 'dmirror0' }],
       actors: [
         { kind: 'cpu', ops: { cpu_read: 1, cpu_write: 1, gup: 1 } },

@@ -47,6 +47,10 @@ export interface MmState {
   /** mmap_lock: the writer's thread index or -1, and the number of readers. */
   readonly mmapWriter: number;
   readonly mmapReaders: number;
+  /** The process's memcg (one per process): pages charged to it (page_counter usage). */
+  readonly charged: number;
+  /** Ghost, variant D4 only: a migration back to system memory failed on the memcg limit. */
+  readonly chargeFailed: boolean;
 }
 
 /** struct page / struct folio. The zero page is frame 0 and never changes. */
@@ -58,6 +62,8 @@ export interface FrameState {
   readonly val: number;
   /** FOLL_PIN pins (each also counted in ref, as GUP_PIN_COUNTING_BIAS is in the kernel). */
   readonly pin: number;
+  /** folio->memcg_data: the process (memcg) the page is charged to, or -1. */
+  readonly memcg: number;
 }
 
 /** A device page-table entry. The device page table holds no page reference. */
@@ -261,7 +267,7 @@ export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry 
 
 export const mkEntry = (pfn: number, w: boolean): DevEntry => ({ pfn, w });
 
-export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0 });
+export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1 });
 
 export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
   page,

@@ -59,6 +59,14 @@ export const VARIANTS = [
     origin: 'classic core mistake: device-private pages must never be pinned (copy_nonpresent_pte, check_and_migrate_movable_pages)',
   },
   {
+    id: 'D4',
+    level: 'L2',
+    behaviour: 'migration back to system memory charges the memcg anew and fails at the limit',
+    expected: ['INV-11'],
+    preset: 'migrate',
+    origin: 'classic core mistake: charging the destination instead of mem_cgroup_migrate; Documentation/mm/hmm.rst says migration back cannot fail on a memcg limit',
+  },
+  {
     id: 'H1',
     level: 'L2',
     behaviour: "the driver's invalidate callback returns before mmu_interval_set_seq on its own MIGRATE event, while a device fault races the migration",

@@ -62,6 +62,8 @@ export function view(w: World, s: HmmState): View {
       `mm${m}.mmap_lock`,
       mm.mmapWriter >= 0 ? `write(${threadName(w, mm.mmapWriter)})` : mm.mmapReaders > 0 ? `read x${mm.mmapReaders}` : 'free',
     );
+    put(`memcg${m}.usage`, `${mm.charged}${Number.isFinite(w.memcgLimit) ? ` of ${w.memcgLimit}` : ''}`);
+    if (mm.chargeFailed) put(`memcg${m}.migration_back_failed`, 'yes');
   });
   s.frames.forEach((f, p) => {
     if (p === 0) return;
@@ -70,7 +72,7 @@ export function view(w: World, s: HmmState): View {
       `${formatPfn(p)}`,
       f.ref === 0
         ? `free (${zone})`
-        : `ref ${f.ref} map ${f.map}${f.pin > 0 ? ` pins ${f.pin}` : ''} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''} (${zone})`,
+        : `ref ${f.ref} map ${f.map}${f.pin > 0 ? ` pins ${f.pin}` : ''} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''}${f.memcg >= 0 ? ` memcg${f.memcg}` : ''} (${zone})`,
     );
   });
   s.mirrors.forEach((mi, j) => {

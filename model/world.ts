@@ -32,6 +32,8 @@ export interface World {
   readonly mirrors: readonly { readonly device: number; readonly mm: number }[];
   readonly actors: readonly ActorSpec[];
   readonly variants: ReadonlySet<VariantId>;
+  /** memory.max of each process's memcg, in pages (Infinity: none). */
+  readonly memcgLimit: number;
 }
 
 const OP_ORDER: readonly OpKind[] = [
@@ -87,6 +89,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = []):
     mirrors,
     actors,
     variants: new Set(variants),
+    memcgLimit: config.memcgLimit ?? Infinity,
   };
 }
 

@@ -8,6 +8,7 @@ import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, lowestFree, ptePfn, samePte } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
+import { commitPlan } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
 export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
@@ -95,7 +96,7 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
         out.push({ t, k: 'invalidate_range_start', mm: mig!.mm, start: empty.page, end: mig!.end, event: 'migrate' });
         return;
       }
-      out.push({ t, k: 'migrate_vma_pages', dev: mig!.dev, mig: src });
+      out.push(pagesStep(s, w, t, mig!));
       return;
     }
     case 'mig_lock':
@@ -114,6 +115,12 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
     default:
       return;
   }
+}
+
+/** migrate_vma_pages, carrying what its commit will be (the trace's `migrated`). */
+function pagesStep(s: HmmState, w: World, t: number, mig: MigCtx): HmmAction {
+  const plan = commitPlan(s, w, mig);
+  return { t, k: 'migrate_vma_pages', dev: mig.dev, mig: mig.src!.map((e, i) => (plan[i] === 'commit' || !e.migrate ? e : { ...e, migrate: false })) };
 }
 
 /** What migrate_vma_setup returns: collect's entries minus those migrate_device_unmap restores. */
@@ -156,7 +163,7 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
           out.push({ ...base, k: 'migrate_vma_collect', dev: th.mig!.dev });
           return;
         case 'migrate_vma_pages':
-          out.push({ t, k: 'migrate_vma_pages', dev: th.mig!.dev, mig: th.mig!.src! });
+          out.push(pagesStep(s, w, t, th.mig!));
           return;
         case 'wp_page_copy': {
           const f = th.fault!;

@@ -25,7 +25,19 @@ export function putPage(d: D, pfn: number): void {
   if (f.ref <= 0) {
     f.ref = 0;
     f.val = 0;
+    // mem_cgroup_uncharge: in free_zone_device_folio for a device page, in
+    // the folio's release otherwise; here at refcount zero for both.
+    if (f.memcg >= 0) {
+      d.mms[f.memcg]!.charged--;
+      f.memcg = -1;
+    }
   }
+}
+
+/** mem_cgroup_charge of page `pfn` to process `mm`'s memcg. */
+export function charge(d: D, pfn: number, mm: number): void {
+  d.frames[pfn]!.memcg = mm;
+  d.mms[mm]!.charged++;
 }
 
 /**
@@ -43,12 +55,13 @@ export function putPageBy(d: D, w: World, t: number, pfn: number): void {
   }
 }
 
-/** A page freshly allocated and mapped once (do_anonymous_page, wp_page_copy). */
-export function allocMapped(d: D, pfn: number, val: number): void {
+/** A page freshly allocated, charged to process `mm` and mapped once (do_anonymous_page, wp_page_copy). */
+export function allocMapped(d: D, pfn: number, val: number, mm: number): void {
   const f = d.frames[pfn]!;
   f.ref = 1;
   f.map = 1;
   f.val = val;
+  charge(d, pfn, mm);
 }
 
 /** Counts one operation of the thread's budget as started. */

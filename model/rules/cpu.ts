@@ -59,7 +59,7 @@ export const do_anonymous_page: Rule = (d, a) => {
   const mm = d.mms[f.mm]!;
   if (mm.pte[f.page]!.k === 'none') {
     if (f.write) {
-      allocMapped(d, a.pfn!, 0);
+      allocMapped(d, a.pfn!, 0, f.mm);
       mm.pte[f.page] = present(a.pfn!, true);
     } else {
       mm.pte[f.page] = PTE_ZERO;
@@ -86,7 +86,7 @@ export const wp_page_copy: Rule = (d, a) => {
   const pte = mm.pte[f.page]!;
   if (a.pfn !== null && a.pfn !== undefined && samePte(pte, f.orig)) {
     const val = pte.k === 'present' ? d.frames[pte.pfn]!.val : 0;
-    allocMapped(d, a.pfn, val);
+    allocMapped(d, a.pfn, val, f.mm);
     if (pte.k === 'present') {
       d.frames[pte.pfn]!.map--;
       putPage(d, pte.pfn);

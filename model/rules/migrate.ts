@@ -15,9 +15,9 @@
  */
 import type { HmmAction } from '../actions.js';
 import { migrationSelected } from '../queries.js';
-import { devpriv, migration, mkInv, mkMig, present, type MigEntry, type Pte } from '../state.js';
+import { devpriv, migration, mkInv, mkMig, present, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
 import type { World } from '../world.js';
-import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { charge, finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 
 /** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
 function mapping(w: World, pfn: number, write: boolean): Pte {
@@ -99,6 +99,35 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
 };
 
 /** References on a collected page beyond the migration's (and do_swap_page's for the fault page). */
+/**
+ * What migrate_vma_pages does with each entry, decided in order as the
+ * kernel walks them: commit it, skip it (no destination, the PTE changed
+ * under an empty entry, unexpected references), or fail it on the memcg
+ * limit (populating an empty entry charges and may fail; under variant D4
+ * so does the migration back to system memory). The program reports the
+ * result in its step and the rule applies it.
+ */
+export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'skip' | 'memcg')[] {
+  const mm = s.mms[mig.mm]!;
+  let usage = mm.charged;
+  return (mig.src ?? []).map((e) => {
+    if (!e.migrate || e.dst === null) return 'skip';
+    if (e.pfn === null) {
+      const pte = mm.pte[e.page]!;
+      if (!((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none')) return 'skip';
+      if (usage >= w.memcgLimit) return 'memcg';
+      usage++;
+      return 'commit';
+    }
+    if (!w.variants.has('D3') && extraRefs(s, e.pfn, mig.fault) > 0) return 'skip';
+    if (w.variants.has('D4') && !mig.toDevice) {
+      if (usage >= w.memcgLimit) return 'memcg';
+      usage++;
+    }
+    return 'commit';
+  });
+}
+
 export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, pfn: number, fault: number): number {
   const f = s.frames[pfn]!;
   return f.ref - f.map - 1 - (pfn === fault ? 1 : 0);
@@ -136,23 +165,32 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const mig = th.mig!;
   const mm = d.mms[mig.mm]!;
-  for (const e of mig.src!) {
-    if (!e.migrate) continue;
-    if (e.dst === null) {
+  const plan = commitPlan(d as HmmState, w, mig as MigCtx);
+  mig.src!.forEach((e, i) => {
+    if (!e.migrate) return;
+    const what = plan[i]!;
+    if (what !== 'commit') {
       e.migrate = false;
-      continue;
+      if (what === 'memcg' && !mig.toDevice) mm.chargeFailed = true;
+      return;
     }
+    const dst = e.dst!;
     if (e.pfn === null) {
-      const pte = mm.pte[e.page]!;
-      if ((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none') {
-        mm.pte[e.page] = mapping(w, e.dst, mm.vma[e.page] === 'rw');
-        d.frames[e.dst]!.map++;
-        d.frames[e.dst]!.ref++;
-      } else e.migrate = false;
-    } else if (!w.variants.has('D3') && extraRefs(d, e.pfn, mig.fault) > 0) {
-      e.migrate = false;
+      // migrate_vma_insert_page: a new page for an empty entry, charged afresh.
+      mm.pte[e.page] = mapping(w, dst, mm.vma[e.page] === 'rw');
+      d.frames[dst]!.map++;
+      d.frames[dst]!.ref++;
+      charge(d, dst, mig.mm);
+    } else if (w.variants.has('D4') && !mig.toDevice) {
+      // D4: the new system page is charged anew; the old keeps its charge until freed.
+      charge(d, dst, mig.mm);
+    } else {
+      // folio_migrate_flags -> mem_cgroup_migrate: the charge moves, nothing is charged.
+      const old = d.frames[e.pfn]!;
+      d.frames[dst]!.memcg = old.memcg;
+      old.memcg = -1;
     }
-  }
+  });
   mig.committed = true;
   // lib/test_hmm.c dmirror_migrate_finalize_and_map: the driver points its
   // page table at the new device pages before finalize.

@@ -15,6 +15,7 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   D3: { preset: 'migrate', invariant: 'INV-6', steps: 11 },
   // An empty page migrated straight into device memory (10 steps), then GUP pins the device page.
   D5: { preset: 'migrate', invariant: 'INV-5', steps: 11 },
+  D4: { preset: 'migrate', invariant: 'INV-11', steps: 26 },
   H1: { preset: 'migrate', invariant: 'INV-2', steps: 19, others: ['INV-9', 'INV-1'] },
 };
 
