@@ -39,6 +39,10 @@ export const STEP_KINDS = [
   'driver_unlock',
   'device_read',
   'device_write',
+  // process life (kernel/fork.c, mm/memory.c copy_page_range, mm/mmap.c exit_mmap)
+  'fork',
+  'copy_page_range',
+  'exit',
   // GUP pins (mm/gup.c)
   'gup',
   'unpin_user_page',
@@ -51,6 +55,12 @@ export const STEP_KINDS = [
   'migrate_copy',
   'migrate_vma_pages',
   'migrate_vma_finalize',
+  // unmapping a page from every process that maps it (mm/rmap.c)
+  'try_to_migrate',
+  // the driver's eviction of its device memory (mm/migrate_device.c, lib/test_hmm.c dmirror_device_evict_chunk)
+  'migrate_device_range',
+  'migrate_device_pages',
+  'migrate_device_finalize',
   'folio_free',
 ] as const;
 
@@ -93,4 +103,6 @@ export interface HmmAction {
   /** For gup: FOLL_PIN / FOLL_LONGTERM. */
   readonly pin?: boolean;
   readonly longterm?: boolean;
+  /** For fork: the new process. */
+  readonly child?: number;
 }

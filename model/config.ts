@@ -25,6 +25,7 @@ export interface ActorConfig {
   readonly name?: string;
   readonly process?: number;
   readonly mirror?: number;
+  readonly child?: number;
   readonly ops: Partial<Record<OpKind, number>>;
   readonly pages?: readonly number[];
   readonly ranges?: readonly (readonly [number, number])[];
@@ -58,8 +59,8 @@ export class ConfigError extends Error {
 export const configSchema: object = schema;
 const validate = compileSchema(schema);
 
-const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup'];
-const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write', 'migrate_to_device'];
+const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup', 'fork', 'exit'];
+const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write', 'migrate_to_device', 'migrate_device_range'];
 
 /** Validates an untrusted configuration (from a file or a trace header); `file` names it in errors. */
 export function parseConfig(value: unknown, file: string): Config {
@@ -90,6 +91,18 @@ export function parseConfig(value: unknown, file: string): Config {
     if (a.kind === 'device' && (a.mirror ?? 0) >= mirrors) {
       throw new ConfigError(file, `${at}.mirror`, `a mirror index below ${mirrors}`, `${a.mirror}`);
     }
+    const forks = (a.ops.fork ?? 0) > 0;
+    if (forks && a.child === undefined) {
+      throw new ConfigError(file, `${at}.child`, 'the process index the fork creates (an actor with ops.fork needs one)', 'nothing');
+    }
+    if (a.child !== undefined) {
+      if (!forks) throw new ConfigError(file, `${at}.child`, 'no child (only an actor with ops.fork has one)', `${a.child}`);
+      if (a.child >= processes || a.child === (a.process ?? 0)) {
+        throw new ConfigError(file, `${at}.child`, `a process index below ${processes} other than the actor's own`, `${a.child}`);
+      }
+      const other = c.actors.findIndex((b, j) => j !== i && b.child === a.child);
+      if (other >= 0) throw new ConfigError(file, `${at}.child`, `a process no other fork creates (actors[${other}] creates it)`, `${a.child}`);
+    }
     (a.pages ?? []).forEach((p, j) => {
       if (p >= c.pages) throw new ConfigError(file, `${at}.pages[${j}]`, `a page index below ${c.pages}`, `${p}`);
     });
@@ -99,5 +112,14 @@ export function parseConfig(value: unknown, file: string): Config {
       }
     });
   });
+  const parent = new Array<number>(processes).fill(-1);
+  for (const a of c.actors) if (a.child !== undefined) parent[a.child] = a.process ?? 0;
+  for (let m = 0; m < processes; m++) {
+    let x = m;
+    for (let hops = 0; x >= 0; hops++) {
+      if (hops > processes) throw new ConfigError(file, 'actors', 'forks that start from a process that exists at the start', `process ${m} descends from itself`);
+      x = parent[x]!;
+    }
+  }
   return c;
 }

@@ -20,22 +20,24 @@ export function reachableKinds(w: World): StepKind[] {
   const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw');
   const cow = anyWrite && anyRead;
   const migrate = has('migrate_to_device');
+  const fork = has('fork');
+  const evict = has('migrate_device_range');
   const wanted: Record<StepKind, boolean> = {
     cpu_read: has('cpu_read'),
     cpu_write: has('cpu_write'),
     sigsegv: cpuAccess && (has('munmap') || (has('mprotect') && has('cpu_write'))),
     handle_mm_fault: cpuAccess || devAccess,
     do_anonymous_page: cpuAccess || devAccess,
-    do_wp_page: anyWrite && has('mprotect') && has('mprotect_rw'),
-    wp_page_copy: cow,
+    do_wp_page: anyWrite && ((has('mprotect') && has('mprotect_rw')) || fork),
+    wp_page_copy: cow || (fork && anyWrite),
     munmap: has('munmap'),
     madvise_dontneed: has('madvise_dontneed'),
     mprotect: has('mprotect') || has('mprotect_rw'),
-    invalidate_range_start: rangeOps || cow || migrate,
-    invalidate: (rangeOps || cow || migrate) && w.mirrors.length > 0,
-    zap_pte_range: has('munmap') || has('madvise_dontneed'),
+    invalidate_range_start: rangeOps || cow || migrate || fork || has('exit'),
+    invalidate: (rangeOps || cow || migrate || fork || has('exit')) && w.mirrors.length > 0,
+    zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit'),
     change_pte_range: has('mprotect') || has('mprotect_rw'),
-    invalidate_range_end: rangeOps || cow || migrate,
+    invalidate_range_end: rangeOps || cow || migrate || fork || has('exit'),
     mmu_interval_read_begin: devAccess,
     hmm_range_fault: devAccess,
     driver_lock: devAccess,
@@ -57,7 +59,15 @@ export function reachableKinds(w: World): StepKind[] {
     migrate_copy: migrate,
     migrate_vma_pages: migrate,
     migrate_vma_finalize: migrate,
-    folio_free: migrate && cpuAccess,
+    folio_free: migrate && (cpuAccess || has('exit') || evict),
+    fork,
+    copy_page_range: fork && (cpuAccess || devAccess || migrate),
+    exit: has('exit'),
+    // A page shared by fork and migrated by one of the processes.
+    try_to_migrate: fork && migrate,
+    migrate_device_range: evict,
+    migrate_device_pages: evict,
+    migrate_device_finalize: evict,
   };
   return STEP_KINDS.filter((k) => wanted[k]);
 }

@@ -20,15 +20,26 @@ const PC_CODES: Record<string, number> = {};
 const PTE_CODES = { none: 0, zero: 1, present: 2, migration: 3, devpriv: 4 } as const;
 const PROT_CODES = { none: 0, r: 1, rw: 2 } as const;
 const OP_CODES: Record<string, number> = {};
-['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup'].forEach(
+[
+  'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
+  'fork', 'exit', 'migrate_device_range',
+].forEach(
   (k, i) => (OP_CODES[k] = i),
 );
 const EVENT_CODES: Record<string, number> = {};
 ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'].forEach(
   (k, i) => (EVENT_CODES[k] = i),
 );
-const THEN_CODES: Record<string, number> = { zap_pte_range: 0, change_pte_range: 1, wp_page_copy: 2, migrate_vma_collect: 3, migrate_vma_pages: 4 };
-const RET_CODES: Record<string, number> = { op_done: 0, fault_done: 1, access: 2, hrf: 3, mig_setup: 4, mig_pages_done: 5 };
+const THEN_CODES: Record<string, number> = {
+  zap_pte_range: 0,
+  change_pte_range: 1,
+  wp_page_copy: 2,
+  migrate_vma_collect: 3,
+  migrate_vma_pages: 4,
+  copy_page_range: 5,
+  try_to_migrate: 6,
+};
+const RET_CODES: Record<string, number> = { op_done: 0, fault_done: 1, access: 2, hrf: 3, mig_setup: 4, mig_pages_done: 5, mig_unmap: 6 };
 
 /** Numbers are mostly small integers >= -1; shifting by 2 keeps them clear of 0 and 1 used as tags. */
 const OFF = 2;
@@ -136,6 +147,7 @@ export function stateKey(s: HmmState): string {
     n(mm.mmapReaders);
     n(mm.charged);
     b(mm.chargeFailed);
+    n(mm.life);
   }
   for (const f of s.frames) {
     n(f.ref);
@@ -144,6 +156,7 @@ export function stateKey(s: HmmState): string {
     n(f.val);
     n(f.pin);
     n(f.memcg);
+    n(f.anon);
   }
   for (const m of s.mirrors) {
     n(m.seq);

@@ -30,7 +30,7 @@ export function formatDevEntry(e: DevEntry | null): string {
   return e ? `${formatPfn(e.pfn)},${e.w ? 'RW' : 'R'}` : 'None';
 }
 
-export function mirrorName(_w: World, dev: number): string {
+export function mirrorName(dev: number): string {
   return `dmirror${dev}`;
 }
 
@@ -38,7 +38,7 @@ export function mirrorName(_w: World, dev: number): string {
 export function formatAction(w: World, a: HmmAction): string {
   const range = a.start !== undefined ? ` pages ${a.start}..${a.end! - 1}` : '';
   const page = a.page !== undefined ? ` page ${a.page}` : '';
-  const dev = a.dev !== undefined ? `${mirrorName(w, a.dev)}` : '';
+  const dev = a.dev !== undefined ? `${mirrorName(a.dev)}` : '';
   switch (a.k) {
     case 'cpu_read':
     case 'cpu_write':
@@ -88,7 +88,7 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'unpin_user_page':
       return `unpin_user_page(${formatPfn(a.pfn)})`;
     case 'do_swap_page':
-      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)}) locked, ref taken`;
+      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)})${w.variants.has('B12') ? ', no ref taken (B12)' : ' locked, ref taken'}`;
     case 'migrate_to_ram':
       return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;
     case 'migrate_vma_collect':
@@ -105,6 +105,20 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_finalize(${dev})`;
     case 'folio_free':
       return `folio_free(${formatPfn(a.pfn)})`;
+    case 'fork':
+      return `fork(mm${a.mm}) -> mm${a.child}`;
+    case 'copy_page_range':
+      return `copy_page_range(mm${a.mm} -> mm${a.child},${range})`;
+    case 'exit':
+      return `exit(mm${a.mm})`;
+    case 'try_to_migrate':
+      return `try_to_migrate(mm${a.mm},${range})`;
+    case 'migrate_device_range':
+      return `migrate_device_range(${dev}) pfns [${(a.mig ?? []).map((e) => formatPfn(e.pfn)).join(' ')}]`;
+    case 'migrate_device_pages':
+      return `migrate_device_pages(${dev}) migrated [${(a.mig ?? []).filter((e) => e.migrate).map((e) => formatPfn(e.pfn)).join(' ')}]`;
+    case 'migrate_device_finalize':
+      return `migrate_device_finalize(${dev})`;
   }
 }
 

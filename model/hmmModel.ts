@@ -17,7 +17,7 @@ import { invariants, SENTENCES, stepProperties } from './invariants.js';
 import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
 import { RULES } from './rules/index.js';
-import type { HmmState, MigCtx, MirrorState, MmState, ThreadState } from './state.js';
+import { EXITED, type HmmState, type MigCtx, type MirrorState, type MmState, type ThreadState } from './state.js';
 import type { World } from './world.js';
 
 // Frozen states make an accidental mutation of a stored state throw; the
@@ -126,9 +126,14 @@ export function enabledSteps(w: World, s: HmmState): HmmAction[] {
   return out;
 }
 
-/** Every thread idle with nothing left to do. */
-export function isFinal(s: HmmState): boolean {
-  return s.threads.every((t) => t.pc === 'idle' && t.left.every((n) => n === 0) && t.pins.length === 0 && t.frees.length === 0);
+/** Every thread idle with nothing left to do, or idle in a process that has exited. */
+export function isFinal(w: World, s: HmmState): boolean {
+  return s.threads.every(
+    (t, i) =>
+      t.pc === 'idle' &&
+      t.frees.length === 0 &&
+      ((t.left.every((n) => n === 0) && t.pins.length === 0) || s.mms[w.actors[i]!.mm]!.life === EXITED),
+  );
 }
 
 export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, HmmAction> {
@@ -139,7 +144,7 @@ export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, 
     next: (s, a) => applyStep(w, s, a, freeze),
     invariants: invariants(w),
     stepProperties: stepProperties(w),
-    isFinal,
+    isFinal: (s) => isFinal(w, s),
     deadlock: { id: 'INV-14', sentence: SENTENCES['INV-14'] },
     fingerprint: stateKey,
     actionKind: (a) => a.k,

@@ -8,12 +8,13 @@
  */
 import { freeze } from 'immer';
 import type { HmmState, MmState, MirrorState, ThreadState } from './state.js';
-import { mkFrame, PTE_NONE } from './state.js';
+import { LIVE, mkFrame, PTE_NONE, UNBORN } from './state.js';
 import type { World } from './world.js';
 
 export function initialState(w: World): HmmState {
-  const mm = (): MmState => ({
-    vma: new Array(w.pages).fill('rw'),
+  // A process a fork creates has no VMA until the fork copies its parent's.
+  const mm = (_: unknown, m: number): MmState => ({
+    vma: new Array(w.pages).fill(w.parent[m]! >= 0 ? 'none' : 'rw'),
     pte: new Array(w.pages).fill(PTE_NONE),
     expect: new Array(w.pages).fill(0),
     seq: 2,
@@ -22,6 +23,7 @@ export function initialState(w: World): HmmState {
     mmapReaders: 0,
     charged: 0,
     chargeFailed: false,
+    life: w.parent[m]! >= 0 ? UNBORN : LIVE,
   });
   const frames = w.zone.map(() => mkFrame());
   frames[0] = { ...mkFrame(), ref: 1 };

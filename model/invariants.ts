@@ -8,10 +8,10 @@
  */
 import type { Invariant, StepProperty } from '../checker/index.js';
 import type { HmmAction } from './actions.js';
-import { cpuWritable, invalOpen, mapsPage, migratedTo, ptePfn } from './queries.js';
+import { cpuWritable, invalOpen, mapsPage, migratedTo, migrationHome, ptePfn } from './queries.js';
 import type { HmmState, Pte } from './state.js';
-import { ZERO_PFN } from './state.js';
-import type { World } from './world.js';
+import { LIVE, ZERO_PFN } from './state.js';
+import { rmapReaches, type World } from './world.js';
 
 export const SENTENCES = {
   'INV-1': 'every mapping of an address (the CPU PTE and each device page table) refers to the one page that currently backs it',
@@ -37,7 +37,23 @@ export const SENTENCES = {
 export type InvariantId = keyof typeof SENTENCES;
 
 /** Invariants this version of the model checks; the others belong to later levels. */
-export const CHECKED: readonly InvariantId[] = ['INV-1', 'INV-2', 'INV-3', 'INV-4', 'INV-5', 'INV-6', 'INV-7', 'INV-9', 'INV-11', 'INV-14', 'INV-15', 'INV-17'];
+export const CHECKED: readonly InvariantId[] = [
+  'INV-1',
+  'INV-2',
+  'INV-3',
+  'INV-4',
+  'INV-5',
+  'INV-6',
+  'INV-7',
+  'INV-9',
+  'INV-10',
+  'INV-11',
+  'INV-12',
+  'INV-14',
+  'INV-15',
+  'INV-16',
+  'INV-17',
+];
 
 /** The page whose data an address holds now (the CPU side's view), or -1. */
 function backing(pte: Pte): number {
@@ -51,11 +67,7 @@ function backing(pte: Pte): number {
  */
 function home(s: HmmState, mm: number, page: number): number {
   const pte = s.mms[mm]!.pte[page]!;
-  if (pte.k === 'migration') {
-    const m = migratedTo(s, mm, page);
-    if (m && m.dst !== null) return m.dst;
-  }
-  return backing(pte);
+  return pte.k === 'migration' ? migrationHome(s, pte.pfn) : backing(pte);
 }
 
 /**
@@ -64,6 +76,8 @@ function home(s: HmmState, mm: number, page: number): number {
  * committed, the destination.
  */
 function migrating(s: HmmState, mm: number, page: number, pfn: number): boolean {
+  const pte = s.mms[mm]!.pte[page]!;
+  if (pte.k === 'migration' && (pfn === pte.pfn || pfn === migrationHome(s, pte.pfn))) return true;
   const m = migratedTo(s, mm, page);
   return m !== null && (pfn === (m.src ?? ZERO_PFN) || pfn === m.dst);
 }
@@ -87,6 +101,33 @@ function forEachDevEntry(
 export function invariants(w: World): Invariant<HmmState>[] {
   const inv = (id: InvariantId, holds: (s: HmmState) => boolean): Invariant<HmmState> => ({ id, sentence: SENTENCES[id], holds });
   return [
+    // Fork isolation: a page two processes map is read-only everywhere, on
+    // the CPU and on every device, and holds what both last wrote.
+    inv('INV-12', (s) => {
+      if (s.mms.length < 2) return true;
+      for (let pfn = 1; pfn < s.frames.length; pfn++) {
+        if (s.frames[pfn]!.map < 2 && !s.mms.some((mm) => mm.pte.some((p) => p.k === 'migration' && p.pfn === pfn))) continue;
+        let holders = 0;
+        let value: number | null = null;
+        let same = true;
+        for (const mm of s.mms) {
+          let here = false;
+          mm.pte.forEach((p, i) => {
+            if ((p.k === 'present' || p.k === 'devpriv' || p.k === 'migration') && p.pfn === pfn) {
+              here = true;
+              if (p.w) same = false;
+              if (value === null) value = mm.expect[i]!;
+              else if (mm.expect[i] !== value) same = false;
+            }
+          });
+          if (here) holders++;
+        }
+        if (holders < 2) continue;
+        if (!same) return false;
+        if (!forEachDevEntry(s, w, (_j, _p, f, write) => !(write && f === pfn))) return false;
+      }
+      return true;
+    }),
     inv('INV-2', (s) =>
       forEachDevEntry(s, w, (j, p, pfn) => {
         const mm = w.mirrors[j]!.mm;
@@ -150,12 +191,37 @@ export function invariants(w: World): Invariant<HmmState>[] {
         if (new Set(all).size !== all.length) return false;
       }
       for (const mm of s.mms) for (const pte of mm.pte) if (ptePfn(pte) > ZERO_PFN && s.frames[ptePfn(pte)]!.ref === 0) return false;
+      // A CPU fault between do_swap_page and the migration's collect uses the device page it found.
+      for (const t of s.threads) {
+        const f = t.fault;
+        if (f && f.orig.k === 'devpriv' && (t.pc === 'swap' || (t.mig !== null && t.mig.src === null)) && s.frames[f.orig.pfn]!.ref === 0) return false;
+      }
       return forEachDevEntry(s, w, (_j, _p, pfn) => pfn === ZERO_PFN || s.frames[pfn]!.ref > 0);
     }),
     inv('INV-15', (s) => {
       const counts = new Array<number>(s.frames.length).fill(0);
-      for (const mm of s.mms) for (const pte of mm.pte) if (mapsPage(pte)) counts[ptePfn(pte)]!++;
+      for (let m = 0; m < s.mms.length; m++) {
+        for (const pte of s.mms[m]!.pte) {
+          if (!mapsPage(pte)) continue;
+          counts[ptePfn(pte)]!++;
+          // page->mapping must lead an rmap walk to every process that maps the page.
+          if (!rmapReaches(w, s.frames[ptePfn(pte)]!.anon, m)) return false;
+        }
+      }
       for (let pfn = 1; pfn < s.frames.length; pfn++) if (counts[pfn] !== s.frames[pfn]!.map) return false;
+      return true;
+    }),
+    inv('INV-16', (s) =>
+      forEachDevEntry(s, w, (j, _p, pfn) => w.zone[pfn] !== 'device' || w.frameDevice[pfn] === w.mirrors[j]!.device),
+    ),
+    // Once no process is left and nothing is in flight, device memory is all free and no page is locked.
+    inv('INV-10', (s) => {
+      if (s.mms.some((mm) => mm.life === LIVE)) return true;
+      if (s.threads.some((t) => t.pc !== 'idle' || t.frees.length > 0)) return true;
+      for (let pfn = 1; pfn < s.frames.length; pfn++) {
+        const f = s.frames[pfn]!;
+        if (f.lock !== -1 || (w.zone[pfn] === 'device' && f.ref !== 0)) return false;
+      }
       return true;
     }),
     // One memcg per process: its usage is exactly the pages charged to it,
@@ -217,6 +283,16 @@ export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
         if (a.k !== 'migrate_vma_pages') return true;
         const committed = after.threads[a.t]!.mig?.src ?? [];
         return committed.every((e) => !e.migrate || e.pfn === null || e.dst === null || before.frames[e.pfn]!.pin === 0);
+      },
+    },
+    {
+      // The driver's eviction (migrate_device_range) leaves every page it committed free.
+      id: 'INV-10',
+      sentence: SENTENCES['INV-10'],
+      holds: (before, a, after) => {
+        if (a.k !== 'migrate_device_finalize') return true;
+        const src = before.threads[a.t]!.mig?.src ?? [];
+        return src.every((e) => !e.migrate || e.dst === null || e.pfn === null || after.frames[e.pfn]!.ref === 0);
       },
     },
     {

@@ -27,15 +27,18 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'small',
-    sentence: 'two pages, one device with two frames, CPU reads, writes and an mprotect racing two device faults',
+    sentence:
+      'two pages, one device with two frames and a memcg limit of two pages (the default): the CPU reads, writes, pins (GUP) and write-protects page 0 while a device reads and writes it through hmm_range_fault and the driver migrates both pages to device memory (CPU faults bring them back)',
     config: {
       name: 'small',
       pages: 2,
       systemFrames: 4,
+      memcgLimit: 2,
       devices: [{ frames: 2, owner: 'dmirror0' }],
       actors: [
-        { kind: 'cpu', ops: { cpu_read: 1, cpu_write: 1, mprotect: 1 } },
-        { kind: 'device', ops: { device_read: 1, device_write: 1 } },
+        { kind: 'cpu', ops: { cpu_read: 1, cpu_write: 1, mprotect: 1, gup: 1 }, pages: [0], ranges: [[0, 2]] },
+        { kind: 'device', ops: { device_read: 1, device_write: 1 }, pages: [0] },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 }, ranges: [[0, 2]] },
       ],
     },
   },
@@ -52,6 +55,30 @@ export const PRESETS: readonly Preset[] = [
         { kind: 'cpu', ops: { cpu_read: 1, cpu_write: 1, gup: 1 } },
         { kind: 'device', ops: { device_read: 1 } },
         { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
+    name: 'fork',
+    sentence:
+      'one page shared by fork: the parent writes, migrates, forks and exits; the child writes, migrates its own copy and exits; the driver evicts its one device frame meanwhile (copy-on-write of device-private pages, RELEASE at exit, migrate_device_range, recycled device pages)',
+    config: {
+      name: 'fork',
+      processes: 2,
+      pages: 1,
+      systemFrames: 3,
+      devices: [{ frames: 1, owner: 'dmirror0' }],
+      // Each process opens its own dmirror of the one device (hmm-tests anon_write_child).
+      mirrors: [
+        { device: 0, process: 0 },
+        { device: 0, process: 1 },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, fork: 1, exit: 1 }, child: 1 },
+        { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 1 } },
+        { kind: 'cpu', name: 'cpu1', process: 1, ops: { cpu_write: 1, exit: 1 } },
+        { kind: 'device', name: 'mig1', mirror: 1, ops: { migrate_to_device: 1 } },
+        { kind: 'device', name: 'evict0', mirror: 0, ops: { migrate_device_range: 1 } },
       ],
     },
   },

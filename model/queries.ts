@@ -3,7 +3,7 @@
  */
 import type { FrameState, HmmState, MigCtx, MmState, Prot, Pte, ThreadState } from './state.js';
 import { ZERO_PFN } from './state.js';
-import type { World, Zone } from './world.js';
+import { rmapReaches, type World, type Zone } from './world.js';
 
 /** The frame a CPU PTE references, or -1 (none, or a swap-like entry without a page). */
 export function ptePfn(pte: Pte): number {
@@ -59,6 +59,42 @@ export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): b
     default:
       return false;
   }
+}
+
+/**
+ * An entry of a page that thread t migrates, in a process its rmap walk
+ * reaches, that is still a mapping and not yet a migration entry: what
+ * try_to_migrate has left to do. Null when the unmap is complete.
+ */
+export function unmapPending(s: HmmState, w: World, t: number): { readonly mm: number; readonly page: number } | null {
+  const src = s.threads[t]!.mig?.src;
+  if (!src) return null;
+  for (const e of src) {
+    if (!e.migrate || e.pfn === null || s.frames[e.pfn]!.map === 0) continue;
+    const anon = s.frames[e.pfn]!.anon;
+    for (let m = 0; m < s.mms.length; m++) {
+      if (!rmapReaches(w, anon, m)) continue;
+      const pte = s.mms[m]!.pte;
+      for (let p = 0; p < pte.length; p++) {
+        const x = pte[p]!;
+        if ((x.k === 'present' || x.k === 'devpriv') && x.pfn === e.pfn) return { mm: m, page: p };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Where the data behind a Migration(src) entry lives: the destination once
+ * migrate_vma_pages has committed it, else src itself.
+ */
+export function migrationHome(s: HmmState, src: number): number {
+  for (const t of s.threads) {
+    const m = t.mig;
+    if (!m || !m.src || !m.committed) continue;
+    for (const e of m.src) if (e.migrate && e.pfn === src && e.dst !== null) return e.dst;
+  }
+  return src;
 }
 
 /** The page a migration has committed as the new home of `page` while its migration entry stands. */

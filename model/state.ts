@@ -51,7 +51,13 @@ export interface MmState {
   readonly charged: number;
   /** Ghost, variant D4 only: a migration back to system memory failed on the memcg limit. */
   readonly chargeFailed: boolean;
+  /** 0: not yet forked (the child of a fork that has not run), 1: live, 2: exited. */
+  readonly life: number;
 }
+
+export const UNBORN = 0;
+export const LIVE = 1;
+export const EXITED = 2;
 
 /** struct page / struct folio. The zero page is frame 0 and never changes. */
 export interface FrameState {
@@ -64,6 +70,12 @@ export interface FrameState {
   readonly pin: number;
   /** folio->memcg_data: the process (memcg) the page is charged to, or -1. */
   readonly memcg: number;
+  /**
+   * folio->mapping of an anonymous page: the process whose anon_vma the
+   * page's rmap walks start from (its own, or an ancestor's after fork), or
+   * -1. Cleared when the page is freed (free_zone_device_folio, the B6 fix).
+   */
+  readonly anon: number;
 }
 
 /** A device page-table entry. The device page table holds no page reference. */
@@ -94,7 +106,10 @@ export type OpKind =
   | 'device_read'
   | 'device_write'
   | 'migrate_to_device'
-  | 'gup';
+  | 'gup'
+  | 'fork'
+  | 'exit'
+  | 'migrate_device_range';
 
 /** The operation a thread is in the middle of. */
 export interface Op {
@@ -112,7 +127,7 @@ export interface SnapEntry {
 }
 
 /** Where a thread goes when a nested kernel path returns. */
-export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done';
+export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done' | 'mig_unmap';
 
 /** The locals of handle_mm_fault (struct vm_fault). */
 export interface FaultCtx {
@@ -137,7 +152,14 @@ export type InvEvent =
   | 'exclusive';
 
 /** The PTE change a thread makes once every callback of its invalidation has returned. */
-export type InvThen = 'zap_pte_range' | 'change_pte_range' | 'wp_page_copy' | 'migrate_vma_collect' | 'migrate_vma_pages';
+export type InvThen =
+  | 'zap_pte_range'
+  | 'change_pte_range'
+  | 'wp_page_copy'
+  | 'migrate_vma_collect'
+  | 'migrate_vma_pages'
+  | 'copy_page_range'
+  | 'try_to_migrate';
 
 /** The locals of one invalidate_range_start .. invalidate_range_end bracket (struct mmu_notifier_range). */
 export interface InvCtx {
@@ -196,7 +218,12 @@ export interface MigEntry {
   readonly copied: boolean;
 }
 
-/** The locals of one migrate_vma_setup .. migrate_vma_finalize sequence (struct migrate_vma). */
+/**
+ * The locals of one migrate_vma_setup .. migrate_vma_finalize sequence
+ * (struct migrate_vma), or of a driver's eviction, migrate_device_range ..
+ * migrate_device_finalize, which works on device pfns, not on one mm's range:
+ * then `mm` is -1 and each entry's `page` is where the page was mapped.
+ */
 export interface MigCtx {
   readonly mm: number;
   readonly start: number;
@@ -267,7 +294,7 @@ export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry 
 
 export const mkEntry = (pfn: number, w: boolean): DevEntry => ({ pfn, w });
 
-export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1 });
+export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1, anon: -1 });
 
 export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
   page,

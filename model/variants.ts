@@ -67,6 +67,22 @@ export const VARIANTS = [
     origin: 'classic core mistake: charging the destination instead of mem_cgroup_migrate; Documentation/mm/hmm.rst says migration back cannot fail on a memcg limit',
   },
   {
+    id: 'B6',
+    level: 'L3',
+    behaviour: 'a freed device page keeps its stale anon mapping, and migrate_vma_insert_page leaves it when the page is recycled for another process',
+    expected: ['INV-15', 'INV-7', 'INV-9'],
+    preset: 'fork',
+    origin: '"mm/hmm: fix ZONE_DEVICE anon page mapping reuse" (7ab0ad0e74f8, v5.3)',
+  },
+  {
+    id: 'B12',
+    level: 'L3',
+    behaviour: 'do_swap_page calls migrate_to_ram without taking a reference on (or locking) the device page, so an eviction or another fault can free it first',
+    expected: ['INV-9'],
+    preset: 'fork',
+    origin: '"mm/memory.c: fix race when faulting a device private page" (16ce101db85d, v6.1, CVE-2022-3523)',
+  },
+  {
     id: 'H1',
     level: 'L2',
     behaviour: "the driver's invalidate callback returns before mmu_interval_set_seq on its own MIGRATE event, while a device fault races the migration",

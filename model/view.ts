@@ -28,7 +28,7 @@ function threadFacts(w: World, t: number, th: ThreadState, put: (k: string, v: s
   if (th.inv) {
     const v = th.inv;
     const what = `mm${v.mm} pages ${v.start}..${v.end - 1} ${v.event.toUpperCase()}`;
-    const done = w.mirrors.map((_, j) => j).filter((j) => j < v.cb && w.mirrors[j]!.mm === v.mm).map((j) => mirrorName(w, j));
+    const done = w.mirrors.map((_, j) => j).filter((j) => j < v.cb && w.mirrors[j]!.mm === v.mm).map((j) => mirrorName(j));
     const state = v.cur < 0 ? 'to start' : `cur_seq ${v.cur}, callbacks returned: ${done.length > 0 ? done.join(' ') : 'none'}`;
     put(`${name}.invalidation`, `${what}, ${state}`);
   }
@@ -76,7 +76,7 @@ export function view(w: World, s: HmmState): View {
     );
   });
   s.mirrors.forEach((mi, j) => {
-    const name = mirrorName(w, j);
+    const name = mirrorName(j);
     put(`${name}.invalidate_seq`, `${mi.seq}`);
     put(`${name}.lock`, mi.lock >= 0 ? threadName(w, mi.lock) : 'free');
     if (w.variants.has('B3')) put(`${name}.valid`, `${mi.valid}`);

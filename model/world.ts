@@ -19,6 +19,8 @@ export interface ActorSpec {
   readonly ops: readonly { readonly kind: OpKind; readonly count: number }[];
   readonly pages: readonly number[];
   readonly ranges: readonly (readonly [number, number])[];
+  /** CPU actors with a fork: the process it creates, else -1. */
+  readonly child: number;
 }
 
 export interface World {
@@ -34,6 +36,8 @@ export interface World {
   readonly variants: ReadonlySet<VariantId>;
   /** memory.max of each process's memcg, in pages (Infinity: none). */
   readonly memcgLimit: number;
+  /** The process each process was forked from, -1 for those that exist from the start. */
+  readonly parent: readonly number[];
 }
 
 const OP_ORDER: readonly OpKind[] = [
@@ -47,6 +51,9 @@ const OP_ORDER: readonly OpKind[] = [
   'device_write',
   'migrate_to_device',
   'gup',
+  'fork',
+  'exit',
+  'migrate_device_range',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = []): World {
@@ -78,6 +85,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = []):
       ops: OP_ORDER.filter((k) => (a.ops[k] ?? 0) > 0).map((kind) => ({ kind, count: a.ops[kind]! })),
       pages: a.pages ?? all,
       ranges: a.ranges ?? [[0, config.pages]],
+      child: a.child ?? -1,
     };
   });
   return {
@@ -90,6 +98,10 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = []):
     actors,
     variants: new Set(variants),
     memcgLimit: config.memcgLimit ?? Infinity,
+    parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {
+      const forker = config.actors.find((a) => a.child === m);
+      return forker ? (forker.process ?? 0) : -1;
+    }),
   };
 }
 
@@ -99,4 +111,15 @@ export function writeValue(world: World, thread: number, left: readonly number[]
   let done = 0;
   spec.ops.forEach((o, i) => (done += o.count - left[i]!));
   return (thread + 1) * 100 + done + 1;
+}
+
+/**
+ * The processes an rmap walk from an anon_vma of process `anon` reaches:
+ * that process and every process forked from it (anon_vma_fork chains a
+ * child's VMA to its parent's anon_vma), since pages keep their mapping.
+ */
+export function rmapReaches(w: World, anon: number, mm: number): boolean {
+  if (anon < 0) return false;
+  for (let m = mm; m >= 0; m = w.parent[m]!) if (m === anon) return true;
+  return false;
 }

@@ -5,7 +5,7 @@
  */
 import type { HmmAction } from '../actions.js';
 import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn } from '../queries.js';
-import type { HmmState, OpKind } from '../state.js';
+import { LIVE, type HmmState, type OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
 import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
 
@@ -56,17 +56,46 @@ function rangeStep(s: HmmState, w: World, t: number, op: OpKind, start: number, 
   }
 }
 
+/**
+ * exit_mmap runs when the last user of the mm goes: every other thread of
+ * the process is idle, and no thread of it holds a pin (a pinned page would
+ * outlive the process, which the model does not follow). It is the last
+ * thing the exiting thread does, so a fork it has to do comes first.
+ */
+function exitStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
+  const m = w.actors[t]!.mm;
+  if (!canRead(s.mms[m]!, t)) return;
+  // Exit is the thread's last operation: the rest of its budget is used first.
+  const me = s.threads[t]!;
+  if (me.op === null && w.actors[t]!.ops.some((o, i) => o.kind !== 'exit' && me.left[i]! > 0)) return;
+  for (let u = 0; u < s.threads.length; u++) {
+    if (w.actors[u]!.mm !== m) continue;
+    const th = s.threads[u]!;
+    if (th.pins.length > 0 || th.frees.length > 0 || (u !== t && th.pc !== 'idle')) return;
+  }
+  out.push({ t, k: 'exit', op: 'exit', mm: m });
+}
+
+function opStep(s: HmmState, w: World, t: number, op: OpKind, start: number, end: number, out: HmmAction[]): void {
+  const m = w.actors[t]!.mm;
+  if (op === 'cpu_read' || op === 'cpu_write' || op === 'gup') accessStep(s, w, t, op, start, out);
+  else if (op === 'exit') exitStep(s, w, t, out);
+  else if (op === 'fork') {
+    if (canWrite(s.mms[m]!)) out.push({ t, k: 'fork', op: 'fork', mm: m, child: w.actors[t]!.child });
+  } else rangeStep(s, w, t, op, start, end, out);
+}
+
 export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): void {
   const th = s.threads[t]!;
   const spec = w.actors[t]!;
   switch (th.pc) {
     case 'idle':
+      // Threads of a process not forked yet, or exited, do nothing.
+      if (s.mms[spec.mm]!.life !== LIVE) return;
       // A replayed trace plans the thread's next operation; the checker's
       // threads choose among what their budget has left.
       if (th.op) {
-        const op = th.op;
-        if (op.kind === 'cpu_read' || op.kind === 'cpu_write' || op.kind === 'gup') accessStep(s, w, t, op.kind, op.start, out);
-        else rangeStep(s, w, t, op.kind, op.start, op.end, out);
+        opStep(s, w, t, th.op.kind, th.op.start, th.op.end, out);
         return;
       }
       // unpin_user_page of a page this thread pinned.
@@ -75,6 +104,8 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
         if (th.left[i] === 0) return;
         if (o.kind === 'cpu_read' || o.kind === 'cpu_write' || o.kind === 'gup') {
           for (const p of spec.pages) accessStep(s, w, t, o.kind, p, out);
+        } else if (o.kind === 'fork' || o.kind === 'exit') {
+          opStep(s, w, t, o.kind, 0, w.pages, out);
         } else {
           for (const [a, b] of spec.ranges) rangeStep(s, w, t, o.kind, a, b, out);
         }

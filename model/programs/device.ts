@@ -6,8 +6,8 @@
  */
 import type { HmmAction, HrfResult } from '../actions.js';
 import { canRead } from '../queries.js';
-import type { HmmState, OpKind, SnapEntry } from '../state.js';
-import { mkSnap, ZERO_PFN } from '../state.js';
+import type { HmmState, MigEntry, OpKind, SnapEntry } from '../state.js';
+import { LIVE, mkSnap, ZERO_PFN } from '../state.js';
 import { writeValue, type World } from '../world.js';
 import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
 
@@ -87,8 +87,11 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
   const mirror = s.mirrors[dev]!;
   switch (th.pc) {
     case 'idle':
+      // The ioctls of a process not forked yet, or exited, do nothing.
+      if (s.mms[spec.mm]!.life !== LIVE) return;
       if (th.op) {
         if (th.op.kind === 'migrate_to_device') migrateStart(s, w, t, th.op.start, th.op.end, out);
+        else if (th.op.kind === 'migrate_device_range') evictStep(s, w, t, out);
         else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
         return;
       }
@@ -98,6 +101,7 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
           for (const [a, b] of spec.ranges) migrateStart(s, w, t, a, b, out);
           return;
         }
+        if (o.kind === 'migrate_device_range') return evictStep(s, w, t, out);
         for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
       });
       return;
@@ -147,4 +151,32 @@ function migrateStart(s: HmmState, w: World, t: number, start: number, end: numb
   const spec = w.actors[t]!;
   if (!canRead(s.mms[spec.mm]!, t)) return;
   out.push({ t, k: 'invalidate_range_start', op: 'migrate_to_device', mm: spec.mm, start, end, event: 'migrate' });
+}
+
+/**
+ * migrate_device_range over all of the device's memory: the pages in use
+ * that folio_trylock gets (a page another migration or fault holds is
+ * skipped, as are pages waiting for folio_free), each with where it is mapped.
+ */
+function evictStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
+  const dev = w.actors[t]!.mirror;
+  const device = w.mirrors[dev]!.device;
+  const mig: MigEntry[] = [];
+  for (let pfn = 1; pfn < s.frames.length; pfn++) {
+    const f = s.frames[pfn]!;
+    if (w.frameDevice[pfn] !== device || f.ref === 0 || f.lock !== -1) continue;
+    if (s.threads.some((x) => x.frees.includes(pfn))) continue;
+    let page = -1;
+    let write = false;
+    for (const mm of s.mms) {
+      const p = mm.pte.findIndex((x) => (x.k === 'devpriv' || x.k === 'present') && x.pfn === pfn);
+      if (p >= 0) {
+        page = p;
+        write = (mm.pte[p] as { w: boolean }).w;
+        break;
+      }
+    }
+    mig.push({ page, pfn, migrate: true, w: write, dst: null, copied: false });
+  }
+  out.push({ t, k: 'migrate_device_range', op: 'migrate_device_range', dev, mig });
 }

@@ -5,10 +5,10 @@
  * next, when it is not blocked.
  */
 import type { HmmAction } from '../actions.js';
-import { canRead, cpuReadable, cpuWritable, lowestFree, ptePfn, samePte } from '../queries.js';
+import { canRead, cpuReadable, cpuWritable, lowestFree, ptePfn, samePte, unmapPending } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
-import { commitPlan } from '../rules/migrate.js';
+import { commitPlan, setupKeeps } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
 export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
@@ -30,9 +30,12 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
       return;
     case 'devpriv': {
       // do_swap_page: pte_same under the PTL, then trylock; a locked page
-      // makes the fault sleep until it is unlocked (v7.0 and later).
+      // makes the fault sleep until it is unlocked (v7.0 and later). Before
+      // the B12 fix it neither locked nor referenced the page.
+      // An entry that changed since the fault saw it (another process's
+      // fault migrated the shared page back) makes it return and retry.
       const pfn = f.orig.pfn;
-      if (!samePte(pte, f.orig) || s.frames[pfn]!.lock !== -1) return;
+      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && !w.variants.has('B12')) return;
       out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
       return;
     }
@@ -55,7 +58,10 @@ export function ownerMirror(w: World, mm: number, pfn: number): number {
  */
 export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
   const mig = th.mig;
-  switch (th.pc) {
+  // An eviction whose pages are all unmapped goes on to allocate and copy
+  // (a zap that raced it may have unmapped them without its help).
+  const pc = th.pc === 'mig_unmap' && !unmapPending(s, w, t) ? 'mig_alloc' : th.pc;
+  switch (pc) {
     case 'swap': {
       const f = th.fault!;
       const pfn = (f.orig as { pfn: number }).pfn;
@@ -63,8 +69,15 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       return;
     }
     case 'mig_setup':
-      out.push({ t, k: 'migrate_vma_setup', dev: mig!.dev, mm: mig!.mm, start: mig!.start, end: mig!.end, toDevice: mig!.toDevice, mig: setupResult(s, w, mig!) });
+    case 'mig_unmap': {
+      // migrate_device_unmap: try_to_migrate each page still mapped elsewhere first.
+      const u = unmapPending(s, w, t);
+      if (u) out.push({ t, k: 'invalidate_range_start', mm: u.mm, start: u.page, end: u.page + 1, event: 'clear' });
+      else if (th.pc === 'mig_setup') {
+        out.push({ t, k: 'migrate_vma_setup', dev: mig!.dev, mm: mig!.mm, start: mig!.start, end: mig!.end, toDevice: mig!.toDevice, mig: setupResult(s, w, mig!) });
+      }
       return;
+    }
     case 'mig_alloc': {
       const src = mig!.src!;
       const need = src.find((e) => e.migrate && e.dst === null);
@@ -110,7 +123,7 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       return;
     }
     case 'mig_finalize':
-      out.push({ t, k: 'migrate_vma_finalize', dev: mig!.dev });
+      out.push({ t, k: mig!.mm < 0 ? 'migrate_device_finalize' : 'migrate_vma_finalize', dev: mig!.dev });
       return;
     default:
       return;
@@ -120,16 +133,14 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
 /** migrate_vma_pages, carrying what its commit will be (the trace's `migrated`). */
 function pagesStep(s: HmmState, w: World, t: number, mig: MigCtx): HmmAction {
   const plan = commitPlan(s, w, mig);
-  return { t, k: 'migrate_vma_pages', dev: mig.dev, mig: mig.src!.map((e, i) => (plan[i] === 'commit' || !e.migrate ? e : { ...e, migrate: false })) };
+  return { t, k: mig.mm < 0 ? 'migrate_device_pages' : 'migrate_vma_pages', dev: mig.dev, mig: mig.src!.map((e, i) => (plan[i] === 'commit' || !e.migrate ? e : { ...e, migrate: false })) };
 }
 
 /** What migrate_vma_setup returns: collect's entries minus those migrate_device_unmap restores. */
 function setupResult(s: HmmState, w: World, mig: MigCtx): MigEntry[] {
   return mig.src!.map((e) => {
-    if (e.pfn === null || !e.migrate || w.variants.has('D3')) return e;
-    const f = s.frames[e.pfn]!;
-    const extra = f.ref - f.map - 1 - (e.pfn === mig.fault ? 1 : 0);
-    return extra > 0 ? { ...e, pfn: null, migrate: false, w: false } : e;
+    if (e.pfn === null || !e.migrate || setupKeeps(s, w, mig, e.pfn)) return e;
+    return { ...e, pfn: null, migrate: false, w: false };
   });
 }
 
@@ -165,6 +176,23 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
         case 'migrate_vma_pages':
           out.push(pagesStep(s, w, t, th.mig!));
           return;
+        case 'try_to_migrate':
+          out.push({ ...base, k: 'try_to_migrate' });
+          return;
+        case 'copy_page_range': {
+          // Each pinned page needs a copy for the child now (copy_present_page).
+          const parent = s.mms[inv.mm]!;
+          let need = 0;
+          for (let p = inv.start; p < inv.end; p++) {
+            const pte = parent.pte[p]!;
+            if (pte.k === 'present' && s.frames[pte.pfn]!.pin > 0) need++;
+          }
+          let free = 0;
+          for (let f = 1; f < s.frames.length && free < need; f++) if (w.zone[f] === 'system' && s.frames[f]!.ref === 0) free++;
+          if (free < need) return; // out of memory is not modelled
+          out.push({ ...base, k: 'copy_page_range', child: w.actors[t]!.child });
+          return;
+        }
         case 'wp_page_copy': {
           const f = th.fault!;
           const pte = s.mms[f.mm]!.pte[f.page]!;

@@ -25,6 +25,7 @@ export function putPage(d: D, pfn: number): void {
   if (f.ref <= 0) {
     f.ref = 0;
     f.val = 0;
+    f.anon = -1;
     // mem_cgroup_uncharge: in free_zone_device_folio for a device page, in
     // the folio's release otherwise; here at refcount zero for both.
     if (f.memcg >= 0) {
@@ -47,20 +48,30 @@ export function charge(d: D, pfn: number, mm: number): void {
  */
 export function putPageBy(d: D, w: World, t: number, pfn: number): void {
   if (pfn === ZERO_PFN) return;
+  const anon = d.frames[pfn]!.anon;
   putPage(d, pfn);
   const f = d.frames[pfn]!;
   if (f.ref === 0) {
     f.lock = -1;
-    if (w.zone[pfn] === 'device') d.threads[t]!.frees.push(pfn);
+    if (w.zone[pfn] === 'device') {
+      d.threads[t]!.frees.push(pfn);
+      // Variant B6: free_zone_device_folio leaves folio->mapping as it was.
+      if (w.variants.has('B6')) f.anon = anon;
+    }
   }
 }
 
-/** A page freshly allocated, charged to process `mm` and mapped once (do_anonymous_page, wp_page_copy). */
+/**
+ * A page freshly allocated, charged to process `mm` and mapped once
+ * (do_anonymous_page, wp_page_copy, copy_present_page): folio_add_new_anon_rmap
+ * points its mapping at the process's anon_vma.
+ */
 export function allocMapped(d: D, pfn: number, val: number, mm: number): void {
   const f = d.frames[pfn]!;
   f.ref = 1;
   f.map = 1;
   f.val = val;
+  f.anon = mm;
   charge(d, pfn, mm);
 }
 

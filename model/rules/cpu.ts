@@ -68,13 +68,28 @@ export const do_anonymous_page: Rule = (d, a) => {
   finishFault(d, a.t);
 };
 
-/** A write fault on an exclusive read-only anonymous page makes it writable in place (wp_page_reuse). */
+/**
+ * A write fault on a read-only anonymous page: reused in place when nothing
+ * else holds it (wp_page_reuse; a pinned page is always exclusive), else
+ * copied (wp_page_copy, a COW break after fork, which changes an existing
+ * PTE and so runs inside an invalidation).
+ */
 export const do_wp_page: Rule = (d, a) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
   const pte = mm.pte[f.page]!;
-  if (samePte(pte, f.orig) && pte.k === 'present') mm.pte[f.page] = present(pte.pfn, true);
+  if (samePte(pte, f.orig) && pte.k === 'present') {
+    // wp_can_reuse_anon_folio: the only reference is this mapping; a pinned
+    // page is anon-exclusive (fork copied it for the child) and reused as is.
+    const pg = d.frames[pte.pfn]!;
+    if (!(pg.map === 1 && (pg.ref === 1 || pg.pin > 0))) {
+      th.inv = mkInv(f.mm, f.page, f.page + 1, 'clear', 'wp_page_copy', true, 'fault_done');
+      th.pc = 'inv_start';
+      return;
+    }
+    mm.pte[f.page] = present(pte.pfn, true);
+  }
   finishFault(d, a.t);
 };
 

@@ -8,6 +8,7 @@ import * as cpu from './cpu.js';
 import * as driver from './driver.js';
 import * as migrate from './migrate.js';
 import * as mm from './mm.js';
+import * as proc from './process.js';
 
 export type { D, Rule } from './common.js';
 
@@ -36,6 +37,9 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   driver_unlock: driver.driver_unlock,
   device_read: driver.device_read,
   device_write: driver.device_write,
+  fork: proc.fork,
+  copy_page_range: proc.copy_page_range,
+  exit: proc.exit,
   gup: migrate.gup,
   unpin_user_page: migrate.unpin_user_page,
   do_swap_page: migrate.do_swap_page,
@@ -46,5 +50,10 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   migrate_copy: migrate.migrate_copy,
   migrate_vma_pages: migrate.migrate_vma_pages,
   migrate_vma_finalize: migrate.migrate_vma_finalize,
+  try_to_migrate: mm.try_to_migrate,
+  migrate_device_range: migrate.migrate_device_range,
+  // __migrate_device_pages and migrate_device_finalize serve migrate_vma and eviction alike.
+  migrate_device_pages: migrate.migrate_vma_pages,
+  migrate_device_finalize: migrate.migrate_vma_finalize,
   folio_free: migrate.folio_free,
 };

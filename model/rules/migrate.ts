@@ -14,9 +14,9 @@
  * reference, the driver's allocation gives a locked page with one reference.
  */
 import type { HmmAction } from '../actions.js';
-import { migrationSelected } from '../queries.js';
+import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
-import type { World } from '../world.js';
+import { rmapReaches, type World } from '../world.js';
 import { charge, finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 
 /** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
@@ -76,29 +76,52 @@ function collectOne(d: D, w: World, t: number, page: number): MigEntry {
 }
 
 /**
- * migrate_device_unmap's check and setup's return: a collected page with
+ * migrate_device_unmap's check and setup's return: a collected page still
+ * mapped somewhere (an rmap walk that could not reach a mapping) or with
  * references beyond the migration's own (a GUP reference, a racing fault's)
- * gets its PTE back and is dropped from the migration.
+ * gets its entries back and is dropped from the migration.
  */
 export const migrate_vma_setup: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const mig = th.mig!;
-  const mm = d.mms[mig.mm]!;
   mig.src = mig.src!.map((e) => {
-    if (e.pfn === null || !e.migrate) return e;
-    if (!w.variants.has('D3') && extraRefs(d, e.pfn, mig.fault) > 0) {
-      const f = d.frames[e.pfn]!;
-      mm.pte[e.page] = mapping(w, e.pfn, e.w);
-      f.map++;
-      if (e.pfn !== mig.fault) f.lock = -1;
-      return { ...e, pfn: null, migrate: false, w: false };
-    }
-    return e;
+    if (e.pfn === null || !e.migrate || setupKeeps(d as HmmState, w, mig as MigCtx, e.pfn)) return e;
+    restoreMigrationPtes(d, w, e.pfn, e.pfn);
+    const f = d.frames[e.pfn]!;
+    if (e.pfn !== mig.fault) f.lock = -1;
+    putPageBy(d, w, a.t, e.pfn);
+    return { ...e, pfn: null, migrate: false, w: false };
   });
   th.pc = 'mig_alloc';
 };
 
-/** References on a collected page beyond the migration's (and do_swap_page's for the fault page). */
+/** migrate_vma_check_page after the unmap: the page is unmapped everywhere and has no unexpected reference (variant D3 skips the test). */
+export function setupKeeps(s: HmmState, w: World, mig: MigCtx, pfn: number): boolean {
+  if (w.variants.has('D3')) return true;
+  return s.frames[pfn]!.map === 0 && extraRefs(s, pfn, mig.fault) <= 0;
+}
+
+/**
+ * remove_migration_ptes: an rmap walk from the page's anon_vma turns every
+ * Migration(src) entry it reaches into a mapping of `dst`, each taking a
+ * reference. An entry the walk cannot reach (a stale mapping, variant B6)
+ * stays a migration entry.
+ */
+export function restoreMigrationPtes(d: D, w: World, src: number, dst: number): void {
+  const anon = d.frames[dst]!.anon;
+  for (let m = 0; m < d.mms.length; m++) {
+    if (!rmapReaches(w, anon, m)) continue;
+    const mm = d.mms[m]!;
+    for (let p = 0; p < mm.pte.length; p++) {
+      const pte = mm.pte[p]!;
+      if (pte.k !== 'migration' || pte.pfn !== src) continue;
+      mm.pte[p] = mapping(w, dst, pte.w);
+      d.frames[dst]!.map++;
+      d.frames[dst]!.ref++;
+    }
+  }
+}
+
 /**
  * What migrate_vma_pages does with each entry, decided in order as the
  * kernel walks them: commit it, skip it (no destination, the PTE changed
@@ -108,26 +131,30 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
  * result in its step and the rule applies it.
  */
 export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'skip' | 'memcg')[] {
-  const mm = s.mms[mig.mm]!;
-  let usage = mm.charged;
+  const usage = s.mms.map((m) => m.charged);
+  const charge = (memcg: number): boolean => {
+    if (memcg < 0) return true;
+    if (usage[memcg]! >= w.memcgLimit) return false;
+    usage[memcg]!++;
+    return true;
+  };
   return (mig.src ?? []).map((e) => {
     if (!e.migrate || e.dst === null) return 'skip';
     if (e.pfn === null) {
+      const mm = s.mms[mig.mm]!;
       const pte = mm.pte[e.page]!;
       if (!((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none')) return 'skip';
-      if (usage >= w.memcgLimit) return 'memcg';
-      usage++;
-      return 'commit';
+      return charge(mig.mm) ? 'commit' : 'memcg';
     }
-    if (!w.variants.has('D3') && extraRefs(s, e.pfn, mig.fault) > 0) return 'skip';
-    if (w.variants.has('D4') && !mig.toDevice) {
-      if (usage >= w.memcgLimit) return 'memcg';
-      usage++;
-    }
+    // folio_migrate_mapping: exactly the migration's references, and unmapped.
+    const f = s.frames[e.pfn]!;
+    if (!w.variants.has('D3') && f.ref - 1 - (e.pfn === mig.fault ? 1 : 0) > 0) return 'skip';
+    if (w.variants.has('D4') && !mig.toDevice && !charge(f.memcg)) return 'memcg';
     return 'commit';
   });
 }
 
+/** References on a collected page beyond its mappings, the migration's (and do_swap_page's for the fault page). */
 export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, pfn: number, fault: number): number {
   const f = s.frames[pfn]!;
   return f.ref - f.map - 1 - (pfn === fault ? 1 : 0);
@@ -164,30 +191,38 @@ export const migrate_copy: Rule = (d, a) => {
 export const migrate_vma_pages: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const mig = th.mig!;
-  const mm = d.mms[mig.mm]!;
   const plan = commitPlan(d as HmmState, w, mig as MigCtx);
   mig.src!.forEach((e, i) => {
     if (!e.migrate) return;
     const what = plan[i]!;
     if (what !== 'commit') {
       e.migrate = false;
-      if (what === 'memcg' && !mig.toDevice) mm.chargeFailed = true;
+      if (what === 'memcg' && !mig.toDevice) d.mms[e.pfn === null ? mig.mm : d.frames[e.pfn]!.memcg]!.chargeFailed = true;
       return;
     }
     const dst = e.dst!;
+    const nf = d.frames[dst]!;
     if (e.pfn === null) {
       // migrate_vma_insert_page: a new page for an empty entry, charged afresh.
+      const mm = d.mms[mig.mm]!;
       mm.pte[e.page] = mapping(w, dst, mm.vma[e.page] === 'rw');
-      d.frames[dst]!.map++;
-      d.frames[dst]!.ref++;
+      nf.map++;
+      nf.ref++;
       charge(d, dst, mig.mm);
-    } else if (w.variants.has('D4') && !mig.toDevice) {
+      // folio_add_new_anon_rmap; before the B6 fix it kept a recycled
+      // device page's stale mapping ("if (PageAnon(page)) return").
+      if (!(w.variants.has('B6') && nf.anon >= 0)) nf.anon = mig.mm;
+      return;
+    }
+    const old = d.frames[e.pfn]!;
+    // folio_migrate_mapping: the new folio takes the old one's mapping.
+    nf.anon = old.anon;
+    if (w.variants.has('D4') && !mig.toDevice) {
       // D4: the new system page is charged anew; the old keeps its charge until freed.
-      charge(d, dst, mig.mm);
+      charge(d, dst, old.memcg);
     } else {
       // folio_migrate_flags -> mem_cgroup_migrate: the charge moves, nothing is charged.
-      const old = d.frames[e.pfn]!;
-      d.frames[dst]!.memcg = old.memcg;
+      nf.memcg = old.memcg;
       old.memcg = -1;
     }
   });
@@ -207,17 +242,10 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
 export const migrate_vma_finalize: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const mig = th.mig!;
-  const mm = d.mms[mig.mm]!;
   for (const e of mig.src ?? []) {
     const committed = e.migrate && e.dst !== null;
     if (e.pfn !== null) {
-      const now = committed ? e.dst! : e.pfn;
-      const pte = mm.pte[e.page]!;
-      if (pte.k === 'migration' && pte.pfn === e.pfn) {
-        mm.pte[e.page] = mapping(w, now, pte.w);
-        d.frames[now]!.map++;
-        d.frames[now]!.ref++;
-      }
+      restoreMigrationPtes(d, w, e.pfn, committed ? e.dst! : e.pfn);
       if (e.pfn !== mig.fault) d.frames[e.pfn]!.lock = -1;
       putPageBy(d, w, a.t, e.pfn);
     }
@@ -227,25 +255,38 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     }
   }
   th.mig = null;
-  if (mig.fault >= 0) {
-    d.frames[mig.fault]!.lock = -1;
-    putPageBy(d, w, a.t, mig.fault);
+  if (th.fault) {
+    if (mig.fault >= 0) {
+      d.frames[mig.fault]!.lock = -1;
+      putPageBy(d, w, a.t, mig.fault);
+    }
     finishFault(d, a.t);
   } else finishOp(d, a.t, w);
 };
 
-/** do_swap_page on a device-private entry: under the PTL, trylock the page and take a reference. */
-export const do_swap_page: Rule = (d, a) => {
-  const f = d.frames[a.pfn!]!;
-  f.ref++;
-  f.lock = a.t;
+/**
+ * do_swap_page on a device-private entry: under the PTL, trylock the page
+ * and take a reference. Variant B12 is the code before "mm/memory.c: fix
+ * race when faulting a device private page": neither, so nothing keeps the
+ * page alive until migrate_to_ram runs.
+ */
+export const do_swap_page: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  const f = th.fault!;
+  if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
+  if (!w.variants.has('B12')) {
+    const f = d.frames[a.pfn!]!;
+    f.ref++;
+    f.lock = a.t;
+  }
   d.threads[a.t]!.pc = 'swap';
 };
 
 /** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */
-export const migrate_to_ram: Rule = (d, a) => {
+export const migrate_to_ram: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
-  th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, a.pfn!) as D["threads"][number]["mig"];
+  const fault = w.variants.has('B12') ? -1 : a.pfn!;
+  th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, fault) as D["threads"][number]["mig"];
   th.inv = mkInv(a.mm!, a.page!, a.page! + 1, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
   th.pc = 'inv_start';
 };
@@ -274,4 +315,26 @@ export const unpin_user_page: Rule = (d, a, w) => {
   if (i >= 0) th.pins = th.pins.filter((_, j) => j !== i);
   d.frames[a.pfn!]!.pin--;
   putPageBy(d, w, a.t, a.pfn!);
+};
+
+/**
+ * migrate_device_range: the driver evicts its device memory
+ * (lib/test_hmm.c dmirror_device_evict_chunk). Every page of the device in
+ * use is taken (folio_try_get) and locked (folio_trylock; a page another
+ * migration holds is skipped); the action carries them, each with where it
+ * is mapped. Then migrate_device_unmap unmaps them from every process with
+ * try_to_migrate, and the eviction goes on as a migration back to system
+ * memory.
+ */
+export const migrate_device_range: Rule = (d, a, w) => {
+  // migrate_device_unmap follows (pc mig_unmap): try_to_migrate for every page still mapped.
+  startOp(d, a, w, 'migrate_device_range');
+  const th = d.threads[a.t]!;
+  for (const e of a.mig!) {
+    const f = d.frames[e.pfn!]!;
+    f.ref++;
+    f.lock = a.t;
+  }
+  th.mig = { ...mkMig(-1, 0, 0, a.dev!, false, -1), src: a.mig!.map((e) => ({ ...e })) } as D['threads'][number]['mig'];
+  th.pc = 'mig_unmap';
 };

@@ -14,6 +14,7 @@ import { devpriv, migration, mkInv, present, PTE_NONE } from '../state.js';
 import type { World } from '../world.js';
 import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 import { startMigrationToDevice } from './migrate.js';
+import { forkDone } from './process.js';
 
 function anyVma(d: D, mm: number, start: number, end: number): boolean {
   for (let p = start; p < end; p++) if (d.mms[mm]!.vma[p] !== 'none') return true;
@@ -70,7 +71,11 @@ function nextMirror(w: World, mm: number, from: number): number {
 
 export const invalidate_range_start: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
-  if (th.inv === null && th.mig !== null) {
+  if (th.inv === null && th.mig !== null && (th.pc === 'mig_setup' || th.pc === 'mig_unmap')) {
+    // try_to_migrate_one: a page being migrated is still mapped in another
+    // process (fork shared it): an MMU_NOTIFY_CLEAR invalidation of that mm.
+    th.inv = mkInv(a.mm!, a.start!, a.end!, 'clear', 'try_to_migrate', false, th.pc);
+  } else if (th.inv === null && th.mig !== null) {
     // migrate_vma_pages populating empty entries: its own MIGRATE invalidation.
     th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_pages', false, 'mig_pages_done');
   } else if (th.inv === null) startMigrationToDevice(d, a, w);
@@ -98,7 +103,7 @@ export const invalidate: Rule = (d, a, w) => {
   // The driver's own migration (range->owner is its pgmap owner): it leaves
   // its page table to its migration steps, but still bumps the sequence,
   // unless variant H1 (lib/test_hmm.c returns before mmu_interval_set_seq).
-  const own = inv.event === 'migrate' && th.mig !== null && th.mig.dev === a.dev;
+  const own = inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === w.mirrors[a.dev!]!.device;
   if (!(own && w.variants.has('H1'))) mirror.seq = inv.cur;
   if (!own && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
   inv.cb = a.dev! + 1;
@@ -149,9 +154,34 @@ export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
     if (w.variants.has('B3')) for (let j = 0; j < w.mirrors.length; j++) if (w.mirrors[j]!.mm === inv.mm) d.mirrors[j]!.valid = true;
   }
   const ret = inv.ret;
+  const then = inv.then;
   th.inv = null;
+  if (then === 'copy_page_range') forkDone(d, w, a.t);
   if (ret === 'fault_done') finishFault(d, a.t);
   else if (ret === 'mig_setup') th.pc = 'mig_setup';
+  else if (ret === 'mig_unmap') th.pc = 'mig_unmap';
   else if (ret === 'mig_pages_done') th.pc = th.mig!.toDevice ? 'mig_lock' : 'mig_finalize';
   else finishOp(d, a.t, w);
+};
+
+/**
+ * try_to_migrate_one under the PTL of another process: its entries for the
+ * pages this thread migrates become migration entries, and the mapping's
+ * reference goes (the migration holds its own).
+ */
+export const try_to_migrate: Rule = (d, a) => {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  const mm = d.mms[inv.mm]!;
+  const src = th.mig!.src ?? [];
+  for (let p = inv.start; p < inv.end; p++) {
+    const pte = mm.pte[p]!;
+    if (pte.k !== 'present' && pte.k !== 'devpriv') continue;
+    if (!src.some((e) => e.migrate && e.pfn === pte.pfn)) continue;
+    const f = d.frames[pte.pfn]!;
+    f.map--;
+    f.ref--;
+    mm.pte[p] = migration(pte.pfn, pte.w);
+  }
+  th.pc = 'inv_end';
 };

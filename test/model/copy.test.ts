@@ -36,7 +36,8 @@ function walk(name: string, config: Parameters<typeof buildWorld>[0], variants: 
 
 test('copy and immer agree on the long-walk world', () => walk('long', LONG_CONFIG, [], 400));
 test('copy and immer agree on every preset', () => {
-  for (const p of ['tiny', 'small', 'migrate']) walk(p, findPreset(p)!.config, [], 100);
+  for (const p of ['tiny', 'small', 'migrate', 'fork']) walk(p, findPreset(p)!.config, [], 100);
+  walk('B6', findPreset('fork')!.config, ['B6'], 100);
 });
 test('copy and immer agree under the variants', () => {
   walk('D1', findPreset('small')!.config, ['D1'], 100);

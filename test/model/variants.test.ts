@@ -8,15 +8,19 @@ import { VARIANTS, type VariantId } from '../../model/index.js';
 import { checkWorld, presetWorld } from '../helpers/hmm.js';
 
 const PINNED: Record<string, { preset: string; invariant: string; steps: number; others?: string[] }> = {
-  D1: { preset: 'small', invariant: 'INV-4', steps: 9 },
+  D1: { preset: 'small', invariant: 'INV-4', steps: 8 },
   D2: { preset: 'small', invariant: 'INV-2', steps: 12, others: ['INV-1'] },
-  B3: { preset: 'small', invariant: 'INV-4', steps: 12 },
+  B3: { preset: 'small', invariant: 'INV-4', steps: 11 },
   // CPU write, pin, then migrate: collect, the callback, unmap check skipped, alloc, copy, commit.
   D3: { preset: 'migrate', invariant: 'INV-6', steps: 11 },
   // An empty page migrated straight into device memory (10 steps), then GUP pins the device page.
   D5: { preset: 'migrate', invariant: 'INV-5', steps: 11 },
   D4: { preset: 'migrate', invariant: 'INV-11', steps: 26 },
   H1: { preset: 'migrate', invariant: 'INV-2', steps: 19, others: ['INV-9', 'INV-1'] },
+  // The child's page migrated to the device, freed at the child's exit, recycled for the parent's empty page.
+  B6: { preset: 'fork', invariant: 'INV-15', steps: 31 },
+  // The parent faults on its device page without a reference; the driver's eviction frees it first.
+  B12: { preset: 'fork', invariant: 'INV-9', steps: 25 },
 };
 
 for (const v of VARIANTS) {
