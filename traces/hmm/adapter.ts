@@ -223,8 +223,8 @@ export function describe(rw: ReplayWorld, b: Bind, a: HmmAction): string {
   for (const [k, v] of Object.entries(e)) {
     if (k === 'ev' || k === 'tid' || v === undefined) continue;
     let shown = v;
-    if (k === 'mm') shown = JSON.parse(rw.mmKey[v as number] ?? '0');
-    else if (k === 'dev') shown = JSON.parse(rw.devKey[a.dev!] ?? '0');
+    if (k === 'mm' || k === 'child') shown = rw.mmKey[v as number] !== undefined ? JSON.parse(rw.mmKey[v as number]!) : `(mm ${v})`;
+    else if (k === 'dev') shown = rw.devKey[a.dev!] !== undefined ? JSON.parse(rw.devKey[a.dev!]!) : `(dev ${a.dev})`;
     else if ((k === 'pfn' || k === 'src' || k === 'dst') && typeof v === 'number') shown = b.frame.has(v) ? JSON.parse(b.frame.get(v)!) : `(frame ${v})`;
     else if (k === 'seq' && typeof v === 'number') shown = b.seqBack.has(v) ? JSON.parse(b.seqBack.get(v)!) : `(seq ${v})`;
     parts.push(`${k}=${JSON.stringify(shown)}`);

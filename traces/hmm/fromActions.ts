@@ -13,7 +13,7 @@ export type TraceEventObject = { readonly ev: string; readonly tid: string } & R
 
 export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
   const tid = w.actors[a.t]!.name;
-  const dev = a.dev !== undefined ? mirrorName(w, a.dev) : undefined;
+  const dev = a.dev !== undefined ? mirrorName(a.dev) : undefined;
   const range = { mm: a.mm, start: a.start, end: a.end };
   switch (a.k) {
     case 'cpu_read':
@@ -88,6 +88,20 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return { ev: a.k, tid, dev };
     case 'folio_free':
       return { ev: a.k, tid, pfn: a.pfn, dev };
+    case 'fork':
+      return { ev: a.k, tid, mm: a.mm, child: a.child };
+    case 'copy_page_range':
+      return { ev: a.k, tid, ...range, child: a.child };
+    case 'exit':
+      return { ev: a.k, tid, mm: a.mm };
+    case 'try_to_migrate':
+      return { ev: a.k, tid, ...range };
+    case 'migrate_device_range':
+      return { ev: a.k, tid, dev, pfns: (a.mig ?? []).map((e) => e.pfn) };
+    case 'migrate_device_pages':
+      return { ev: a.k, tid, dev, pfns: (a.mig ?? []).filter((e) => e.migrate && e.dst !== null).map((e) => e.pfn) };
+    case 'migrate_device_finalize':
+      return { ev: a.k, tid, dev };
   }
 }
 

@@ -52,6 +52,7 @@ const FAULT_INSIDE = new Set([
   'migrate_vma_pages',
   'migrate_vma_finalize',
   'folio_free',
+  'try_to_migrate',
 ]);
 const HRF = new Set(['hmm_range_fault']);
 /** How far into a thread's future to look for the event that names its operation. */
@@ -121,6 +122,15 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (!idle || w.actors[t]!.kind !== 'device' || !(e['select'] as string[]).includes('system')) return [s];
       return [setOp(s, t, 'migrate_to_device', e['start'] as number, e['end'] as number, false)];
     }
+    case 'fork':
+    case 'exit': {
+      if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
+      return [setOp(s, t, e.ev, 0, w.pages, false)];
+    }
+    case 'migrate_device_range': {
+      if (!idle || w.actors[t]!.kind !== 'device') return [s];
+      return [setOp(s, t, 'migrate_device_range', 0, 0, false)];
+    }
     case 'munmap':
     case 'madvise_dontneed':
     case 'mprotect': {
@@ -145,8 +155,14 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       // A driver's migration to its device begins with collect's MIGRATE invalidation.
       if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') out.push(setOp(s, t, 'migrate_to_device', start, end, false));
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).
+      // So is it of GUP's write fault (FOLL_WRITE); the completion ahead says which.
       if (e['event'] === 'clear' && end === start + 1 && w.actors[t]!.kind === 'cpu' && rw.hidden.has('handle_mm_fault')) {
-        out.push(setOp(s, t, 'cpu_write', start, end, true));
+        const done = ahead(future, COMPLETIONS);
+        if (done?.ev === 'cpu_write' || done?.ev === 'gup') out.push(setOp(s, t, done.ev, start, end, true));
+        else {
+          out.push(setOp(s, t, 'cpu_write', start, end, true));
+          if (!rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', start, end, true));
+        }
       }
       return out.length > 0 ? out : [s];
     }

@@ -14,6 +14,7 @@ import {
   buildWorld,
   findPreset,
   findVariant,
+  mirrorName,
   parseConfig,
   STEP_KINDS,
   type ActorConfig,
@@ -97,16 +98,43 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
   if (scan.devs.length > mirrorCount) {
     throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${scan.devs.length} device mirrors`, `${mirrorCount}`);
   }
-  const mmIndex = new Map(scan.mms.map((k, i) => [k, i]));
-  const devIndex = new Map(scan.devs.map((k, i) => [k, i]));
+  const named = new Map<string, 'cpu' | 'device'>();
+  // ... and, where the events do not say, their process, child and mirror.
+  const namedMirror = new Map<string, number>();
+  const namedProcess = new Map<string, number>();
+  const namedChild = new Map<string, number>();
+  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
+    buildWorld(base).actors.forEach((a, i) => {
+      named.set(a.name, a.kind);
+      const own = base.actors[i]!;
+      if (a.kind === 'device') namedMirror.set(a.name, own.mirror ?? 0);
+      else namedProcess.set(a.name, own.process ?? 0);
+      if (own.child !== undefined) namedChild.set(a.name, own.child);
+    });
+  }
+  // A header's thread that names an mm or dev binds it to that thread's
+  // process or mirror; other identifiers take the free indices in order.
+  const mmPrefer = new Map<string, number>();
+  const devPrefer = new Map<string, number>();
+  if (named.size > 0) {
+    // hmmcheck's own traces name processes by index and mirrors dmirror<i>.
+    for (let i = 0; i < (base.processes ?? 1); i++) mmPrefer.set(JSON.stringify(i), i);
+    for (let i = 0; i < mirrorCount; i++) devPrefer.set(JSON.stringify(mirrorName(i)), i);
+  }
+  for (const t of scan.tids) {
+    if (t.mm !== null && namedProcess.has(t.tid)) mmPrefer.set(t.mm, namedProcess.get(t.tid)!);
+    if (t.dev !== null && namedMirror.has(t.tid)) devPrefer.set(t.dev, namedMirror.get(t.tid)!);
+    const child = scan.forks.get(t.tid);
+    if (child !== undefined && namedChild.has(t.tid)) mmPrefer.set(child, namedChild.get(t.tid)!);
+  }
+  const mm = bindIds(scan.mms, mmPrefer);
+  const dev = bindIds(scan.devs, devPrefer);
+  const mmIndex = mm.index;
+  const devIndex = dev.index;
   const actors: ActorConfig[] = [];
   const threads = new Map<string, { cpu: number; device: number }>();
   const tidOf: string[] = [];
   // A header's world names its threads: their kind wins over a guess from the events.
-  const named = new Map<string, 'cpu' | 'device'>();
-  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
-    for (const a of buildWorld(base).actors) named.set(a.name, a.kind);
-  }
   for (const t of scan.tids) {
     const entry = { cpu: -1, device: -1 };
     const kind = named.get(t.tid);
@@ -117,12 +145,16 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
     const cpuHidden = hidden.has('cpu_read') || hidden.has('cpu_write');
     if (t.cpu || !t.device || (t.neutral && cpuHidden)) {
       entry.cpu = actors.length;
-      actors.push({ kind: 'cpu', name: t.tid, process: mmIndex.get(t.mm ?? scan.mms[0] ?? '0') ?? 0, ops: {} });
+      const child = scan.forks.get(t.tid);
+      const forks = child !== undefined ? { child: mmIndex.get(child)! } : {};
+      const process = t.mm !== null ? mmIndex.get(t.mm) : namedProcess.get(t.tid);
+      actors.push({ kind: 'cpu', name: t.tid, process: process ?? mmIndex.get(scan.mms[0] ?? '0') ?? 0, ops: {}, ...forks });
       tidOf.push(t.tid);
     }
     if (t.device) {
       entry.device = actors.length;
-      actors.push({ kind: 'device', name: t.tid, mirror: devIndex.get(t.dev!) ?? 0, ops: {} });
+      const mirror = t.dev !== null ? devIndex.get(t.dev) : namedMirror.get(t.tid);
+      actors.push({ kind: 'device', name: t.tid, mirror: mirror ?? 0, ops: {} });
       tidOf.push(t.tid);
     }
     threads.set(t.tid, entry);
@@ -136,7 +168,7 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
       const entry = { cpu: -1, device: -1 };
       if (a.kind === 'cpu') {
         entry.cpu = actors.length;
-        actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {} });
+        actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {}, ...(own.child !== undefined ? { child: own.child } : {}) });
       } else {
         entry.device = actors.length;
         actors.push({ kind: 'device', name: a.name, mirror: own.mirror ?? 0, ops: {} });
@@ -151,13 +183,38 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
     threads,
     tidOf,
     mmIndex,
-    mmKey: scan.mms,
+    mmKey: mm.key,
     devIndex,
-    devKey: scan.devs,
+    devKey: dev.key,
     hidden,
     observed,
     values: new ValueMap(),
   };
+}
+
+/**
+ * Binds trace identifiers (in order of first use) to model indices: a
+ * preferred index when it is still free, else the lowest free one. `key` is
+ * the inverse (sparse where the trace never names an index).
+ */
+function bindIds(keys: readonly string[], prefer: ReadonlyMap<string, number>): { index: Map<string, number>; key: string[] } {
+  const index = new Map<string, number>();
+  const key: string[] = [];
+  for (const k of keys) {
+    const p = prefer.get(k);
+    if (p !== undefined && key[p] === undefined) {
+      index.set(k, p);
+      key[p] = k;
+    }
+  }
+  let free = 0;
+  for (const k of keys) {
+    if (index.has(k)) continue;
+    while (key[free] !== undefined) free++;
+    index.set(k, free);
+    key[free] = k;
+  }
+  return { index, key };
 }
 
 function inferConfig(scan: ScanResult): Config {

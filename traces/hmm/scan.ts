@@ -17,6 +17,7 @@ export const DEVICE_EVENTS: ReadonlySet<string> = new Set([
   'devpt_map',
   'device_read',
   'device_write',
+  'migrate_device_range',
 ]);
 
 /**
@@ -24,7 +25,18 @@ export const DEVICE_EVENTS: ReadonlySet<string> = new Set([
  * fault (migrate_to_ram); so does the driver dropping its own device entry
  * before the copy.
  */
-export const EITHER_EVENTS: ReadonlySet<string> = new Set(['devpt_unmap', 'alloc_page', 'migrate_copy', 'migrate_vma_pages', 'migrate_vma_finalize', 'folio_free', 'migrate_vma_collect']);
+export const EITHER_EVENTS: ReadonlySet<string> = new Set([
+  'devpt_unmap',
+  'alloc_page',
+  'migrate_copy',
+  'migrate_vma_pages',
+  'migrate_vma_finalize',
+  'folio_free',
+  'migrate_vma_collect',
+  'try_to_migrate',
+  'migrate_device_pages',
+  'migrate_device_finalize',
+]);
 
 /**
  * Events only a CPU thread performs: its accesses and syscalls, GUP, and the
@@ -44,6 +56,9 @@ export const CPU_EVENTS: ReadonlySet<string> = new Set([
   'unpin_user_page',
   'do_swap_page',
   'migrate_to_ram',
+  'fork',
+  'copy_page_range',
+  'exit',
 ]);
 
 /** Is this event one a device-side thread takes? migrate_vma_setup selecting system memory is a migration to the device. */
@@ -77,11 +92,13 @@ export interface ScanResult {
   readonly devPfns: Map<string, Set<string>>;
   /** Event names that appear. */
   readonly names: Set<string>;
+  /** The mm each forking tid creates. */
+  readonly forks: Map<string, string>;
   events: number;
 }
 
 export function newScan(): ScanResult {
-  return { tids: [], mms: [], devs: [], devMm: new Map(), pages: new Map(), pfns: new Set(), devPfns: new Map(), names: new Set(), events: 0 };
+  return { tids: [], mms: [], devs: [], devMm: new Map(), pages: new Map(), pfns: new Set(), devPfns: new Map(), names: new Set(), forks: new Map(), events: 0 };
 }
 
 export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): void {
@@ -102,6 +119,11 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): 
   const mm = hasMm ? idKey(e['mm'] ?? 0) : null;
   if (mm !== null && !r.mms.includes(mm)) r.mms.push(mm);
   if (mm !== null && t.mm === null && !device) t.mm = mm;
+  if (ev === 'fork' && 'child' in e) {
+    const child = idKey(e['child']);
+    if (!r.mms.includes(child)) r.mms.push(child);
+    if (!r.forks.has(tid)) r.forks.set(tid, child);
+  }
   if ('dev' in e) {
     const dev = idKey(e['dev']);
     if (!r.devs.includes(dev)) r.devs.push(dev);
@@ -122,5 +144,19 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>): 
     if (v !== undefined && v !== null && ev !== 'migrate_copy') r.pfns.add(idKey(v));
   }
   const pfns = e['pfns'];
-  if (Array.isArray(pfns)) for (const p of pfns) if (p && (p as { pfn: unknown }).pfn !== null) r.pfns.add(idKey((p as { pfn: unknown }).pfn));
+  if (Array.isArray(pfns)) {
+    for (const p of pfns) {
+      // hmm_range_fault's pfns are {page, pfn, write}; an eviction's are bare pfns of the device.
+      if (p !== null && typeof p === 'object') {
+        if ((p as { pfn: unknown }).pfn !== null) r.pfns.add(idKey((p as { pfn: unknown }).pfn));
+      } else if (p !== null && p !== undefined) {
+        r.pfns.add(idKey(p));
+        if ('dev' in e) {
+          const dev = idKey(e['dev']);
+          if (!r.devPfns.has(dev)) r.devPfns.set(dev, new Set());
+          r.devPfns.get(dev)!.add(idKey(p));
+        }
+      }
+    }
+  }
 }

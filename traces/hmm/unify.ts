@@ -25,8 +25,9 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
   const differ = (field: string, model: string): { reason: string } => ({
     reason: `${field}: the model has ${model}, the trace ${show(e[field])}`,
   });
-  if ('mm' in e && a.mm !== undefined && rw.mmIndex.get(idKey(e['mm'])) !== a.mm) return differ('mm', `mm ${rw.mmKey[a.mm]}`);
-  if ('dev' in e && a.dev !== undefined && rw.devIndex.get(idKey(e['dev'])) !== a.dev) return differ('dev', `dev ${rw.devKey[a.dev]}`);
+  if ('mm' in e && a.mm !== undefined && rw.mmIndex.get(idKey(e['mm'])) !== a.mm) return differ('mm', `mm ${rw.mmKey[a.mm] ?? `(mm ${a.mm}, not named yet)`}`);
+  if ('dev' in e && a.dev !== undefined && rw.devIndex.get(idKey(e['dev'])) !== a.dev) return differ('dev', `dev ${rw.devKey[a.dev] ?? `(dev ${a.dev}, not named yet)`}`);
+  if ('child' in e && a.child !== undefined && rw.mmIndex.get(idKey(e['child'])) !== a.child) return differ('child', `mm ${rw.mmKey[a.child] ?? `(mm ${a.child}, not named yet)`}`);
   for (const f of ['page', 'start', 'end'] as const) {
     if (f in e && a[f] !== undefined && e[f] !== a[f]) return differ(f, `${a[f]}`);
   }
@@ -141,6 +142,25 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
     case 'invalidate':
       if (e['cleared'] === false) action = { ...action, cleared: false };
       break;
+    case 'migrate_device_range':
+    case 'migrate_device_pages': {
+      // The device pages taken (or committed), as a set: each trace pfn is one of the model's.
+      const model = (a.mig ?? []).filter((x) => a.k === 'migrate_device_range' || (x.migrate && x.dst !== null)).map((x) => x.pfn!);
+      const theirs = e['pfns'] as unknown[];
+      if (theirs.length !== model.length) {
+        return { reason: `pfns: the model ${a.k === 'migrate_device_range' ? 'takes' : 'commits'} ${model.length} device page(s) here, the trace ${theirs.length}` };
+      }
+      const left = new Set(model);
+      for (const v of theirs) {
+        const bound = bind.pfn.get(idKey(v));
+        const pick = bound !== undefined ? (left.has(bound) ? bound : undefined) : [...left].find((f) => !bind.frame.has(f));
+        const next = pick === undefined ? null : unifyPfn(bind, idKey(v), pick, free);
+        if (!next) return { reason: `pfns: ${show(v)} is not one of the device pages the model has in use here` };
+        left.delete(pick!);
+        bind = next;
+      }
+      break;
+    }
     default:
       break;
   }
