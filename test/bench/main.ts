@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
-  for (const p of ['tiny', 'small', 'migrate']) presets[p] = measure(`preset:${p}`);
+  for (const p of ['tiny', 'small', 'migrate', 'fork']) presets[p] = measure(`preset:${p}`);
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
   const replay = await measureReplay(quick ? [10_000, 100_000] : [100_000, 1_000_000]);
