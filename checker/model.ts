@@ -49,8 +49,12 @@ export interface Model<S, A> {
   /** How a deadlock is reported (id and sentence); default "deadlock". */
   readonly deadlock?: { readonly id: string; readonly sentence: string };
   /**
-   * A key such that equal states have equal keys and different states
-   * different keys. Default: the canonical JSON of the state (sorted keys).
+   * A key such that equal states have equal keys. Different states may share
+   * a key only if they behave the same: the same actions enabled, leading to
+   * states that again share keys, and the same invariant verdicts (a
+   * bisimulation quotient, such as renaming values that are only compared for
+   * equality). The search keeps the first state it meets of each key.
+   * Default: the canonical JSON of the state (sorted keys), which is exact.
    */
   fingerprint?(state: S): string;
   /** The step kind of an action, for coverage ("hmm_range_fault"). */

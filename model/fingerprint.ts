@@ -9,6 +9,7 @@
  * reachable states, so a field added to the state and forgotten here fails.
  */
 import type { FaultCtx, HmmState, InvCtx, MigCtx, Op, Pte, SnapEntry } from './state.js';
+import type { World } from './world.js';
 
 const PC_CODES: Record<string, number> = {};
 [
@@ -47,7 +48,61 @@ const OFF = 2;
 const WIDE = 0xffff;
 const WIDE_END = 0xfffe;
 
-export function stateKey(s: HmmState): string {
+/**
+ * Where the canonical top of an mm's sequence numbers starts: above every
+ * rank an older value can get (there are far fewer live values than this).
+ */
+const SEQ_TOP = 1024;
+
+/**
+ * Sequence numbers renamed so that their history does not count.
+ *
+ * Each mm's notifier sequence (mmu_notifier_subscriptions.invalidate_seq) only
+ * grows: `mm.seq |= 1` when an invalidation starts, `mm.seq++` when the last
+ * one ends (mm/mmu_notifier.c mn_itree_inv_start_range, mn_itree_inv_end).
+ * Every other sequence value of that mm (an interval's invalidate_seq, cur_seq
+ * of an open invalidation, a driver's seq from mmu_interval_read_begin, the
+ * seq a snapshot was taken under) is a copy of an earlier or the current one,
+ * and the model only ever compares them for equality, tests the -1 "none"
+ * sentinel, and tests the mm's own value for oddness. So renaming, per mm, the
+ * current value to SEQ_TOP plus its parity and the older ones to their ranks
+ * (0, 1, ...) gives a state that behaves exactly the same: no older value can
+ * equal a future one, and equal values stay equal. Without it a thread that
+ * retries a fault again and again (a livelock) makes new states forever.
+ */
+function seqRenaming(s: HmmState, w: World): (mm: number, x: number) => number {
+  const perMm: number[][] = s.mms.map((mm) => [mm.seq]);
+  const add = (mm: number, x: number): void => {
+    if (x >= 0 && mm >= 0) perMm[mm]!.push(x);
+  };
+  s.mirrors.forEach((m, j) => add(w.mirrors[j]!.mm, m.seq));
+  s.threads.forEach((t, i) => {
+    const mm = threadSeqMm(w, i);
+    add(mm, t.seq);
+    add(mm, t.snapSeq);
+    if (t.inv) add(t.inv.mm, t.inv.cur);
+  });
+  const maps = perMm.map((vals) => {
+    const top = vals[0]!;
+    const older = [...new Set(vals)].filter((x) => x !== top).sort((a, b) => a - b);
+    const m = new Map<number, number>(older.map((x, i) => [x, i]));
+    m.set(top, SEQ_TOP + (top & 1));
+    return m;
+  });
+  return (mm, x) => (x < 0 || mm < 0 ? x : maps[mm]!.get(x)!);
+}
+
+/** The mm whose sequence a thread's seq and snapSeq copy: its mirror's (device threads) or its process's. */
+const threadSeqMm = (w: World, t: number): number => w.actors[t]!.mm;
+
+/**
+ * The state's key. Without a world it is exact: equal keys for equal states
+ * only (replay needs that: it binds the trace's seq values to the model's).
+ * With one, sequence numbers are renamed as `seqRenaming` explains, so states
+ * that differ only in the history of their sequence numbers share a key.
+ */
+export function stateKey(s: HmmState, w?: World): string {
+  const seqOf = w ? seqRenaming(s, w) : (_mm: number, x: number): number => x;
   const out: number[] = [];
   const n = (x: number): void => {
     const c = x + OFF;
@@ -105,7 +160,7 @@ export function stateKey(s: HmmState): string {
     n(v.start);
     n(v.end);
     out.push(EVENT_CODES[v.event]!);
-    n(v.cur);
+    n(seqOf(v.mm, v.cur));
     n(v.cb);
     out.push(THEN_CODES[v.then]!);
     b(v.write);
@@ -137,18 +192,18 @@ export function stateKey(s: HmmState): string {
     n(xs.length);
     for (const x of xs) n(x);
   };
-  for (const mm of s.mms) {
+  s.mms.forEach((mm, i) => {
     for (const v of mm.vma) out.push(PROT_CODES[v]);
     for (const p of mm.pte) pte(p);
     for (const v of mm.expect) n(v);
-    n(mm.seq);
+    n(seqOf(i, mm.seq));
     n(mm.active);
     n(mm.mmapWriter);
     n(mm.mmapReaders);
     n(mm.charged);
     b(mm.chargeFailed);
     n(mm.life);
-  }
+  });
   for (const f of s.frames) {
     n(f.ref);
     n(f.map);
@@ -158,8 +213,8 @@ export function stateKey(s: HmmState): string {
     n(f.memcg);
     n(f.anon);
   }
-  for (const m of s.mirrors) {
-    n(m.seq);
+  s.mirrors.forEach((m, j) => {
+    n(w ? seqOf(w.mirrors[j]!.mm, m.seq) : m.seq);
     n(m.lock);
     b(m.valid);
     for (const e of m.pt) {
@@ -170,21 +225,22 @@ export function stateKey(s: HmmState): string {
         b(e.w);
       }
     }
-  }
-  for (const t of s.threads) {
+  });
+  s.threads.forEach((t, i) => {
+    const seqMm = w ? threadSeqMm(w, i) : -1;
     out.push(PC_CODES[t.pc]!);
     for (const l of t.left) n(l);
     op(t.op);
     n(t.mmap);
-    n(t.seq);
+    n(seqOf(seqMm, t.seq));
     snap(t.snap);
-    n(t.snapSeq);
+    n(seqOf(seqMm, t.snapSeq));
     fault(t.fault);
     inv(t.inv);
     mig(t.mig);
     list(t.pins);
     list(t.frees);
-  }
+  });
   // apply() takes the array as arguments: fine for the few hundred a state has.
   return String.fromCharCode.apply(null, out);
 }

@@ -13,7 +13,7 @@ export interface Preset {
 export const PRESETS: readonly Preset[] = [
   {
     name: 'tiny',
-    sentence: 'one page, one device, one device read racing one CPU write: checks in well under a second',
+    sentence: 'one page, one device, one device read racing one CPU write and one migration to device memory: checks in well under a second',
     config: {
       name: 'tiny',
       pages: 1,
@@ -22,6 +22,7 @@ export const PRESETS: readonly Preset[] = [
       actors: [
         { kind: 'cpu', ops: { cpu_write: 1 } },
         { kind: 'device', ops: { device_read: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
       ],
     },
   },

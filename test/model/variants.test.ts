@@ -37,22 +37,21 @@ for (const v of VARIANTS) {
   });
 }
 
-test('D1 on tiny: the stale map of the zero page after the CLEAR callback', () => {
+test('D1 on tiny: the driver maps a page after its own MIGRATE callback moved the sequence', () => {
   const r = checkWorld(presetWorld('tiny', ['D1']));
   const v = r.violations[0]!;
   assert.is(v.id, 'INV-4');
   assert.equal(
-    v.path.actions.map((a) => a.k),
+    v.path.actions.map((a) => `${a.t}:${a.k}`),
     [
-      'mmu_interval_read_begin',
-      'handle_mm_fault',
-      'do_anonymous_page',
-      'handle_mm_fault',
-      'invalidate_range_start',
-      'hmm_range_fault',
-      'invalidate',
-      'driver_lock',
-      'devpt_map',
+      '0:handle_mm_fault',
+      '0:do_anonymous_page',
+      '1:mmu_interval_read_begin',
+      '1:hmm_range_fault',
+      '2:invalidate_range_start',
+      '2:invalidate',
+      '1:driver_lock',
+      '1:devpt_map',
     ],
   );
 });
