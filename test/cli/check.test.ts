@@ -62,6 +62,12 @@ test('the text report names the invariant and sentence and lists thread, step an
   assert.match(r.out, /mm0\.invalidate_seq: 2 -> 3/);
 });
 
+test('a variant that verifies on the chosen preset says which preset shows it', async () => {
+  const r = await run('check', '--preset', 'tiny', '--variant', 'B12');
+  assert.is(r.code, 0);
+  assert.match(r.out, /^note: variant B12 is shown on preset fork: hmmcheck check --preset fork --variant B12$/m);
+});
+
 test('a bound gives incomplete and exit 3, never ok', async () => {
   const r = await run('check', '--preset', 'small', '--max-states', '500', '--json');
   assert.is(r.code, 3);

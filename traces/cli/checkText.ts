@@ -4,6 +4,7 @@
  * step (thread, kernel step with arguments, what it changed), then the
  * statistics and the coverage.
  */
+import { findVariant } from '../../model/index.js';
 import type { CheckReport } from './checkReport.js';
 
 const HIDDEN = ['.left', '.pc', '.hmm_pfns_seq'];
@@ -63,5 +64,12 @@ export function renderCheckText(r: CheckReport): string {
     lines.push(`WARNING: steps this configuration can take never fired (a bug in the model or the configuration): ${r.neverFired.join(', ')}`);
   }
   if (r.notInConfig.length > 0) lines.push(`steps outside this configuration: ${r.notInConfig.join(', ')}`);
+  // A variant that needs threads this world lacks verifies here: say where it shows.
+  if (r.outcome === 'ok') {
+    for (const id of r.variants) {
+      const v = findVariant(id);
+      if (v && v.preset !== r.preset) lines.push(`note: variant ${id} is shown on preset ${v.preset}: hmmcheck check --preset ${v.preset} --variant ${id}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }
