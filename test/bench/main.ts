@@ -145,7 +145,7 @@ async function main(argv: string[]): Promise<void> {
   ];
   const f = (x: number): string => x.toLocaleString('en-US');
   const lines = [
-    `hmmcheck bench (${process.version}, one worker, reductions off)`,
+    `hmmcheck bench (${process.version}, one worker; seq renaming on, no symmetry or partial-order reduction)`,
     `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)}`,
     ...rows.map(
       ([k, m]) =>
