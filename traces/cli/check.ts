@@ -6,7 +6,8 @@ import { checkAsync, type Stats } from '../../checker/index.js';
 import { hmmModel } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
-import { renderCheckText } from './checkText.js';
+import { render, terminalStyle } from '../report/index.js';
+import { formatOption } from './report.js';
 import type { Io } from './io.js';
 import { resolveTarget } from './world.js';
 
@@ -23,6 +24,7 @@ const FLAGS: FlagSpec = {
   json: 'boolean',
   out: 'string',
   quiet: 'boolean',
+  format: 'string',
 };
 
 export const EXIT = { ok: 0, violated: 1, usage: 2, incomplete: 3 } as const;
@@ -41,6 +43,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   if (workers !== 1) throw new UsageError(`check: --workers ${workers}: only one worker is supported in this version`);
   const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
   const json = bool(args, 'json');
+  const format = formatOption('check', str(args, 'format'));
   const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);
   const maxStates = num(args, 'max-states');
   const maxSeconds = num(args, 'max-seconds');
@@ -67,6 +70,6 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   if (traceOut !== undefined && report.violations.length > 0) {
     writeFileSync(traceOut, report.violations[0]!.trace.map((e) => JSON.stringify(e)).join('\n') + '\n');
   }
-  io.out(json ? JSON.stringify(report) + '\n' : renderCheckText(report));
+  io.out(json ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
   return EXIT[report.outcome];
 }

@@ -11,12 +11,14 @@ import { GLOBAL_HELP, VERB_HELP } from './help.js';
 import { processIo, type Io } from './io.js';
 import { runInvariants, runPresets, runVariants } from './lists.js';
 import { runReplay } from './replay.js';
+import { runReport } from './report.js';
 
 type Verb = (argv: readonly string[], io: Io) => number | Promise<number>;
 
 const VERBS: Record<string, Verb> = {
   check: runCheck,
   replay: runReplay,
+  report: runReport,
   presets: runPresets,
   variants: runVariants,
   invariants: runInvariants,

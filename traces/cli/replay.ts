@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { replayFile, type ReplayReport } from '../hmm/replayFile.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import { render, terminalStyle } from '../report/index.js';
 import type { Io } from './io.js';
+import { formatOption } from './report.js';
 import { resolveVariants } from './world.js';
 
 const FLAGS: FlagSpec = {
@@ -16,43 +18,17 @@ const FLAGS: FlagSpec = {
   'max-candidates': 'integer',
   'max-hidden-depth': 'integer',
   lookahead: 'integer',
+  format: 'string',
 };
 
 const EXIT = { valid: 0, invalid: 1, incomplete: 3 } as const;
-
-export function renderReplayText(r: ReplayReport): string {
-  const lines: string[] = [];
-  const verdict = r.outcome === 'valid' ? 'valid' : r.line !== null ? `${r.outcome} at line ${r.line}` : r.outcome;
-  lines.push(`hmmcheck replay ${r.file}: ${verdict}`);
-  if (r.source) lines.push(`source: ${r.source}`);
-  if (r.context.length > 0) {
-    lines.push('');
-    for (const c of r.context) lines.push(`${c.line === r.line ? '>' : ' '} ${String(c.line).padStart(6)} | ${JSON.stringify(c.event)}`);
-  }
-  lines.push('');
-  if (r.invariant) lines.push(`${r.invariant}: ${r.sentence}`);
-  lines.push(`why: ${r.reason}`);
-  if (r.allowed.length > 0) {
-    lines.push('the model allows here instead:');
-    for (const a of r.allowed) lines.push(`  ${a}`);
-  }
-  if (r.outcome === 'incomplete') lines.push('The trace was NOT fully checked: this is not a verdict of valid.');
-  lines.push('');
-  const s = r.stats;
-  lines.push(
-    `${r.events.toLocaleString('en-US')} events, ${s.seconds.toFixed(2)} s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s, ` +
-      `at most ${s.maxCandidates} candidate states, ${s.hiddenSteps.toLocaleString('en-US')} unlogged steps explored`,
-  );
-  if (r.hidden.length > 0) lines.push(`unlogged steps allowed: ${r.hidden.join(', ')}`);
-  if (r.variants.length > 0) lines.push(`variants: ${r.variants.join(', ')}`);
-  return lines.join('\n') + '\n';
-}
 
 export async function runReplay(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('replay', argv, FLAGS);
   if (args.positionals.length !== 1) {
     throw new UsageError(`replay: expected one trace file (or - for standard input), found ${args.positionals.length} arguments`);
   }
+  const format = formatOption('replay', str(args, 'format'));
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let report: ReplayReport;
@@ -72,6 +48,6 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
   }
   const out = str(args, 'out');
   if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  io.out(bool(args, 'json') ? JSON.stringify(report) + '\n' : renderReplayText(report));
+  io.out(bool(args, 'json') ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
   return EXIT[report.outcome];
 }

@@ -2,10 +2,14 @@
  * The terminal rendering of a check result: verdict first, then for each
  * violation the invariant and its sentence and the counterexample step by
  * step (thread, kernel step with arguments, what it changed), then the
- * statistics and the coverage.
+ * statistics and the coverage. Each counterexample comes twice: first as
+ * the race diagram (the slice that matters, one column per thread), then in
+ * full with every change.
  */
 import { findVariant } from '../../model/index.js';
-import type { CheckReport } from './checkReport.js';
+import type { CheckReport } from '../cli/checkReport.js';
+import { raceDiagram } from './raceDiagram.js';
+import { PLAIN, type Style } from './style.js';
 
 const HIDDEN = ['.left', '.pc', '.hmm_pfns_seq'];
 
@@ -18,50 +22,54 @@ const STOP_WORDS: Record<string, string> = {
   interrupted: 'interrupted',
 };
 
-export function renderCheckText(r: CheckReport): string {
+export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const lines: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
   lines.push(`hmmcheck check: ${what}${variants}`);
-  const st = r.stats;
+  const stats = r.stats;
   if (r.outcome === 'ok') {
-    lines.push(`outcome: ok: no invariant violated and no deadlock in ${n(st.states)} distinct states (the whole state space)`);
+    lines.push(`outcome: ${st.good('ok')}: no invariant violated and no deadlock in ${n(stats.states)} distinct states (the whole state space)`);
   } else if (r.outcome === 'incomplete') {
     lines.push(
-      `outcome: incomplete: ${STOP_WORDS[r.stoppedBy ?? ''] ?? 'stopped early'} after ${n(st.states)} distinct states; ` +
+      `outcome: ${st.warn('incomplete')}: ${STOP_WORDS[r.stoppedBy ?? ''] ?? 'stopped early'} after ${n(stats.states)} distinct states; ` +
         'nothing was violated so far, but the state space was NOT covered',
     );
   } else {
-    lines.push(`outcome: violated`);
+    lines.push(`outcome: ${st.bad('violated')}`);
   }
   for (const v of r.violations) {
     lines.push('');
     const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.invariant;
-    lines.push(`${what2}: ${v.sentence}`);
+    lines.push(`${st.bad(what2)}: ${v.sentence}`);
     const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
     lines.push(`counterexample: ${v.steps} steps (shortest), ${last}`);
+    lines.push('');
+    for (const l of raceDiagram(v, 78).trimEnd().split('\n')) lines.push(l === '' ? '' : `  ${l}`);
+    lines.push('');
+    lines.push('every step, with what it changed:');
     const tw = Math.max(6, ...v.counterexample.map((s) => s.thread.length));
     for (const s of v.counterexample) {
-      lines.push(`  ${String(s.n).padStart(3)}  ${s.thread.padEnd(tw)}  ${s.text}`);
+      lines.push(`  ${String(s.n).padStart(3)}  ${s.thread.padEnd(tw)}  ${st.strong(s.text)}`);
       for (const c of s.changes) {
         // The step itself says where the thread went and what it used up.
         if (HIDDEN.some((h) => c.key.endsWith(h))) continue;
         const change = c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} -> ${c.after}`;
-        lines.push(`       ${' '.repeat(tw)}    ${change}`);
+        lines.push(`       ${' '.repeat(tw)}    ${st.dim(change)}`);
       }
     }
     lines.push(`  path: ${v.path}`);
   }
   lines.push('');
   lines.push(
-    `states ${n(st.states)}  transitions ${n(st.transitions)}  depth ${st.depth}  ` +
-      `${st.seconds.toFixed(2)} s  ${n(st.statesPerSecond)} states/s  ${st.bytesPerState} B/state`,
+    `states ${n(stats.states)}  transitions ${n(stats.transitions)}  depth ${stats.depth}  ` +
+      `${stats.seconds.toFixed(2)} s  ${n(stats.statesPerSecond)} states/s  ${stats.bytesPerState} B/state`,
   );
   lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
   const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
   lines.push(`steps fired: ${fired.join(', ')}`);
   if (r.outcome === 'ok' && r.neverFired.length > 0) {
-    lines.push(`WARNING: steps this configuration can take never fired (a bug in the model or the configuration): ${r.neverFired.join(', ')}`);
+    lines.push(`${st.warn('WARNING')}: steps this configuration can take never fired (a bug in the model or the configuration): ${r.neverFired.join(', ')}`);
   }
   if (r.notInConfig.length > 0) lines.push(`steps outside this configuration: ${r.notInConfig.join(', ')}`);
   // A variant that needs threads this world lacks verifies here: say where it shows.

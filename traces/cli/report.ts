@@ -1,0 +1,48 @@
+/**
+ * `hmmcheck report RESULT.json --format text|markdown [--out FILE]`: renders
+ * a result saved by `check` or `replay` (`--out`, or `--json` redirected).
+ * `--format` is also an option of `check` and `replay` themselves.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { TraceInputError } from '../errors.js';
+import { asResult, FORMATS, render, terminalStyle, type Format } from '../report/index.js';
+import { parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import type { Io } from './io.js';
+
+const FLAGS: FlagSpec = { format: 'string', out: 'string' };
+
+/** The --format value, checked; text when absent. */
+export function formatOption(verb: string, value: string | undefined): Format {
+  if (value === undefined) return 'text';
+  if (!(FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`${verb}: --format: expected ${FORMATS.join(' or ')}, found "${value}"${value === 'html' ? ' (HTML reports are not in this version yet)' : ''}`);
+  }
+  return value as Format;
+}
+
+export function runReport(argv: readonly string[], io: Io): number {
+  const args = parseArgs('report', argv, FLAGS);
+  if (args.positionals.length !== 1) throw new UsageError(`report: expected one result file (from check or replay --out), found ${args.positionals.length} arguments`);
+  const file = args.positionals[0]!;
+  const format = formatOption('report', str(args, 'format'));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TraceInputError(file, 1, '(file)', 'a readable result file', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new TraceInputError(file, 1, '(result)', 'one JSON object (check or replay --json/--out)', `invalid JSON (${(e as Error).message})`);
+  }
+  const result = asResult(file, parsed);
+  const out = str(args, 'out');
+  if (out !== undefined) {
+    writeFileSync(out, render(result, format));
+    return 0;
+  }
+  io.out(render(result, format, terminalStyle(io.stdoutIsTTY)));
+  return 0;
+}

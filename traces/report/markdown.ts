@@ -1,0 +1,86 @@
+/**
+ * Markdown reports, for a bug report, a patch's cover letter or a CI summary:
+ * the verdict, the invariant and its sentence, the statistics, then the steps
+ * (check: the race diagram and a table of every step; replay: the failing
+ * line in context). Text from a trace or a configuration (thread names,
+ * sources, events) is escaped so that it cannot become markup or HTML.
+ */
+import type { CheckReport } from '../cli/checkReport.js';
+import type { ReplayReport } from '../hmm/replayFile.js';
+import { raceDiagram } from './raceDiagram.js';
+import { citedLines } from './replayText.js';
+
+/** Inline text: HTML metacharacters and the markdown punctuation that could start markup neutralised. */
+export function mdText(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    // Emphasis, code, links, table cells and strikethrough; intra-word _ is literal in GFM.
+    .replace(/([\\`*[\]|~])/g, '\\$1')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** A fenced block whose fence no line of the content can close. */
+export function mdFence(content: string, info = 'text'): string {
+  const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${content.replace(/\n$/, '')}\n${fence}\n`;
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+export function checkMarkdown(r: CheckReport): string {
+  const out: string[] = [];
+  const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
+  const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
+  out.push(`# hmmcheck check: ${mdText(what + variants)}`, '');
+  const verdict =
+    r.outcome === 'ok'
+      ? `**ok**: no invariant violated and no deadlock in ${n(r.stats.states)} distinct states (the whole state space)`
+      : r.outcome === 'incomplete'
+        ? `**incomplete**: stopped by ${mdText(r.stoppedBy ?? 'a bound')} after ${n(r.stats.states)} distinct states; the state space was NOT covered`
+        : `**violated**`;
+  out.push(`Outcome: ${verdict}`, '');
+  for (const v of r.violations) {
+    out.push(`## ${v.invariant}${v.kind === 'deadlock' ? ' (deadlock)' : ''}`, '', `> ${mdText(v.sentence)}`, '');
+    const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
+    out.push(`Shortest counterexample: ${v.steps} steps; ${last}.`, '');
+    out.push('### Race', '', mdFence(raceDiagram(v)));
+    out.push('### Every step', '', '| # | thread | step | what changed |', '|---:|---|---|---|');
+    for (const s of v.counterexample) {
+      const changes = s.changes.map((c) => (c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} → ${c.after}`));
+      out.push(`| ${s.n} | ${mdText(s.thread)} | \`${s.text.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${changes.map(mdText).join('<br>')} |`);
+    }
+    out.push('', `Path (replays the run): \`${v.path}\``, '');
+  }
+  const s = r.stats;
+  out.push('## Statistics', '', '| states | transitions | depth | seconds | states/s | B/state |', '|---:|---:|---:|---:|---:|---:|');
+  out.push(`| ${n(s.states)} | ${n(s.transitions)} | ${s.depth} | ${s.seconds.toFixed(2)} | ${n(s.statesPerSecond)} | ${s.bytesPerState} |`, '');
+  out.push(`Invariants checked: ${r.invariants.map((i) => i.id).join(', ')}.`, '');
+  return out.join('\n');
+}
+
+export function replayMarkdown(r: ReplayReport): string {
+  const out: string[] = [];
+  out.push(`# hmmcheck replay: ${mdText(r.file)}`, '');
+  const where = r.outcome !== 'valid' && r.line !== null ? ` at line ${r.line}` : '';
+  out.push(`Outcome: **${r.outcome}**${where}`, '');
+  if (r.source) out.push(`Source: ${mdText(r.source)}`, '');
+  if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
+  out.push(`Why: ${mdText(r.reason)}`, '');
+  if (r.context.length > 0) {
+    const cited = citedLines(r);
+    const block = r.context.map((c) => `${c.line === r.line ? '>' : cited.has(c.line) ? '*' : ' '} ${String(c.line).padStart(6)} | ${JSON.stringify(c.event)}`).join('\n');
+    out.push('### The trace around it', '', mdFence(block), '`>` the line judged; `*` an earlier line the reason names.', '');
+  }
+  if (r.allowed.length > 0) {
+    out.push('### What the model allows there instead', '');
+    for (const a of r.allowed) out.push(`- \`${a.replace(/`/g, "'")}\``);
+    out.push('');
+  }
+  if (r.outcome === 'incomplete') out.push('The trace was **not** fully checked: this is not a verdict of valid.', '');
+  const s = r.stats;
+  out.push(`${n(r.events)} events, ${s.seconds.toFixed(2)} s, ${n(s.eventsPerSecond)} events/s.`, '');
+  return out.join('\n');
+}

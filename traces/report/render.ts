@@ -1,0 +1,47 @@
+/**
+ * One entry point for every rendering of a saved result: `check` and
+ * `replay` print through it with `--format`, and `report` renders a result
+ * saved with `--out` or `--json`. A result file that is not one of those is
+ * bad input, named by file and field.
+ */
+import type { CheckReport } from '../cli/checkReport.js';
+import { TraceInputError } from '../errors.js';
+import type { ReplayReport } from '../hmm/replayFile.js';
+import { renderCheckText } from './checkText.js';
+import { checkMarkdown, replayMarkdown } from './markdown.js';
+import { renderReplayText } from './replayText.js';
+import { PLAIN, type Style } from './style.js';
+
+export const FORMATS = ['text', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export type Result = CheckReport | ReplayReport;
+
+export function render(r: Result, format: Format, style: Style = PLAIN): string {
+  if (r.verb === 'check') return format === 'markdown' ? checkMarkdown(r) : renderCheckText(r, style);
+  return format === 'markdown' ? replayMarkdown(r) : renderReplayText(r, style);
+}
+
+/** Checks that parsed JSON is a result hmmcheck wrote, enough to render it. */
+export function asResult(file: string, x: unknown): Result {
+  const bad = (field: string, expected: string, found: unknown): TraceInputError =>
+    new TraceInputError(file, 1, field, expected, found === undefined ? 'nothing' : JSON.stringify(found).slice(0, 60));
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw bad('(result)', 'a JSON object from hmmcheck check or replay --json/--out', x);
+  const o = x as Record<string, unknown>;
+  if (o['verb'] !== 'check' && o['verb'] !== 'replay') throw bad('verb', '"check" or "replay"', o['verb']);
+  const outcomes = o['verb'] === 'check' ? ['ok', 'violated', 'incomplete'] : ['valid', 'invalid', 'incomplete'];
+  if (!outcomes.includes(o['outcome'] as string)) throw bad('outcome', outcomes.map((s) => `"${s}"`).join(' or '), o['outcome']);
+  if (o['stats'] === null || typeof o['stats'] !== 'object') throw bad('stats', 'an object', o['stats']);
+  if (o['verb'] === 'check') {
+    if (!Array.isArray(o['violations'])) throw bad('violations', 'an array', o['violations']);
+    (o['violations'] as unknown[]).forEach((v, i) => {
+      if (!v || typeof v !== 'object' || !Array.isArray((v as Record<string, unknown>)['counterexample'])) {
+        throw bad(`violations[${i}].counterexample`, 'an array of steps', (v as Record<string, unknown> | null)?.['counterexample']);
+      }
+    });
+  } else {
+    if (typeof o['reason'] !== 'string') throw bad('reason', 'a string', o['reason']);
+    if (!Array.isArray(o['context'])) throw bad('context', 'an array', o['context']);
+  }
+  return x as Result;
+}
