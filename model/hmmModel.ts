@@ -6,7 +6,7 @@
  * rule to an immer draft. The rules are the single statement of the model's
  * semantics: replay and reports run the same rules.
  */
-import { Immer } from 'immer';
+import { enablePatches, Immer, type Patch } from 'immer';
 import type { Model } from '../checker/index.js';
 import type { HmmAction } from './actions.js';
 import { reachableKinds } from './coverage.js';
@@ -24,6 +24,9 @@ import type { World } from './world.js';
 // checker's hot path skips the deep freeze (it costs more than the step).
 const frozen = new Immer({ autoFreeze: true });
 const thawed = new Immer({ autoFreeze: false });
+// Reports show each step's immer patches; only they pay for recording them.
+const patching = new Immer({ autoFreeze: false });
+enablePatches();
 
 export interface ModelOptions {
   /** Deep-freeze every produced state (default true; the checker turns it off for speed). */
@@ -35,6 +38,14 @@ export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): H
   return (freeze ? frozen : thawed).produce(s, (d) => {
     RULES[a.k](d, a, w);
   });
+}
+
+/** Applies one step and returns immer's patches from `s` to the result (JSON paths into the state). */
+export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { state: HmmState; patches: Patch[] } {
+  const [state, patches] = patching.produceWithPatches(s, (d) => {
+    RULES[a.k](d, a, w);
+  });
+  return { state, patches };
 }
 
 /**

@@ -7,7 +7,7 @@ export { stateKey } from './fingerprint.js';
 export { diffViews, formatChange, view, type Change, type View } from './view.js';
 export { ConfigError, configSchema, parseConfig, type ActorConfig, type Config } from './config.js';
 export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
-export { applyStep, applyStepCopy, enabledSteps, hmmModel, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
+export { applyStep, applyStepCopy, applyStepWithPatches, enabledSteps, hmmModel, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
 export { initialState } from './init.js';
 export { ptePfn } from './queries.js';
 export { CHECKED, invariants, SENTENCES, stepProperties, type InvariantId } from './invariants.js';

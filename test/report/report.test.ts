@@ -161,7 +161,7 @@ test('report refuses what is not a saved result: exit 2 naming the file and fiel
   assert.match(r.err, /missing\.json:1: \(file\): expected a readable result file, found ENOENT/);
   r = await run(['report', notJson, '--format', 'pdf']);
   assert.is(r.code, 2);
-  assert.match(r.err, /--format: expected text or markdown, found "pdf"/);
+  assert.match(r.err, /--format: expected text or markdown or html, found "pdf"/);
 });
 
 test.run();

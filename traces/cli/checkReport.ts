@@ -6,6 +6,7 @@
  */
 import { encodePath, type CheckResult } from '../../checker/index.js';
 import {
+  applyStepWithPatches,
   CHECKED,
   diffViews,
   formatAction,
@@ -27,6 +28,10 @@ export interface ReportStep {
   readonly text: string;
   readonly event: TraceEventObject;
   readonly changes: readonly Change[];
+  /** immer's patches from the state before to the state after (paths into the model state). */
+  readonly patches: readonly { readonly op: string; readonly path: readonly (string | number)[]; readonly value?: unknown }[];
+  /** Every fact of the state after the step (what `changes` diffs). */
+  readonly state: Readonly<Record<string, string>>;
 }
 
 export interface ReportViolation {
@@ -85,6 +90,8 @@ export function buildCheckReport(
         text: formatAction(w, a),
         event: actionToEvent(w, a),
         changes: diffViews(views[i]!, views[i + 1]!),
+        patches: applyStepWithPatches(w, v.path.states[i]!, a).patches.map((p) => ({ op: p.op, path: p.path, ...(p.op !== 'remove' ? { value: p.value } : {}) })),
+        state: Object.fromEntries(views[i + 1]!),
       }),
     );
     const source = `hmmcheck check ${what}${vflags}: counterexample to ${v.id}`;

@@ -9,7 +9,7 @@ usage: hmmcheck <verb> [options]        (from a checkout: npm run -s hmmcheck --
 verbs:
   check        exhaustively check a configuration, print the shortest counterexample
   replay       validate a recorded trace (hmmtrace v1): valid, or where and why not
-  report       render a result saved by check or replay (text, markdown)
+  report       render a result saved by check or replay (text, markdown, html)
   presets      list the named configurations
   variants     list the bug variants (real kernel and driver bugs the checker must find)
   invariants   list the invariants, with their ids and sentences
@@ -17,7 +17,7 @@ verbs:
 common options:
   --json             one JSON object on standard output, nothing else there
   --out FILE         write the JSON result to FILE too
-  --format FORMAT    text (default; colour on a terminal unless NO_COLOR) or markdown
+  --format FORMAT    text (default; colour on a terminal unless NO_COLOR), markdown or html
   --quiet            no progress lines on standard error
   --help             help for a verb: hmmcheck check --help
 
@@ -50,7 +50,7 @@ options:
   --strategy bfs|dfs  search order (default bfs: shortest counterexamples)
   --trace-out FILE    write the first counterexample as an hmmtrace v1 file
   --workers N         worker threads (only 1 in this version)
-  --format FORMAT     text (default) or markdown; both start each counterexample
+  --format FORMAT     text (default), markdown or html; text and markdown start each counterexample
                       with its race diagram (one column per thread, only the
                       steps on the pages and frames involved)
   --json, --out FILE, --quiet
@@ -77,7 +77,7 @@ options:
   --max-candidates N       stop with incomplete if more than N model states explain the prefix (default 100000)
   --max-hidden-depth N     stop with incomplete if more than N unlogged steps are needed in a row (default 256)
   --lookahead N            events read ahead to learn each thread's next event (default 4096)
-  --format FORMAT          text (default) or markdown
+  --format FORMAT          text (default), markdown or html
   --json, --out FILE, --quiet
 
 exit status: 0 valid, 1 invalid, 2 bad input (file:line: field: expected X, found Y), 3 incomplete
@@ -86,18 +86,21 @@ examples:
   hmmcheck replay ../shared/traces/retry-ignored.invalid.jsonl
   hmmcheck check --variant D1 --trace-out d1.jsonl; hmmcheck replay d1.jsonl
 `,
-  report: `usage: hmmcheck report RESULT.json [--format text|markdown] [--out FILE]
+  report: `usage: hmmcheck report RESULT.json [--format text|markdown|html] [--out FILE]
 
 Renders a result saved by check or replay (--out FILE, or --json redirected)
 exactly as the verb would print it with --format: text for a terminal
-(colour unless piped or NO_COLOR is set), or markdown for a bug report or a
-patch cover letter. --out writes the rendering to FILE instead.
+(colour unless piped or NO_COLOR is set), markdown for a bug report or a
+patch cover letter, or html: one self-contained page with a lane per thread,
+each step's diff, immer patches and full state on click. --out writes the
+rendering to FILE instead.
 
 exit status: 0 rendered, 2 not a saved result (file:1: field: expected X, found Y)
 
 examples:
   hmmcheck check --preset tiny --variant D1 --out d1.json
   hmmcheck report d1.json --format markdown --out d1.md
+  hmmcheck report d1.json --format html --out d1.html
 `,
   presets: `usage: hmmcheck presets [--json]\n\nLists the named configurations, one per line with a sentence.\n\nexample:\n  hmmcheck presets\n`,
   variants: `usage: hmmcheck variants [--json]\n\nLists the bug variants: id, level, the invariants its counterexample must\nviolate, and what the switch does.\n\nexample:\n  hmmcheck variants\n`,

@@ -1,5 +1,5 @@
 /**
- * `hmmcheck report RESULT.json --format text|markdown [--out FILE]`: renders
+ * `hmmcheck report RESULT.json --format text|markdown|html [--out FILE]`: renders
  * a result saved by `check` or `replay` (`--out`, or `--json` redirected).
  * `--format` is also an option of `check` and `replay` themselves.
  */
@@ -15,7 +15,7 @@ const FLAGS: FlagSpec = { format: 'string', out: 'string' };
 export function formatOption(verb: string, value: string | undefined): Format {
   if (value === undefined) return 'text';
   if (!(FORMATS as readonly string[]).includes(value)) {
-    throw new UsageError(`${verb}: --format: expected ${FORMATS.join(' or ')}, found "${value}"${value === 'html' ? ' (HTML reports are not in this version yet)' : ''}`);
+    throw new UsageError(`${verb}: --format: expected ${FORMATS.join(' or ')}, found "${value}"`);
   }
   return value as Format;
 }

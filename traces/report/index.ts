@@ -1,5 +1,6 @@
 /** Reports people read: terminal text, Markdown, the kernel race diagram. */
 export { renderCheckText } from './checkText.js';
+export { htmlEscape, renderHtml, scriptJson } from './html.js';
 export { checkMarkdown, mdFence, mdText, replayMarkdown } from './markdown.js';
 export { compactText, raceDiagram, raceSlice, wrap } from './raceDiagram.js';
 export { asResult, FORMATS, render, type Format, type Result } from './render.js';

@@ -8,16 +8,18 @@ import type { CheckReport } from '../cli/checkReport.js';
 import { TraceInputError } from '../errors.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
 import { renderCheckText } from './checkText.js';
+import { renderHtml } from './html.js';
 import { checkMarkdown, replayMarkdown } from './markdown.js';
 import { renderReplayText } from './replayText.js';
 import { PLAIN, type Style } from './style.js';
 
-export const FORMATS = ['text', 'markdown'] as const;
+export const FORMATS = ['text', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export type Result = CheckReport | ReplayReport;
 
 export function render(r: Result, format: Format, style: Style = PLAIN): string {
+  if (format === 'html') return renderHtml(r);
   if (r.verb === 'check') return format === 'markdown' ? checkMarkdown(r) : renderCheckText(r, style);
   return format === 'markdown' ? replayMarkdown(r) : renderReplayText(r, style);
 }
