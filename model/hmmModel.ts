@@ -24,9 +24,10 @@ import type { World } from './world.js';
 // checker's hot path skips the deep freeze (it costs more than the step).
 const frozen = new Immer({ autoFreeze: true });
 const thawed = new Immer({ autoFreeze: false });
-// Reports show each step's immer patches; only they pay for recording them.
+// Reports show each step's immer patches; only they pay for recording them
+// (the plugin is loaded on first use, never on the checker's hot path).
 const patching = new Immer({ autoFreeze: false });
-enablePatches();
+let patchesOn = false;
 
 export interface ModelOptions {
   /** Deep-freeze every produced state (default true; the checker turns it off for speed). */
@@ -42,6 +43,10 @@ export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): H
 
 /** Applies one step and returns immer's patches from `s` to the result (JSON paths into the state). */
 export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { state: HmmState; patches: Patch[] } {
+  if (!patchesOn) {
+    enablePatches();
+    patchesOn = true;
+  }
   const [state, patches] = patching.produceWithPatches(s, (d) => {
     RULES[a.k](d, a, w);
   });

@@ -70,7 +70,8 @@ if (!existsSync(CHROMIUM)) {
     const steps = result.violations[0].counterexample as { text: string; thread: string }[];
     const { page, errors } = await open(html);
     assert.is(await page.title(), 'hmmcheck check: preset tiny, variant D1');
-    assert.equal(await page.locator('table.lanes th').allTextContents(), ['#', 'cpu0', 'gpu0', 'mig0']);
+    // mig0's steps here are all its invalidation path: the MIGRATE bracket and the callback.
+    assert.equal(await page.locator('table.lanes th').allTextContents(), ['#', 'cpu0', 'gpu0', 'mig0 invalidation']);
     const buttons = page.locator('button.step');
     assert.is(await buttons.count(), steps.length);
     assert.equal(await buttons.allTextContents(), steps.map((s) => s.text));
@@ -79,9 +80,9 @@ if (!existsSync(CHROMIUM)) {
     assert.is(await page.locator('tr.violation button.step').textContent(), steps[steps.length - 1]!.text);
     // Step 5 (the migration's invalidate_range_start) in mig0's lane: its diff and patches.
     const lane = await page.locator('tr[data-step="4"] td').evaluateAll((tds) => tds.findIndex((td) => td.querySelector('button') !== null));
-    assert.is(lane, 3, 'mig0 is the third lane after the step number');
+    assert.is(lane, 3, "mig0's invalidation path is the third lane after the step number");
     await page.locator('tr[data-step="4"] button.step').click();
-    assert.match((await page.locator('#detail h2').first().textContent()) ?? '', /^step 5: mig0$/);
+    assert.match((await page.locator('#detail h2').first().textContent()) ?? '', /^step 5: mig0 invalidation$/);
     assert.ok((await page.locator('#detail ul.changes li').allTextContents()).includes('mm0.invalidate_seq: 2 → 3'));
     assert.match((await page.locator('#detail pre.patches').textContent()) ?? '', /\{"op":"replace","path":\["mms",0,"seq"\],"value":3\}/);
     assert.ok((await page.locator('#detail table.facts tr.changed').count()) > 0, 'the changed facts are highlighted');

@@ -1,9 +1,11 @@
 /**
  * The HTML report: one self-contained file (no network: a Content Security
  * Policy forbids every fetch), a swimlane timeline with one lane per thread
- * (CPU threads, device-fault threads, migrators; the invalidation path runs
- * in the lane of the thread that invalidates, as in the kernel), every step
- * with its kernel name and arguments. Clicking a step shows the full state
+ * (CPU threads, device-fault threads, migrators) and, beside each thread that
+ * invalidates, a lane for its invalidation path (invalidate_range_start, the
+ * drivers' invalidate callbacks, the PTE changes under it,
+ * invalidate_range_end: mm/mmu_notifier.c runs them in the invalidating
+ * task), every step with its kernel name and arguments. Clicking a step shows the full state
  * after it, what it changed and immer's patches; the violating step carries
  * the invariant's sentence; filters by page and by thread.
  *
@@ -32,9 +34,16 @@ export function scriptJson(x: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** The steps of the invalidation path (mm/mmu_notifier.c, and what runs inside its brackets). */
+const INVALIDATION_PATH = new Set(['invalidate_range_start', 'invalidate', 'invalidate_range_end', 'zap_pte_range', 'change_pte_range', 'copy_page_range', 'try_to_migrate']);
+
+const laneOf = (thread: string, step: string): string => (INVALIDATION_PATH.has(step) ? `${thread} invalidation` : thread);
+
 interface Lane {
   readonly n: number;
   readonly thread: string;
+  /** The thread, or its invalidation path. */
+  readonly lane: string;
   readonly text: string;
   readonly pages: number[];
   readonly changes: readonly { key: string; before?: string; after?: string }[];
@@ -78,6 +87,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
     steps: v.counterexample.map((st, i) => ({
       n: st.n,
       thread: st.thread,
+      lane: laneOf(st.thread, st.step),
       text: st.text,
       pages: pagesOf(st.event),
       changes: st.changes,
@@ -104,6 +114,7 @@ function replayTimelines(r: ReplayReport): Timeline[] {
         return {
           n: c.line,
           thread: String(tid),
+          lane: laneOf(String(tid), String(ev)),
           text: `${String(ev)} ${JSON.stringify(args)}`,
           pages: pagesOf(e),
           changes: [],
@@ -168,7 +179,7 @@ const SCRIPT = `
     var threads = [];
     var pages = [];
     tl.steps.forEach(function (s) {
-      if (threads.indexOf(s.thread) < 0) threads.push(s.thread);
+      if (threads.indexOf(s.lane) < 0) threads.push(s.lane);
       s.pages.forEach(function (p) { if (pages.indexOf(p) < 0) pages.push(p); });
     });
     pages.sort(function (a, b) { return a - b; });
@@ -199,12 +210,12 @@ const SCRIPT = `
     tl.steps.forEach(function (s, k) {
       var tr = el('tr', s.mark);
       tr.setAttribute('data-step', String(k));
-      tr.setAttribute('data-thread', String(threads.indexOf(s.thread)));
+      tr.setAttribute('data-thread', String(threads.indexOf(s.lane)));
       tr.setAttribute('data-pages', s.pages.join(','));
       tr.appendChild(el('td', 'num', String(s.n)));
       threads.forEach(function (t, i) {
         var td = el('td', 'lane-' + i);
-        if (t === s.thread) {
+        if (t === s.lane) {
           var b = el('button', 'step', s.text);
           b.addEventListener('click', function () { select(k); });
           td.appendChild(b);
@@ -226,7 +237,7 @@ const SCRIPT = `
     for (var i = 0; i < rows.length; i++) rows[i].classList.toggle('selected', rows[i].getAttribute('data-step') === String(k));
     var d = document.getElementById('detail');
     clear(d);
-    d.appendChild(el('h2', '', 'step ' + s.n + ': ' + s.thread));
+    d.appendChild(el('h2', '', 'step ' + s.n + ': ' + s.lane));
     d.appendChild(el('pre', 'step-text', s.text));
     if (s.mark === 'violation' && tl.invariant) d.appendChild(el('p', 'violation', tl.invariant + ' broken: ' + tl.sentence));
     if (s.changes.length > 0) {
@@ -303,7 +314,7 @@ export function renderHtml(r: CheckReport | ReplayReport): string {
 <body>
 <header><h1>${htmlEscape(title)}</h1><div>outcome: <strong id="verdict"></strong> <select id="violation-select" aria-label="violation"></select></div></header>
 <div id="banner"></div>
-<div id="controls"><label>page <select id="page-filter" aria-label="page"></select></label> threads: <span id="thread-filters"></span></div>
+<div id="controls"><label>page <select id="page-filter" aria-label="page"></select></label> lanes: <span id="thread-filters"></span></div>
 <main><div id="timeline"></div><aside id="detail"></aside></main>
 <footer id="footer"></footer>
 <script type="application/json" id="hmmcheck-data">${scriptJson({ timelines })}</script>
