@@ -6,5 +6,6 @@ export type { CheckResult, Outcome, Path, Stats, StopReason, Violation } from '.
 export { canonicalKey } from './fingerprint.js';
 export { MapStore, type StateStore } from './store.js';
 export { check, checkAsync, Explorer, type CheckOptions } from './explore.js';
+export { simulate, type SimulateOptions, type SimulateResult } from './simulate.js';
 export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices } from './path.js';
 export { compileSchema, describeValue, SchemaDefinitionError, type SchemaIssue, type Validator } from './jsonSchema.js';

@@ -147,10 +147,10 @@ test('report refuses what is not a saved result: exit 2 naming the file and fiel
   assert.is(r.code, 2);
   assert.match(r.err, /bad\.json:1: \(result\): expected one JSON object/);
   const wrongVerb = join(dir, 'verb.json');
-  writeFileSync(wrongVerb, JSON.stringify({ verb: 'simulate', outcome: 'ok', stats: {} }));
+  writeFileSync(wrongVerb, JSON.stringify({ verb: 'presets', outcome: 'ok', stats: {} }));
   r = await run(['report', wrongVerb]);
   assert.is(r.code, 2);
-  assert.match(r.err, /verb\.json:1: verb: expected "check" or "replay", found "simulate"/);
+  assert.match(r.err, /verb\.json:1: verb: expected "check", "simulate" or "replay", found "presets"/);
   const noSteps = join(dir, 'steps.json');
   writeFileSync(noSteps, JSON.stringify({ verb: 'check', outcome: 'violated', stats: {}, violations: [{}] }));
   r = await run(['report', noSteps]);

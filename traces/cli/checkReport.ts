@@ -48,7 +48,9 @@ export interface ReportViolation {
 }
 
 export interface CheckReport {
-  readonly verb: 'check';
+  /** check: exhaustive; simulate: random walks (then `simulation` says which). */
+  readonly verb: 'check' | 'simulate';
+  readonly simulation?: { readonly seed: number; readonly runs: number; readonly depth: number; readonly shrinks: number };
   readonly outcome: 'ok' | 'violated' | 'incomplete';
   readonly preset: string | null;
   readonly configFile: string | null;

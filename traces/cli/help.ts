@@ -8,6 +8,7 @@ usage: hmmcheck <verb> [options]        (from a checkout: npm run -s hmmcheck --
 
 verbs:
   check        exhaustively check a configuration, print the shortest counterexample
+  simulate     random walks with fast-check, shrinking the first that breaks an invariant
   replay       validate a recorded trace (hmmtrace v1): valid, or where and why not
   report       render a result saved by check or replay (text, markdown, html)
   presets      list the named configurations
@@ -101,6 +102,27 @@ examples:
   hmmcheck check --preset tiny --variant D1 --out d1.json
   hmmcheck report d1.json --format markdown --out d1.md
   hmmcheck report d1.json --format html --out d1.html
+`,
+  simulate: `usage: hmmcheck simulate [--preset NAME | --config FILE] [--variant ID ...] [options]
+
+Random walks of the configuration: at each state a random enabled step.
+fast-check generates the walks and shrinks the first one that breaks an
+invariant (or deadlocks) to a simpler walk (earlier choices, fewer steps).
+Prints it like check, with the seed and a command that repeats the run.
+Finding nothing is incomplete (exit 3): random walks prove nothing.
+
+options:
+  --preset NAME, --config FILE, --variant ID   as for check
+  --runs N            walks to try (default 10000)
+  --depth N           steps per walk at most (default 200)
+  --seed S            fast-check seed (default: random, printed)
+  --trace-out FILE    write the counterexample as an hmmtrace v1 file
+  --format FORMAT     text (default), markdown or html
+  --json, --out FILE, --quiet
+
+examples:
+  hmmcheck simulate --variant D3
+  hmmcheck simulate --preset fork --runs 50000 --depth 300
 `,
   presets: `usage: hmmcheck presets [--json]\n\nLists the named configurations, one per line with a sentence.\n\nexample:\n  hmmcheck presets\n`,
   variants: `usage: hmmcheck variants [--json]\n\nLists the bug variants: id, level, the invariants its counterexample must\nviolate, and what the switch does.\n\nexample:\n  hmmcheck variants\n`,

@@ -12,11 +12,13 @@ import { processIo, type Io } from './io.js';
 import { runInvariants, runPresets, runVariants } from './lists.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
+import { runSimulate } from './simulate.js';
 
 type Verb = (argv: readonly string[], io: Io) => number | Promise<number>;
 
 const VERBS: Record<string, Verb> = {
   check: runCheck,
+  simulate: runSimulate,
   replay: runReplay,
   report: runReport,
   presets: runPresets,

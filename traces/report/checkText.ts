@@ -26,9 +26,15 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const lines: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
-  lines.push(`hmmcheck check: ${what}${variants}`);
+  lines.push(`hmmcheck ${r.verb}: ${what}${variants}`);
   const stats = r.stats;
-  if (r.outcome === 'ok') {
+  const sim = r.simulation;
+  if (sim && r.outcome === 'incomplete') {
+    lines.push(
+      `outcome: ${st.warn('incomplete')}: no invariant violated in ${n(sim.runs)} random walks of at most ${sim.depth} steps (seed ${sim.seed}); ` +
+        'a simulation covers only what it walked, NOT the state space',
+    );
+  } else if (r.outcome === 'ok') {
     lines.push(`outcome: ${st.good('ok')}: no invariant violated and no deadlock in ${n(stats.states)} distinct states (the whole state space)`);
   } else if (r.outcome === 'incomplete') {
     lines.push(
@@ -43,7 +49,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.invariant;
     lines.push(`${st.bad(what2)}: ${v.sentence}`);
     const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
-    lines.push(`counterexample: ${v.steps} steps (shortest), ${last}`);
+    lines.push(`counterexample: ${v.steps} steps (${sim ? `shrunk by fast-check from a random walk, seed ${sim.seed}` : 'shortest'}), ${last}`);
     lines.push('');
     for (const l of raceDiagram(v, 78).trimEnd().split('\n')) lines.push(l === '' ? '' : `  ${l}`);
     lines.push('');
@@ -61,7 +67,10 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     lines.push(`  path: ${v.path}`);
   }
   lines.push('');
-  lines.push(
+  if (sim) {
+    lines.push(`${n(sim.runs)} walks, ${n(stats.transitions)} steps, longest ${stats.depth}, ${stats.seconds.toFixed(2)} s, ${n(stats.statesPerSecond)} steps/s, ${n(sim.shrinks)} shrinks`);
+    lines.push(`repeat it: hmmcheck simulate ${r.preset ? `--preset ${r.preset}` : `--config ${r.configFile}`}${r.variants.map((v) => ` --variant ${v}`).join('')} --seed ${sim.seed} --runs ${sim.runs} --depth ${sim.depth}`);
+  } else lines.push(
     `states ${n(stats.states)}  transitions ${n(stats.transitions)}  depth ${stats.depth}  ` +
       `${stats.seconds.toFixed(2)} s  ${n(stats.statesPerSecond)} states/s  ${stats.bytesPerState} B/state`,
   );

@@ -72,7 +72,7 @@ function pagesOf(e: Readonly<Record<string, unknown>>): number[] {
 
 function checkTimelines(r: CheckReport): Timeline[] {
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
-  const title = `hmmcheck check: ${what}${r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : ''}`;
+  const title = `hmmcheck ${r.verb}: ${what}${r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : ''}`;
   const s = r.stats;
   const footer = `${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
   if (r.violations.length === 0) {
@@ -301,7 +301,7 @@ const SCRIPT = `
 const SCRIPT_HASH = `sha256-${createHash('sha256').update(SCRIPT).digest('base64')}`;
 
 export function renderHtml(r: CheckReport | ReplayReport): string {
-  const timelines = r.verb === 'check' ? checkTimelines(r) : replayTimelines(r);
+  const timelines = r.verb === 'replay' ? replayTimelines(r) : checkTimelines(r);
   const title = timelines[0]!.title;
   return `<!doctype html>
 <html lang="en">

@@ -34,18 +34,20 @@ export function checkMarkdown(r: CheckReport): string {
   const out: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
-  out.push(`# hmmcheck check: ${mdText(what + variants)}`, '');
+  out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants)}`, '');
   const verdict =
     r.outcome === 'ok'
       ? `**ok**: no invariant violated and no deadlock in ${n(r.stats.states)} distinct states (the whole state space)`
       : r.outcome === 'incomplete'
         ? `**incomplete**: stopped by ${mdText(r.stoppedBy ?? 'a bound')} after ${n(r.stats.states)} distinct states; the state space was NOT covered`
         : `**violated**`;
-  out.push(`Outcome: ${verdict}`, '');
+  const sim = r.simulation;
+  const simNote = sim ? `\n\nRandom walks, not an exhaustive check: ${n(sim.runs)} walks of at most ${sim.depth} steps, seed ${sim.seed}.` : '';
+  out.push(`Outcome: ${verdict}${simNote}`, '');
   for (const v of r.violations) {
     out.push(`## ${v.invariant}${v.kind === 'deadlock' ? ' (deadlock)' : ''}`, '', `> ${mdText(v.sentence)}`, '');
     const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
-    out.push(`Shortest counterexample: ${v.steps} steps; ${last}.`, '');
+    out.push(`${sim ? 'Shrunk' : 'Shortest'} counterexample: ${v.steps} steps; ${last}.`, '');
     out.push('### Race', '', mdFence(raceDiagram(v)));
     out.push('### Every step', '', '| # | thread | step | what changed |', '|---:|---|---|---|');
     for (const s of v.counterexample) {

@@ -20,7 +20,7 @@ export type Result = CheckReport | ReplayReport;
 
 export function render(r: Result, format: Format, style: Style = PLAIN): string {
   if (format === 'html') return renderHtml(r);
-  if (r.verb === 'check') return format === 'markdown' ? checkMarkdown(r) : renderCheckText(r, style);
+  if (r.verb !== 'replay') return format === 'markdown' ? checkMarkdown(r) : renderCheckText(r, style);
   return format === 'markdown' ? replayMarkdown(r) : renderReplayText(r, style);
 }
 
@@ -30,11 +30,11 @@ export function asResult(file: string, x: unknown): Result {
     new TraceInputError(file, 1, field, expected, found === undefined ? 'nothing' : JSON.stringify(found).slice(0, 60));
   if (x === null || typeof x !== 'object' || Array.isArray(x)) throw bad('(result)', 'a JSON object from hmmcheck check or replay --json/--out', x);
   const o = x as Record<string, unknown>;
-  if (o['verb'] !== 'check' && o['verb'] !== 'replay') throw bad('verb', '"check" or "replay"', o['verb']);
-  const outcomes = o['verb'] === 'check' ? ['ok', 'violated', 'incomplete'] : ['valid', 'invalid', 'incomplete'];
+  if (o['verb'] !== 'check' && o['verb'] !== 'simulate' && o['verb'] !== 'replay') throw bad('verb', '"check", "simulate" or "replay"', o['verb']);
+  const outcomes = o['verb'] !== 'replay' ? ['ok', 'violated', 'incomplete'] : ['valid', 'invalid', 'incomplete'];
   if (!outcomes.includes(o['outcome'] as string)) throw bad('outcome', outcomes.map((s) => `"${s}"`).join(' or '), o['outcome']);
   if (o['stats'] === null || typeof o['stats'] !== 'object') throw bad('stats', 'an object', o['stats']);
-  if (o['verb'] === 'check') {
+  if (o['verb'] !== 'replay') {
     if (!Array.isArray(o['violations'])) throw bad('violations', 'an array', o['violations']);
     (o['violations'] as unknown[]).forEach((v, i) => {
       if (!v || typeof v !== 'object' || !Array.isArray((v as Record<string, unknown>)['counterexample'])) {
