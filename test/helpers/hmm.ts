@@ -3,6 +3,7 @@
  * and a driver that takes a scripted sequence of steps, failing loudly if a
  * step is not enabled.
  */
+import * as assert from 'uvu/assert';
 import { check, type CheckResult } from '../../checker/index.js';
 import {
   applyStep,
@@ -11,6 +12,8 @@ import {
   findPreset,
   hmmModel,
   initialState,
+  invariants,
+  stepProperties,
   type Config,
   type HmmAction,
   type HmmState,
@@ -27,6 +30,47 @@ export function presetWorld(name: string, variants: VariantId[] = []): World {
 
 export function checkWorld(w: World): CheckResult<HmmState, HmmAction> {
   return check(hmmModel(w));
+}
+
+/** The states of a walk of `w` driven by `choices` (each picks among the enabled steps), from the initial state. */
+export function walkStates(w: World, choices: readonly number[]): HmmState[] {
+  let s = initialState(w);
+  const out = [s];
+  for (const c of choices) {
+    const en = enabledSteps(w, s);
+    if (en.length === 0) break;
+    s = applyStep(w, s, en[c % en.length]!);
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * A seeded random walk of at most `maxSteps` steps that asserts every step
+ * property and invariant of `w` after each step (failing with the seed, the
+ * step and the invariant) and adds each step kind taken to `fired`. Returns
+ * where it stopped and whether that was because no step was enabled.
+ */
+export function checkedWalk(w: World, seed: number, maxSteps: number, fired: Set<string>): { state: HmmState; steps: number; stuck: boolean } {
+  const invs = invariants(w);
+  const props = stepProperties(w);
+  let x = seed;
+  const rand = (n: number): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  let s = initialState(w);
+  for (let i = 0; i < maxSteps; i++) {
+    const en = enabledSteps(w, s);
+    if (en.length === 0) return { state: s, steps: i, stuck: true };
+    const a = en[rand(en.length)]!;
+    const next = applyStep(w, s, a, false);
+    for (const p of props) assert.ok(p.holds(s, a, next), `seed ${seed} step ${i}: ${p.id} broken by ${a.k}`);
+    for (const inv of invs) assert.ok(inv.holds(next), `seed ${seed} step ${i}: ${inv.id} broken by ${a.k}`);
+    fired.add(a.k);
+    s = next;
+  }
+  return { state: s, steps: maxSteps, stuck: false };
 }
 
 export const oneDevice = (actors: Config['actors'], pages = 1, systemFrames = 3): Config => ({

@@ -7,27 +7,16 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalKey } from '../../checker/index.js';
-import { applyStep, enabledSteps, initialState, stateKey, type HmmState, type World } from '../../model/index.js';
-import { presetWorld } from '../helpers/hmm.js';
+import { stateKey } from '../../model/index.js';
+import { presetWorld, walkStates } from '../helpers/hmm.js';
 
-function walk(w: World, choices: number[]): HmmState[] {
-  let s = initialState(w);
-  const out = [s];
-  for (const c of choices) {
-    const en = enabledSteps(w, s);
-    if (en.length === 0) break;
-    s = applyStep(w, s, en[c % en.length]!);
-    out.push(s);
-  }
-  return out;
-}
 
 for (const [preset, variants] of [['small', []], ['small', ['D2']], ['small', ['B3']]] as const) {
   test(`stateKey agrees with canonicalKey on random walks of ${preset} ${variants.join(',')}`, () => {
     const w = presetWorld(preset, [...variants]);
     fc.assert(
       fc.property(fc.array(fc.nat(1000), { maxLength: 40 }), fc.array(fc.nat(1000), { maxLength: 40 }), (a, b) => {
-        const states = [...walk(w, a), ...walk(w, b)];
+        const states = [...walkStates(w, a), ...walkStates(w, b)];
         const byKey = new Map<string, string>();
         for (const s of states) {
           const k = stateKey(s);
@@ -46,7 +35,7 @@ for (const [preset, variants] of [['small', []], ['small', ['D2']], ['small', ['
 
 test('stateKey is much shorter than JSON', () => {
   const w = presetWorld('small');
-  const s = walk(w, [3, 1, 4, 1, 5, 9, 2, 6])[8]!;
+  const s = walkStates(w, [3, 1, 4, 1, 5, 9, 2, 6])[8]!;
   assert.ok(stateKey(s).length * 4 < JSON.stringify(s).length);
 });
 

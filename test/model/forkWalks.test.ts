@@ -7,7 +7,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyStep, buildWorld, enabledSteps, initialState, invariants, isFinal, stepProperties, type Config } from '../../model/index.js';
+import { buildWorld, isFinal, type Config } from '../../model/index.js';
+import { checkedWalk } from '../helpers/hmm.js';
 
 const WORLD: Config = {
   name: 'fork walks',
@@ -31,30 +32,11 @@ const WORLD: Config = {
 
 test('random walks of a two-page fork world reach a final state and break no invariant', () => {
   const w = buildWorld(WORLD);
-  const invs = invariants(w);
-  const props = stepProperties(w);
   const fired = new Set<string>();
   for (let seed = 1; seed <= 400; seed++) {
-    let x = seed;
-    const rand = (n: number): number => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return (x >>> 8) % n;
-    };
-    let s = initialState(w);
-    for (let i = 0; ; i++) {
-      assert.ok(i < 5000, `seed ${seed}: no final state after 5000 steps`);
-      const en = enabledSteps(w, s);
-      if (en.length === 0) {
-        assert.ok(isFinal(w, s), `seed ${seed}: deadlock at step ${i}`);
-        break;
-      }
-      const a = en[rand(en.length)]!;
-      const next = applyStep(w, s, a, false);
-      for (const p of props) assert.ok(p.holds(s, a, next), `seed ${seed} step ${i}: ${p.id} broken by ${a.k}`);
-      for (const inv of invs) assert.ok(inv.holds(next), `seed ${seed} step ${i}: ${inv.id} broken by ${a.k}`);
-      fired.add(a.k);
-      s = next;
-    }
+    const end = checkedWalk(w, seed, 5000, fired);
+    assert.ok(end.stuck, `seed ${seed}: no final state after 5000 steps`);
+    assert.ok(isFinal(w, end.state), `seed ${seed}: deadlock at step ${end.steps}`);
   }
   for (const k of ['copy_page_range', 'try_to_migrate', 'wp_page_copy', 'do_swap_page', 'migrate_device_pages', 'exit', 'devpt_map', 'folio_free']) {
     assert.ok(fired.has(k), `${k} never fired`);

@@ -11,20 +11,9 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check } from '../../checker/index.js';
-import { applyStep, enabledSteps, hmmModel, initialState, invariants, stateKey, VARIANTS, type HmmAction, type HmmState, type VariantId, type World } from '../../model/index.js';
-import { presetWorld } from '../helpers/hmm.js';
+import { enabledSteps, hmmModel, initialState, invariants, stateKey, VARIANTS, type HmmAction, type HmmState, type VariantId, type World } from '../../model/index.js';
+import { presetWorld, walkStates } from '../helpers/hmm.js';
 
-function walk(w: World, choices: number[]): HmmState[] {
-  let s = initialState(w);
-  const out = [s];
-  for (const c of choices) {
-    const en = enabledSteps(w, s);
-    if (en.length === 0) break;
-    s = applyStep(w, s, en[c % en.length]!);
-    out.push(s);
-  }
-  return out;
-}
 
 /** Every sequence value of the state moved up by `by` (even: parity kept). */
 function shifted(s: HmmState, by: number): HmmState {
@@ -41,7 +30,7 @@ const withoutSeq = (a: HmmAction): string => JSON.stringify({ ...a, seq: undefin
 
 test('a state and the same state after more invalidations share a renamed key, not an exact one', () => {
   const w = presetWorld('tiny');
-  for (const s of walk(w, [0, 5, 2, 7, 1, 1, 3, 8, 2, 4])) {
+  for (const s of walkStates(w, [0, 5, 2, 7, 1, 1, 3, 8, 2, 4])) {
     assert.is(stateKey(shifted(s, 6), w), stateKey(s, w));
     assert.is.not(stateKey(shifted(s, 6)), stateKey(s));
   }
@@ -66,7 +55,7 @@ for (const preset of ['tiny', 'migrate', 'fork']) {
     fc.assert(
       fc.property(fc.array(fc.nat(1000), { maxLength: 50 }), fc.array(fc.nat(1000), { maxLength: 50 }), (a, b) => {
         const byKey = new Map<string, HmmState>();
-        for (const s of [...walk(w, a), ...walk(w, b)]) {
+        for (const s of [...walkStates(w, a), ...walkStates(w, b)]) {
           const k = stateKey(s, w);
           const prev = byKey.get(k);
           if (prev === undefined) {

@@ -6,31 +6,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyStep, buildWorld, enabledSteps, initialState, invariants, stepProperties } from '../../model/index.js';
+import { buildWorld } from '../../model/index.js';
+import { checkedWalk } from '../helpers/hmm.js';
 import { LONG_CONFIG, walk } from '../bench/longTrace.js';
 
 test('30,000-step random walks of the long-walk world break no invariant', () => {
   const w = buildWorld(LONG_CONFIG);
-  const invs = invariants(w);
-  const props = stepProperties(w);
   const fired = new Set<string>();
   for (const seed of [1, 2, 3]) {
-    let x = seed;
-    const rand = (n: number): number => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return (x >>> 8) % n;
-    };
-    let s = initialState(w);
-    for (let i = 0; i < 10_000; i++) {
-      const en = enabledSteps(w, s);
-      assert.ok(en.length > 0, `seed ${seed}: deadlock at step ${i}`);
-      const a = en[rand(en.length)]!;
-      const next = applyStep(w, s, a, false);
-      for (const p of props) assert.ok(p.holds(s, a, next), `seed ${seed} step ${i}: ${p.id} broken by ${a.k}`);
-      for (const inv of invs) assert.ok(inv.holds(next), `seed ${seed} step ${i}: ${inv.id} broken by ${a.k}`);
-      fired.add(a.k);
-      s = next;
-    }
+    const end = checkedWalk(w, seed, 10_000, fired);
+    assert.not.ok(end.stuck, `seed ${seed}: deadlock at step ${end.steps}`);
   }
   // The walk reaches migration both ways and device writes racing it.
   for (const k of ['migrate_vma_pages', 'do_swap_page', 'device_write', 'devpt_unmap', 'gup', 'change_pte_range']) {

@@ -69,6 +69,19 @@ function ahead(future: Iterable<Ev>, wanted: ReadonlySet<string>): Ev | undefine
 }
 
 /**
+ * A write fault on `page` whose operation the event does not name: the store
+ * or GUP (FOLL_WRITE) that completes it further on, or, with no completion in
+ * sight, a store and (when the trace logs GUP) GUP.
+ */
+function writeFaultOps(rw: ReplayWorld, s: HmmState, t: number, page: number, future: Iterable<Ev>): HmmState[] {
+  const done = ahead(future, COMPLETIONS);
+  if (done?.ev === 'cpu_write' || done?.ev === 'gup') return [setOp(s, t, done.ev, page, page + 1, true)];
+  const out = [setOp(s, t, 'cpu_write', page, page + 1, true)];
+  if (!rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
+  return out;
+}
+
+/**
  * The thread's event `e` about to be matched, and its events after `e`
  * (`future`, as far as the lookahead reaches): the states the thread may be
  * in to take `e`. The future settles what `e` alone cannot: whether a write
@@ -92,14 +105,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const write = e.ev === 'cpu_write' || e.ev === 'do_wp_page' || e.ev === 'wp_page_copy' || e['write'] === true;
       const page = e['page'] as number;
-      if (write && e.ev !== 'cpu_write') {
-        const done = ahead(future, COMPLETIONS);
-        if (done?.ev === 'cpu_write' || done?.ev === 'gup') return [setOp(s, t, done.ev, page, page + 1, true)];
-      }
-      const out = [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
-      // A write fault may also be GUP's (FOLL_WRITE) when the trace logs GUP.
-      if (write && e.ev !== 'cpu_write' && !rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', page, page + 1, true));
-      return out;
+      if (write && e.ev !== 'cpu_write') return writeFaultOps(rw, s, t, page, future);
+      return [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
     }
     case 'gup': {
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
@@ -157,12 +164,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).
       // So is it of GUP's write fault (FOLL_WRITE); the completion ahead says which.
       if (e['event'] === 'clear' && end === start + 1 && w.actors[t]!.kind === 'cpu' && rw.hidden.has('handle_mm_fault')) {
-        const done = ahead(future, COMPLETIONS);
-        if (done?.ev === 'cpu_write' || done?.ev === 'gup') out.push(setOp(s, t, done.ev, start, end, true));
-        else {
-          out.push(setOp(s, t, 'cpu_write', start, end, true));
-          if (!rw.hidden.has('gup')) out.push(setOp(s, t, 'gup', start, end, true));
-        }
+        out.push(...writeFaultOps(rw, s, t, start, future));
       }
       return out.length > 0 ? out : [s];
     }

@@ -103,15 +103,16 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
   const namedMirror = new Map<string, number>();
   const namedProcess = new Map<string, number>();
   const namedChild = new Map<string, number>();
-  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
-    buildWorld(base).actors.forEach((a, i) => {
-      named.set(a.name, a.kind);
-      const own = base.actors[i]!;
-      if (a.kind === 'device') namedMirror.set(a.name, own.mirror ?? 0);
-      else namedProcess.set(a.name, own.process ?? 0);
-      if (own.child !== undefined) namedChild.set(a.name, own.child);
-    });
-  }
+  // The header's own threads (a preset's, or a config's that lists actors).
+  const headerActors =
+    header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined ? buildWorld(base).actors : [];
+  headerActors.forEach((a, i) => {
+    named.set(a.name, a.kind);
+    const own = base.actors[i]!;
+    if (a.kind === 'device') namedMirror.set(a.name, own.mirror ?? 0);
+    else namedProcess.set(a.name, own.process ?? 0);
+    if (own.child !== undefined) namedChild.set(a.name, own.child);
+  });
   // A header's thread that names an mm or dev binds it to that thread's
   // process or mirror; other identifiers take the free indices in order.
   const mmPrefer = new Map<string, number>();
@@ -161,22 +162,20 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
   }
   // The world's own threads take part even when the trace never names them:
   // with faults unlogged, a thread may fault pages in and not be seen.
-  if (header.preset !== undefined || (header.config as { actors?: unknown } | undefined)?.actors !== undefined) {
-    buildWorld(base).actors.forEach((a, i) => {
-      if (threads.has(a.name)) return;
-      const own = base.actors[i]!;
-      const entry = { cpu: -1, device: -1 };
-      if (a.kind === 'cpu') {
-        entry.cpu = actors.length;
-        actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {}, ...(own.child !== undefined ? { child: own.child } : {}) });
-      } else {
-        entry.device = actors.length;
-        actors.push({ kind: 'device', name: a.name, mirror: own.mirror ?? 0, ops: {} });
-      }
-      tidOf.push(a.name);
-      threads.set(a.name, entry);
-    });
-  }
+  headerActors.forEach((a, i) => {
+    if (threads.has(a.name)) return;
+    const own = base.actors[i]!;
+    const entry = { cpu: -1, device: -1 };
+    if (a.kind === 'cpu') {
+      entry.cpu = actors.length;
+      actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {}, ...(own.child !== undefined ? { child: own.child } : {}) });
+    } else {
+      entry.device = actors.length;
+      actors.push({ kind: 'device', name: a.name, mirror: own.mirror ?? 0, ops: {} });
+    }
+    tidOf.push(a.name);
+    threads.set(a.name, entry);
+  });
   const world = buildWorld({ ...base, actors }, variants);
   return {
     world,

@@ -22,6 +22,11 @@ const STOP_WORDS: Record<string, string> = {
   interrupted: 'interrupted',
 };
 
+/** One change of a step, as the reports print it ("key: before -> after", "key = new", "key cleared"). */
+export function changeLine(c: { readonly key: string; readonly before?: string | undefined; readonly after?: string | undefined }, arrow = '->'): string {
+  return c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} ${arrow} ${c.after}`;
+}
+
 export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const lines: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
@@ -60,8 +65,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
       for (const c of s.changes) {
         // The step itself says where the thread went and what it used up.
         if (HIDDEN.some((h) => c.key.endsWith(h))) continue;
-        const change = c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} -> ${c.after}`;
-        lines.push(`       ${' '.repeat(tw)}    ${st.dim(change)}`);
+        lines.push(`       ${' '.repeat(tw)}    ${st.dim(changeLine(c))}`);
       }
     }
     lines.push(`  path: ${v.path}`);

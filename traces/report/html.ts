@@ -18,6 +18,8 @@
 import { createHash } from 'node:crypto';
 import type { CheckReport } from '../cli/checkReport.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
+import { eventFootprint } from './raceDiagram.js';
+import { citedLines } from './replayText.js';
 
 /** Escapes text for an HTML text node or attribute value. */
 export function htmlEscape(s: string): string {
@@ -62,13 +64,6 @@ interface Timeline {
   readonly footer: string;
 }
 
-function pagesOf(e: Readonly<Record<string, unknown>>): number[] {
-  const out = new Set<number>();
-  if (typeof e['page'] === 'number') out.add(e['page']);
-  if (typeof e['start'] === 'number' && typeof e['end'] === 'number') for (let p = e['start']; p < e['end'] && p < e['start'] + 4096; p++) out.add(p);
-  for (const p of Array.isArray(e['migrated']) ? e['migrated'] : []) if (typeof p === 'number') out.add(p);
-  return [...out];
-}
 
 function checkTimelines(r: CheckReport): Timeline[] {
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
@@ -89,7 +84,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
       thread: st.thread,
       lane: laneOf(st.thread, st.step),
       text: st.text,
-      pages: pagesOf(st.event),
+      pages: [...eventFootprint(st.event).pages],
       changes: st.changes,
       patches: st.patches ?? [],
       state: st.state ?? null,
@@ -100,7 +95,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
 }
 
 function replayTimelines(r: ReplayReport): Timeline[] {
-  const cited = new Set([...r.reason.matchAll(/\blines? (\d+)/g)].map((m) => Number(m[1])).filter((l) => l !== r.line));
+  const cited = citedLines(r);
   return [
     {
       title: `hmmcheck replay: ${r.file}`,
@@ -116,7 +111,7 @@ function replayTimelines(r: ReplayReport): Timeline[] {
           thread: String(tid),
           lane: laneOf(String(tid), String(ev)),
           text: `${String(ev)} ${JSON.stringify(args)}`,
-          pages: pagesOf(e),
+          pages: [...eventFootprint(e).pages],
           changes: [],
           patches: [],
           state: null,

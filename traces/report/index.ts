@@ -1,8 +1,8 @@
 /** Reports people read: terminal text, Markdown, the kernel race diagram. */
-export { renderCheckText } from './checkText.js';
+export { changeLine, renderCheckText } from './checkText.js';
 export { htmlEscape, renderHtml, scriptJson } from './html.js';
 export { checkMarkdown, mdFence, mdText, replayMarkdown } from './markdown.js';
-export { compactText, raceDiagram, raceSlice, wrap } from './raceDiagram.js';
+export { compactText, eventFootprint, raceDiagram, raceSlice, wrap } from './raceDiagram.js';
 export { asResult, FORMATS, render, type Format, type Result } from './render.js';
 export { citedLines, renderReplayText } from './replayText.js';
 export { ANSI, PLAIN, terminalStyle, type Style } from './style.js';

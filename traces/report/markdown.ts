@@ -7,6 +7,7 @@
  */
 import type { CheckReport } from '../cli/checkReport.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
+import { changeLine } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
 import { citedLines } from './replayText.js';
 
@@ -51,7 +52,7 @@ export function checkMarkdown(r: CheckReport): string {
     out.push('### Race', '', mdFence(raceDiagram(v)));
     out.push('### Every step', '', '| # | thread | step | what changed |', '|---:|---|---|---|');
     for (const s of v.counterexample) {
-      const changes = s.changes.map((c) => (c.before === undefined ? `${c.key} = ${c.after}` : c.after === undefined ? `${c.key} cleared` : `${c.key}: ${c.before} → ${c.after}`));
+      const changes = s.changes.map((c) => changeLine(c, '→'));
       out.push(`| ${s.n} | ${mdText(s.thread)} | \`${s.text.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${changes.map(mdText).join('<br>')} |`);
     }
     out.push('', `Path (replays the run): \`${v.path}\``, '');

@@ -17,7 +17,7 @@ const GUTTER = 5;
 const GAP = 2;
 
 /** Pages and frames an event names. */
-function touched(e: Readonly<Record<string, unknown>>): { pages: Set<number>; pfns: Set<string> } {
+export function eventFootprint(e: Readonly<Record<string, unknown>>): { pages: Set<number>; pfns: Set<string> } {
   const pages = new Set<number>();
   const pfns = new Set<string>();
   const pfn = (x: unknown): void => {
@@ -57,7 +57,7 @@ const pfnsIn = (text: string | undefined): string[] => [...(text ?? '').matchAll
 /** What the violation is about, grown once through the frames its pages held. */
 function involved(v: ReportViolation): { pages: Set<number>; pfns: Set<string>; owners: Set<string> } {
   const last = v.counterexample[v.counterexample.length - 1]!;
-  const { pages, pfns } = touched(last.event);
+  const { pages, pfns } = eventFootprint(last.event);
   const owners = new Set<string>();
   if (typeof last.event['dev'] === 'string') owners.add(last.event['dev']);
   for (const c of last.changes) {
@@ -75,7 +75,7 @@ function involved(v: ReportViolation): { pages: Set<number>; pfns: Set<string>; 
     }
   }
   for (const s of v.counterexample) {
-    const t = touched(s.event);
+    const t = eventFootprint(s.event);
     if ([...t.pfns].some((f) => pfns.has(f))) for (const p of t.pages) pages.add(p);
   }
   return { pages, pfns, owners };
@@ -88,7 +88,7 @@ export function raceSlice(v: ReportViolation): { step: ReportStep; notes: string
   const inv = involved(v);
   const out: { step: ReportStep; notes: string[] }[] = [];
   for (const s of v.counterexample) {
-    const t = touched(s.event);
+    const t = eventFootprint(s.event);
     const dev = typeof s.event['dev'] === 'string' ? s.event['dev'] : undefined;
     const onPage = [...t.pages].some((p) => inv.pages.has(p)) || [...t.pfns].some((f) => inv.pfns.has(f));
     const lockOrSeq = LOCK_SEQ_STEPS.has(s.step) && (dev === undefined || inv.owners.size === 0 || inv.owners.has(dev));
