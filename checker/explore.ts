@@ -12,7 +12,10 @@ import { canonicalKey } from './fingerprint.js';
 import type { Model } from './model.js';
 import { indicesTo, replayIndices } from './path.js';
 import type { CheckResult, Stats, StopReason, Violation } from './result.js';
+import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
+import { WordQueue } from './wordQueue.js';
+import { CUT, DEADLOCK, type Words } from './expand.js';
 
 export interface CheckOptions<S> {
   readonly strategy?: 'bfs' | 'dfs';
@@ -25,6 +28,8 @@ export interface CheckOptions<S> {
   /** Stop at the first violating state (default). Otherwise keep the first violation of each property. */
   readonly stopAtFirst?: boolean;
   readonly store?: StateStore<S>;
+  /** Keep whole keys (MapStore) even when the model can pack states: no collision, more memory, slower. */
+  readonly exact?: boolean;
   /** Called about every `progressEveryMs` with the statistics so far. */
   readonly onProgress?: (stats: Stats) => void;
   readonly progressEveryMs?: number;
@@ -40,6 +45,11 @@ export class Explorer<S, A> {
   private readonly store: StateStore<S>;
   private readonly frontier: Entry<S>[] = [];
   private head = 0;
+  /** Set when the model packs and unpacks states: the frontier is then kept as words. */
+  private readonly queue: WordQueue | undefined;
+  private words = new Int32Array(256);
+  private nWords = 0;
+  private readonly taken = { id: 0, depth: 0, words: new Int32Array(0) };
   private readonly bfs: boolean;
   private transitions = 0;
   private maxDepthSeen = 0;
@@ -58,17 +68,17 @@ export class Explorer<S, A> {
     private readonly options: CheckOptions<S> = {},
   ) {
     this.bfs = (options.strategy ?? 'bfs') === 'bfs';
-    const fp = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
-    this.store = options.store ?? new MapStore<S>(fp);
+    this.store = options.store ?? defaultStore(model, options.exact ?? false);
+    this.queue = model.pack && model.unpack ? new WordQueue(!this.bfs) : undefined;
     model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
     this.kindCounts = new Array<number>(model.actionKinds.length).fill(0);
     model.initialStates().forEach((state, i) => {
       if (this.finished) return;
-      const id = this.store.insert(state, -1, i);
+      const id = this.insert(state, -1, i);
       if (id < 0) return;
-      if (this.checkState(state, id)) this.frontier.push({ state, id, depth: 0 });
+      if (this.checkState(state, id)) this.enqueue(state, id, 0);
     });
-    if (this.frontier.length === 0) this.finished = true;
+    if (this.queued() === 0) this.finished = true;
   }
 
   /** True once the search is over (covered everything, found a violation, or hit a bound). */
@@ -124,10 +134,10 @@ export class Explorer<S, A> {
           }
         }
         if (this.finished) break;
-        const nid = this.store.insert(next, id, i);
+        const nid = this.insert(next, id, i);
         if (nid < 0) continue;
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
-        if (this.checkState(next, nid)) this.frontier.push({ state: next, id: nid, depth: depth + 1 });
+        if (this.checkState(next, nid)) this.enqueue(next, nid, depth + 1);
         if (this.store.size >= maxStates && !this.finished) {
           this.stopReason = 'max-states';
           this.finished = true;
@@ -161,8 +171,10 @@ export class Explorer<S, A> {
       depth: this.maxDepthSeen,
       seconds,
       statesPerSecond: seconds > 0 ? Math.round(states / seconds) : states,
-      queued: this.frontier.length - this.head,
+      queued: this.queued(),
       bytesPerState: this.store.bytesPerState(),
+      store: this.store.kind ?? 'exact',
+      collisionProbability: this.store.collisionProbability?.() ?? 0,
     };
   }
 
@@ -181,7 +193,128 @@ export class Explorer<S, A> {
     };
   }
 
+  /**
+   * For a parallel search (parallel.ts): moves up to `max` queued states, in
+   * queue order, into `into` as records [id, depth, n, ...words] for a worker
+   * to expand. Returns how many.
+   */
+  takeBatch(max: number, into: Words): number {
+    const q = this.queue!;
+    const t = this.taken;
+    let k = 0;
+    while (k < max && !this.finished && q.take(t)) {
+      into.room(3 + t.words.length);
+      into.push(t.id);
+      into.push(t.depth);
+      into.push(t.words.length);
+      into.buf.set(t.words, into.n);
+      into.n += t.words.length;
+      k++;
+    }
+    return k;
+  }
+
+  /**
+   * The bookkeeping half of expanding states, for what a worker computed
+   * (expand.ts): the same steps, in the same order, as `run` takes for
+   * states it expands itself, so counts and violations are the same.
+   */
+  absorb(out: Int32Array, len: number): void {
+    const { model } = this;
+    const stepProps = model.stepProperties ?? [];
+    const maxStates = this.options.maxStates ?? Infinity;
+    let at = 0;
+    while (at < len && !this.finished) {
+      const id = out[at]!;
+      const depth = out[at + 1]!;
+      const status = out[at + 2]!;
+      const count = out[at + 3]!;
+      at += 4;
+      if (status === DEADLOCK) {
+        const d = model.deadlock ?? { id: 'deadlock', sentence: 'a state that is not final has no enabled step' };
+        this.record('deadlock', d.id, d.sentence, indicesTo(this.store, id));
+      } else if (status === CUT) this.cutByDepth = true;
+      for (let s = 0; s < count && !this.finished; s++) {
+        const i = out[at++]!;
+        const kind = out[at++]!;
+        this.transitions++;
+        if (kind >= 0) this.kindCounts[kind]!++;
+        for (let f = out[at++]!; f > 0; f--) {
+          const p = stepProps[out[at++]!]!;
+          this.record('step', p.id, p.sentence, [...indicesTo(this.store, id), i]);
+        }
+        const hi = out[at++]!;
+        const lo = out[at++]!;
+        const invStart = at;
+        at += 1 + out[at]!;
+        const n = out[at++]!;
+        const wordsAt = at;
+        at += n;
+        if (this.finished) break;
+        const nid = this.store.insertHash!(hi, lo, id, i);
+        if (nid < 0) continue;
+        if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
+        let ok = true;
+        for (let f = out[invStart]!, k = invStart + 1; f > 0; f--, k++) {
+          const inv = model.invariants[out[k]!]!;
+          ok = false;
+          this.record('invariant', inv.id, inv.sentence, indicesTo(this.store, nid));
+        }
+        if (ok) this.queue!.push(nid, depth + 1, out.subarray(wordsAt, wordsAt + n), n);
+        if (this.store.size >= maxStates && !this.finished) {
+          this.stopReason = 'max-states';
+          this.finished = true;
+        }
+      }
+    }
+  }
+
+  /** Marks the search over when nothing is queued (parallel.ts, once no batch is out). */
+  settle(): void {
+    if (!this.finished && this.queued() === 0) this.finished = true;
+    if (this.finished && this.stopReason === undefined && this.cutByDepth && this.violations.length === 0) {
+      this.stopReason = 'max-depth';
+    }
+  }
+
+  /** Stops a parallel search at its time limit, as `run` does on its own. */
+  checkDeadline(): void {
+    const ms = this.options.maxSeconds;
+    if (!this.finished && ms !== undefined && Date.now() >= this.started + ms * 1000) {
+      this.stopReason = 'max-seconds';
+      this.finished = true;
+    }
+  }
+
+  private queued(): number {
+    return this.queue ? this.queue.length : this.frontier.length - this.head;
+  }
+
+  /** Stores a state; packs it first when the frontier holds words, so it is packed once. */
+  private insert(state: S, parent: number, action: number): number {
+    if (!this.queue) return this.store.insert(state, parent, action);
+    const model = this.model;
+    let n = model.pack!(state, this.words);
+    if (n > this.words.length) {
+      this.words = new Int32Array(n * 2);
+      n = model.pack!(state, this.words);
+    }
+    this.nWords = n;
+    return this.store.insertPacked ? this.store.insertPacked(this.words, n, parent, action) : this.store.insert(state, parent, action);
+  }
+
+  /** Queues the state `insert` just stored. */
+  private enqueue(state: S, id: number, depth: number): void {
+    if (this.queue) this.queue.push(id, depth, this.words, this.nWords);
+    else this.frontier.push({ state, id, depth });
+  }
+
   private take(): Entry<S> | undefined {
+    if (this.queue) {
+      const t = this.taken;
+      if (!this.queue.take(t)) return undefined;
+      return { state: this.model.unpack!(t.words), id: t.id, depth: t.depth };
+    }
     if (this.bfs) {
       if (this.head >= this.frontier.length) return undefined;
       const e = this.frontier[this.head]!;
@@ -216,6 +349,13 @@ export class Explorer<S, A> {
     this.violations.push({ kind, id, sentence, path: replayIndices(this.model, indices) });
     if (this.options.stopAtFirst ?? true) this.finished = true;
   }
+}
+
+/** Fingerprints of packed states when the model packs them, else whole keys. */
+export function defaultStore<S, A>(model: Model<S, A>, exact: boolean): StateStore<S> {
+  if (model.pack && !exact) return new FingerprintStore<S>(model.pack.bind(model));
+  const fp = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
+  return new MapStore<S>(fp);
 }
 
 /** Runs a whole check synchronously. */

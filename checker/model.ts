@@ -57,6 +57,16 @@ export interface Model<S, A> {
    * Default: the canonical JSON of the state (sorted keys), which is exact.
    */
   fingerprint?(state: S): string;
+  /**
+   * The same quotient as `fingerprint`, as 32-bit words: writes them into
+   * `out` and returns their count (a count above out.length asks for a larger
+   * buffer; nothing past the end may be relied on). Equal words exactly when
+   * equal fingerprints. With it the checker stores 64-bit hashes of the words
+   * (FingerprintStore) unless asked to be exact.
+   */
+  pack?(state: S, out: Int32Array): number;
+  /** A state that behaves as the packed one did (workers and checkpoints move states as words). */
+  unpack?(words: Int32Array): S;
   /** The step kind of an action, for coverage ("hmm_range_fault"). */
   actionKind(action: A): string;
   /** Every step kind the model can take, so that coverage can list the ones that never fired. */

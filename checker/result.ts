@@ -19,7 +19,14 @@ export interface Stats {
   readonly statesPerSecond: number;
   /** States waiting to be expanded when the search stopped. */
   readonly queued: number;
+  /** Bytes the visited store holds per state to tell states apart (path links not included). */
   readonly bytesPerState: number;
+  /** How states were stored: whole keys ('exact') or 64-bit fingerprints. */
+  readonly store: 'exact' | 'fingerprint';
+  /** Fingerprint store: the estimated probability that a hash collision merged two states (and maybe hid a violation). */
+  readonly collisionProbability: number;
+  /** Worker threads that expanded states (absent: the search ran on the calling thread). */
+  readonly workers?: number;
 }
 
 /** A run of the model: `states.length === actions.length + 1`. */

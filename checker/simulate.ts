@@ -120,6 +120,8 @@ export function simulate<S, A>(model: Model<S, A>, options: SimulateOptions = {}
       statesPerSecond: seconds > 0 ? Math.round(seen.steps / seconds) : seen.steps,
       queued: 0,
       bytesPerState: 0,
+      store: 'exact',
+      collisionProbability: 0,
     },
     violations,
     coverage: model.actionKinds.map((kind) => ({ kind, count: fired.get(kind) ?? 0 })),

@@ -18,12 +18,21 @@ export interface StateStore<S> {
   parentOf(id: number): number;
   actionOf(id: number): number;
   readonly size: number;
-  /** Approximate bytes held per stored state, for statistics. */
+  /** Approximate bytes held per stored state to tell states apart, for statistics. */
   bytesPerState(): number;
+  /** 'exact' keeps whole keys; 'fingerprint' keeps hashes and may (rarely) merge two states. */
+  readonly kind?: 'exact' | 'fingerprint';
+  /** For a fingerprint store: the estimated probability that two stored states collided. */
+  collisionProbability?(): number;
+  /** Like insert, for a state already packed by the model (words[0..n)): saves packing twice. */
+  insertPacked?(words: Int32Array, n: number, parent: number, action: number): number;
+  /** Like insert, for a fingerprint computed elsewhere (a worker thread). */
+  insertHash?(hi: number, lo: number, parent: number, action: number): number;
 }
 
 /** A `Map` from fingerprint to id, with parent links in growable typed arrays. */
 export class MapStore<S> implements StateStore<S> {
+  readonly kind = 'exact';
   private readonly ids = new Map<string, number>();
   private parents = new Int32Array(1024);
   private actionIdx = new Int32Array(1024);

@@ -11,14 +11,17 @@ import type { Model } from '../checker/index.js';
 import type { HmmAction } from './actions.js';
 import { reachableKinds } from './coverage.js';
 import { stateKey } from './fingerprint.js';
+import { packState, unpackState } from './packed.js';
 import { formatAction } from './format.js';
 import { initialState } from './init.js';
 import { invariants, SENTENCES, stepProperties } from './invariants.js';
 import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
 import { RULES } from './rules/index.js';
-import { EXITED, type HmmState, type MigCtx, type MirrorState, type MmState, type ThreadState } from './state.js';
-import type { World } from './world.js';
+import { EXITED, type FrameState, type HmmState, type InvCtx, type MigCtx, type MigEntry, type MirrorState, type MmState, type ThreadState } from './state.js';
+import { buildWorld, type World } from './world.js';
+import type { Config } from './config.js';
+import type { VariantId } from './variants.js';
 
 // Frozen states make an accidental mutation of a stored state throw; the
 // checker's hot path skips the deep freeze (it costs more than the step).
@@ -30,7 +33,10 @@ const patching = new Immer({ autoFreeze: false });
 let patchesOn = false;
 
 export interface ModelOptions {
-  /** Deep-freeze every produced state (default true; the checker turns it off for speed). */
+  /**
+   * Deep-freeze every produced state, made through immer (default true).
+   * The checker turns it off for speed: states are then plain copies.
+   */
   readonly freeze?: boolean;
 }
 
@@ -57,51 +63,91 @@ export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { sta
  * A copy of a state deep enough for thread t's step to mutate: every object
  * a rule writes to is fresh; other threads (a rule writes only the acting
  * thread's locals) and the leaves rules only ever replace (PTEs, device
- * entries, snapshot entries, ops, fault locals) are shared. Spreads keep key
- * order, so the copy's key is the original's. test/model/copy.test.ts holds
- * this against immer on random walks (same result, source untouched).
+ * entries, snapshot entries, ops, fault locals) are shared. With t = -1
+ * every thread is copied too (a thawed copy of a frozen state).
+ * test/model/copy.test.ts holds this against immer on random walks (same
+ * result, source untouched).
  */
 export function copyState(s: HmmState, t: number): HmmState {
-  // Clone, then overwrite existing fields: V8's fast path for both, unlike
-  // a spread with extra properties in one literal.
-  const mms = s.mms.map((m) => {
-    const c = { ...m } as Mutable<MmState>;
-    c.vma = m.vma.slice();
-    c.pte = m.pte.slice();
-    c.expect = m.expect.slice();
-    return c;
-  });
-  const frames = s.frames.map((f) => ({ ...f }));
-  const mirrors = s.mirrors.map((m) => {
-    const c = { ...m } as Mutable<MirrorState>;
-    c.pt = m.pt.slice();
-    return c;
-  });
+  if (t < 0) return { mms: s.mms.map(copyMm), frames: s.frames.map(copyFrame), mirrors: s.mirrors.map(copyMirror), threads: s.threads.map(copyThread) };
+  const mms = s.mms.map(copyMm);
+  const frames = s.frames.map(copyFrame);
+  const mirrors = s.mirrors.map(copyMirror);
   const threads = s.threads.slice();
-  {
-    const th = s.threads[t]!;
-    const c = { ...th } as Mutable<ThreadState>;
-    c.left = th.left.slice();
-    if (th.snap) c.snap = th.snap.slice();
-    if (th.inv) c.inv = { ...th.inv };
-    if (th.mig) {
-      const mig = { ...th.mig } as Mutable<MigCtx>;
-      if (th.mig.src) mig.src = th.mig.src.map((e) => ({ ...e }));
-      c.mig = mig;
-    }
-    c.pins = th.pins.slice();
-    c.frees = th.frees.slice();
-    threads[t] = c;
-  }
-  const out = { ...s } as Mutable<HmmState>;
-  out.mms = mms;
-  out.frames = frames;
-  out.mirrors = mirrors;
-  out.threads = threads;
-  return out;
+  threads[t] = copyThread(s.threads[t]!);
+  return { mms, frames, mirrors, threads };
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+// One object literal per kind, fields always in the same order: every copy of
+// a kind then shares one hidden class, and the property loads of the rules,
+// programs, invariants and the packer stay monomorphic. Spreads of frozen or
+// immer-made objects gave each its own shape and made those loads several
+// times slower.
+const copyMm = (m: MmState): MmState => ({
+  vma: m.vma.slice(),
+  pte: m.pte.slice(),
+  expect: m.expect.slice(),
+  seq: m.seq,
+  active: m.active,
+  mmapWriter: m.mmapWriter,
+  mmapReaders: m.mmapReaders,
+  charged: m.charged,
+  chargeFailed: m.chargeFailed,
+  life: m.life,
+});
+
+const copyFrame = (f: FrameState): FrameState => ({
+  ref: f.ref,
+  map: f.map,
+  lock: f.lock,
+  val: f.val,
+  pin: f.pin,
+  memcg: f.memcg,
+  anon: f.anon,
+});
+
+const copyMirror = (m: MirrorState): MirrorState => ({ seq: m.seq, lock: m.lock, pt: m.pt.slice(), valid: m.valid });
+
+const copyThread = (th: ThreadState): ThreadState => ({
+  pc: th.pc,
+  left: th.left.slice(),
+  op: th.op,
+  mmap: th.mmap,
+  seq: th.seq,
+  snap: th.snap ? th.snap.slice() : null,
+  snapSeq: th.snapSeq,
+  fault: th.fault,
+  inv: th.inv ? copyInv(th.inv) : null,
+  mig: th.mig ? copyMig(th.mig) : null,
+  pins: th.pins.slice(),
+  frees: th.frees.slice(),
+});
+
+const copyInv = (v: InvCtx): InvCtx => ({
+  mm: v.mm,
+  start: v.start,
+  end: v.end,
+  event: v.event,
+  cur: v.cur,
+  cb: v.cb,
+  then: v.then,
+  write: v.write,
+  ret: v.ret,
+});
+
+const copyMig = (m: MigCtx): MigCtx => ({
+  mm: m.mm,
+  start: m.start,
+  end: m.end,
+  dev: m.dev,
+  toDevice: m.toDevice,
+  fault: m.fault,
+  src: m.src ? m.src.map(copyMigEntry) : null,
+  committed: m.committed,
+});
+
+const copyMigEntry = (e: MigEntry): MigEntry => ({ page: e.page, pfn: e.pfn, migrate: e.migrate, w: e.w, dst: e.dst, copied: e.copied });
+
 
 /**
  * Applies one step to a fresh deep copy instead of an immer draft: no
@@ -154,17 +200,32 @@ export function isFinal(w: World, s: HmmState): boolean {
 
 export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, HmmAction> {
   const freeze = options.freeze ?? true;
+  const template = initialState(w);
   return {
-    initialStates: () => [initialState(w)],
+    // The checker's states are never frozen: a thawed copy of the initial
+    // state keeps frozen shapes out of its hot path (see copyState).
+    initialStates: () => [freeze ? initialState(w) : copyState(initialState(w), -1)],
     actions: (s) => enabledSteps(w, s),
-    next: (s, a) => applyStep(w, s, a, freeze),
+    // Unfrozen, the checker's hot path: a fresh copy per step instead of an
+    // immer draft (the same rules; copy.test.ts holds the two equal).
+    next: freeze ? (s, a) => applyStep(w, s, a, true) : (s, a) => applyStepCopy(w, s, a),
     invariants: invariants(w),
     stepProperties: stepProperties(w),
     isFinal: (s) => isFinal(w, s),
     deadlock: { id: 'INV-14', sentence: SENTENCES['INV-14'] },
     fingerprint: (s) => stateKey(s, w),
+    pack: (s, out) => packState(s, out, w),
+    unpack: (words) => unpackState(words, template),
     actionKind: (a) => a.k,
     actionKinds: reachableKinds(w),
     formatAction: (a) => formatAction(w, a),
   };
+}
+
+/**
+ * The checker's model of a configuration, from arguments a worker thread can
+ * receive (checker/parallel.ts ModelSource): plain data, no World.
+ */
+export function hmmModelFromConfig(args: { readonly config: Config; readonly variants: readonly VariantId[] }): Model<HmmState, HmmAction> {
+  return hmmModel(buildWorld(args.config, args.variants), { freeze: false });
 }

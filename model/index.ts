@@ -4,10 +4,11 @@
 export { STEP_KINDS, type HmmAction, type HrfResult, type StepKind } from './actions.js';
 export { reachableKinds } from './coverage.js';
 export { stateKey } from './fingerprint.js';
+export { packState, unpackState } from './packed.js';
 export { diffViews, formatChange, view, type Change, type View } from './view.js';
 export { ConfigError, configSchema, parseConfig, type ActorConfig, type Config } from './config.js';
 export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
-export { applyStep, applyStepCopy, applyStepWithPatches, enabledSteps, hmmModel, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
+export { applyStep, applyStepCopy, applyStepWithPatches, enabledSteps, hmmModel, hmmModelFromConfig, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
 export { initialState } from './init.js';
 export { ptePfn } from './queries.js';
 export { CHECKED, invariants, SENTENCES, stepProperties, type InvariantId } from './invariants.js';

@@ -16,7 +16,7 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const normalize = (text: string): string =>
   text
     .replace(/[\d.]+ s {2}[\d,]+ states\/s/g, 'T s  R states/s')
-    .replace(/[\d,]+ B\/state/g, 'M B/state')
+    .replace(/[\d,.]+ B\/state/g, 'M B/state')
     .replace(/\s+$/gm, '')
     .trim();
 

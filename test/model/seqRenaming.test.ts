@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check } from '../../checker/index.js';
-import { enabledSteps, hmmModel, initialState, invariants, stateKey, VARIANTS, type HmmAction, type HmmState, type VariantId, type World } from '../../model/index.js';
+import { enabledSteps, hmmModel, initialState, invariants, packState, stateKey, VARIANTS, type HmmAction, type HmmState, type VariantId, type World } from '../../model/index.js';
 import { presetWorld, walkStates } from '../helpers/hmm.js';
 
 
@@ -73,7 +73,11 @@ for (const preset of ['tiny', 'migrate', 'fork']) {
   });
 }
 
-const exact = (w: World): ReturnType<typeof hmmModel> => ({ ...hmmModel(w), fingerprint: (s: HmmState) => stateKey(s) });
+const exact = (w: World): ReturnType<typeof hmmModel> => ({
+  ...hmmModel(w),
+  fingerprint: (s: HmmState) => stateKey(s),
+  pack: (s: HmmState, out: Int32Array) => packState(s, out),
+});
 const verdict = (r: ReturnType<typeof check<HmmState, HmmAction>>): string =>
   `${r.outcome} ${r.violations.map((v) => `${v.id}@${v.path.actions.length}`).join(' ')}`;
 

@@ -2,7 +2,7 @@
  * `hmmcheck check`: exhaustive check of one configuration (CLI.md).
  */
 import { writeFileSync } from 'node:fs';
-import { checkAsync, type Stats } from '../../checker/index.js';
+import { checkAsync, checkParallel, type ModelSource, type Stats } from '../../checker/index.js';
 import { hmmModel } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
@@ -21,6 +21,7 @@ const FLAGS: FlagSpec = {
   strategy: 'string',
   'trace-out': 'string',
   workers: 'integer',
+  exact: 'boolean',
   json: 'boolean',
   out: 'string',
   quiet: 'boolean',
@@ -40,7 +41,10 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const strategy = str(args, 'strategy') ?? 'bfs';
   if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`check: --strategy: expected bfs or dfs, found "${strategy}"`);
   const workers = num(args, 'workers') ?? 1;
-  if (workers !== 1) throw new UsageError(`check: --workers ${workers}: only one worker is supported in this version`);
+  if (workers < 1 || workers > 64) throw new UsageError(`check: --workers: expected 1 to 64, found ${workers}`);
+  const exact = bool(args, 'exact');
+  if (workers > 1 && strategy !== 'bfs') throw new UsageError('check: --workers above 1 needs --strategy bfs (the workers share one breadth-first queue)');
+  if (workers > 1 && exact) throw new UsageError('check: --workers above 1 needs fingerprints; drop --exact');
   const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
   const json = bool(args, 'json');
   const format = formatOption('check', str(args, 'format'));
@@ -52,14 +56,22 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const stop = io.onInterrupt(() => controller.abort());
   let result;
   try {
-    result = await checkAsync(hmmModel(target.world, { freeze: false }), {
+    const model = hmmModel(target.world, { freeze: false });
+    const source: ModelSource = {
+      module: new URL('../../model/index.js', import.meta.url).href,
+      export: 'hmmModelFromConfig',
+      args: { config: target.world.config, variants: [...target.variants] },
+    };
+    const options = {
       strategy,
+      exact,
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
       ...(maxDepth !== undefined ? { maxDepth } : {}),
       signal: controller.signal,
       ...(showProgress ? { onProgress: (s: Stats) => io.err(progressLine(s) + '\n') } : {}),
-    });
+    } as const;
+    result = workers > 1 ? await checkParallel(model, source, { ...options, workers }) : await checkAsync(model, options);
   } finally {
     stop();
   }

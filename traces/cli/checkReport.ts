@@ -63,6 +63,9 @@ export interface CheckReport {
     readonly seconds: number;
     readonly statesPerSecond: number;
     readonly bytesPerState: number;
+    /** 'fingerprint': 64-bit hashes of states (collisionProbability says the odds); 'exact': whole keys. */
+    readonly store: 'exact' | 'fingerprint';
+    readonly collisionProbability: number;
   };
   readonly stoppedBy?: string;
   readonly invariants: readonly { readonly id: string; readonly sentence: string }[];
@@ -124,6 +127,8 @@ export function buildCheckReport(
       seconds: Math.round(s.seconds * 1000) / 1000,
       statesPerSecond: s.statesPerSecond,
       bytesPerState: s.bytesPerState,
+      store: s.store,
+      collisionProbability: s.collisionProbability,
     },
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     invariants: CHECKED.map((id) => ({ id, sentence: SENTENCES[id] })),

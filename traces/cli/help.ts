@@ -49,8 +49,12 @@ options:
   --max-seconds S     stop with outcome incomplete after S seconds
   --max-depth N       do not explore beyond N steps (outcome incomplete if cut)
   --strategy bfs|dfs  search order (default bfs: shortest counterexamples)
+  --exact             store whole states instead of 64-bit fingerprints (no
+                      chance of a hash collision; slower, several times the
+                      memory). The report prints the collision odds otherwise.
   --trace-out FILE    write the first counterexample as an hmmtrace v1 file
-  --workers N         worker threads (only 1 in this version)
+  --workers N         expand states on N worker threads (breadth-first only);
+                      the same counts, verdict and counterexample as one
   --format FORMAT     text (default), markdown or html; text and markdown start each counterexample
                       with its race diagram (one column per thread, only the
                       steps on the pages and frames involved)

@@ -78,6 +78,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     `states ${n(stats.states)}  transitions ${n(stats.transitions)}  depth ${stats.depth}  ` +
       `${stats.seconds.toFixed(2)} s  ${n(stats.statesPerSecond)} states/s  ${stats.bytesPerState} B/state`,
   );
+  if (!sim && stats.store === 'fingerprint') lines.push(fingerprintNote(stats.collisionProbability));
   lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
   const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
   lines.push(`steps fired: ${fired.join(', ')}`);
@@ -93,4 +94,9 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** What storing fingerprints costs in certainty, in one line (TLC prints the same estimate). */
+export function fingerprintNote(p: number): string {
+  return `states stored as 64-bit fingerprints: a collision merged two states with probability about ${p.toExponential(1)} (--exact stores whole states)`;
 }

@@ -7,7 +7,7 @@
  */
 import type { CheckReport } from '../cli/checkReport.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
-import { changeLine } from './checkText.js';
+import { changeLine, fingerprintNote } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
 import { citedLines } from './replayText.js';
 
@@ -60,6 +60,7 @@ export function checkMarkdown(r: CheckReport): string {
   const s = r.stats;
   out.push('## Statistics', '', '| states | transitions | depth | seconds | states/s | B/state |', '|---:|---:|---:|---:|---:|---:|');
   out.push(`| ${n(s.states)} | ${n(s.transitions)} | ${s.depth} | ${s.seconds.toFixed(2)} | ${n(s.statesPerSecond)} | ${s.bytesPerState} |`, '');
+  if (!r.simulation && s.store === 'fingerprint') out.push(`${fingerprintNote(s.collisionProbability)}.`, '');
   out.push(`Invariants checked: ${r.invariants.map((i) => i.id).join(', ')}.`, '');
   return out.join('\n');
 }

@@ -1,0 +1,123 @@
+/**
+ * Expanding a batch of packed states: the part of a breadth-first step that
+ * needs the model (unpack, actions, successors, invariants, step properties,
+ * pack, hash), written as words so that it can run in a worker thread.
+ *
+ * The output says, per state and per successor, everything the search needs
+ * to do its bookkeeping without the model (parallel.ts `absorb`): which
+ * properties failed, the successor's fingerprint and its words. Invariants
+ * are checked on every successor, not only new ones, because only the store
+ * knows which are new; that keeps the search's order, counts and first
+ * violation identical to the single-threaded one.
+ */
+import { HASH, hash64 } from './hash64.js';
+import type { Model } from './model.js';
+
+/** What happened to an expanded state. */
+export const EXPANDED = 0;
+export const DEADLOCK = 1;
+export const FINAL = 2;
+export const CUT = 3;
+
+/** A growable output of words. */
+export class Words {
+  buf = new Int32Array(1 << 14);
+  n = 0;
+
+  room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + k) size *= 2;
+    const b = new Int32Array(size);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+  }
+
+  push(x: number): void {
+    if (this.n === this.buf.length) this.room(1);
+    this.buf[this.n++] = x;
+  }
+}
+
+export class Expander<S, A> {
+  private words = new Int32Array(256);
+  private readonly kindIndex = new Map<string, number>();
+
+  constructor(
+    private readonly model: Model<S, A>,
+    private readonly maxDepth: number,
+  ) {
+    model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
+  }
+
+  /**
+   * Expands the records [id, depth, n, ...words] in `input[0..len)`, appending
+   * to `out`, per record: id, depth, status, successor count, then per
+   * successor: action index, kind index (-1: not a listed kind), failed step
+   * properties (count, indices), fingerprint (high, low), failed invariants
+   * (count, indices), packed length and words.
+   */
+  expand(input: Int32Array, len: number, out: Words): void {
+    const { model } = this;
+    const stepProps = model.stepProperties ?? [];
+    const invariants = model.invariants;
+    let at = 0;
+    while (at < len) {
+      const id = input[at]!;
+      const depth = input[at + 1]!;
+      const n = input[at + 2]!;
+      const state = model.unpack!(input.subarray(at + 3, at + 3 + n));
+      at += 3 + n;
+      const actions = model.actions(state);
+      out.room(4);
+      out.push(id);
+      out.push(depth);
+      if (actions.length === 0) {
+        out.push(model.isFinal && !model.isFinal(state) ? DEADLOCK : FINAL);
+        out.push(0);
+        continue;
+      }
+      if (depth >= this.maxDepth) {
+        out.push(CUT);
+        out.push(0);
+        continue;
+      }
+      out.push(EXPANDED);
+      out.push(actions.length);
+      for (let i = 0; i < actions.length; i++) {
+        const action = actions[i]!;
+        const next = model.next(state, action);
+        out.push(i);
+        out.push(this.kindIndex.get(model.actionKind(action)) ?? -1);
+        const mark = out.n;
+        out.push(0);
+        for (let p = 0; p < stepProps.length; p++) {
+          if (!stepProps[p]!.holds(state, action, next)) {
+            out.buf[mark]!++;
+            out.push(p);
+          }
+        }
+        let wn = model.pack!(next, this.words);
+        if (wn > this.words.length) {
+          this.words = new Int32Array(wn * 2);
+          wn = model.pack!(next, this.words);
+        }
+        hash64(this.words, wn);
+        out.push(HASH[0]!);
+        out.push(HASH[1]!);
+        const imark = out.n;
+        out.push(0);
+        for (let v = 0; v < invariants.length; v++) {
+          if (!invariants[v]!.holds(next)) {
+            out.buf[imark]!++;
+            out.push(v);
+          }
+        }
+        out.room(wn + 1);
+        out.buf[out.n++] = wn;
+        out.buf.set(this.words.subarray(0, wn), out.n);
+        out.n += wn;
+      }
+    }
+  }
+}

@@ -1,0 +1,474 @@
+/**
+ * The packed state encoding: a state as a run of 32-bit words, and back.
+ *
+ * The checker's fast store hashes these words into a 64-bit fingerprint
+ * (checker/store.ts FingerprintStore), workers and checkpoints move states as
+ * words, and `stateKey` (fingerprint.ts) turns them into a string for the exact
+ * store and replay. It is one statement of the state's shape, written once in
+ * each direction: `packState` and `unpackState` must stay mirror images (a test
+ * round-trips states from random walks of every preset).
+ *
+ * Every number is one word, unless it does not fit an int32 (replay binds
+ * values from traces): then ESC and the two words of its float64. Nullable
+ * parts carry a 0/1 tag, lists their length; the lengths fixed by the world
+ * (pages, frames, threads, ops per actor) are not written, so decoding needs a
+ * template state of the same world (`initialState(w)`).
+ *
+ * With a world, sequence numbers are renamed (see `seqRenaming` below): the
+ * words are then a canonical representative, and unpacking them gives a state
+ * that behaves exactly like the original, not the original itself.
+ */
+import {
+  type FaultCtx,
+  type HmmState,
+  type InvCtx,
+  type InvEvent,
+  type InvThen,
+  type MigCtx,
+  type MigEntry,
+  type MirrorState,
+  type MmState,
+  type Op,
+  type OpKind,
+  type Pc,
+  type Prot,
+  type Pte,
+  type Ret,
+  type SnapEntry,
+  type ThreadState,
+  PTE_NONE,
+  PTE_ZERO,
+} from './state.js';
+import type { World } from './world.js';
+
+const PCS: readonly Pc[] = [
+  'idle', 'access', 'fault', 'inv_start', 'inv_cb', 'inv_then', 'inv_end',
+  'begin', 'hrf', 'lock', 'retry', 'map', 'unlock', 'unlock_retry',
+  'swap', 'mig_setup', 'mig_alloc', 'mig_unmap', 'mig_copy', 'mig_pages', 'mig_lock', 'mig_map', 'mig_unlock',
+  'mig_finalize', 'swap_done',
+];
+const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv'];
+const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
+const OPS: readonly OpKind[] = [
+  'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
+  'fork', 'exit', 'migrate_device_range',
+];
+const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
+const THENS: readonly InvThen[] = [
+  'zap_pte_range', 'change_pte_range', 'wp_page_copy', 'migrate_vma_collect', 'migrate_vma_pages', 'copy_page_range', 'try_to_migrate',
+];
+const RETS: readonly Ret[] = ['op_done', 'fault_done', 'access', 'hrf', 'mig_setup', 'mig_pages_done', 'mig_unmap'];
+
+const codes = <T extends string>(names: readonly T[]): Record<T, number> => {
+  const out = {} as Record<T, number>;
+  names.forEach((n, i) => (out[n] = i));
+  return out;
+};
+const PC_CODE = codes(PCS);
+const PTE_CODE = codes(PTE_KINDS);
+const PROT_CODE = codes(PROTS);
+const OP_CODE = codes(OPS);
+const EVENT_CODE = codes(EVENTS);
+const THEN_CODE = codes(THENS);
+const RET_CODE = codes(RETS);
+
+/** Marks a number that is not an int32: the two words of its float64 follow. */
+export const ESC = -0x80000000;
+const F64 = new Float64Array(1);
+const F64_WORDS = new Int32Array(F64.buffer);
+
+/**
+ * Where the canonical top of an mm's sequence numbers starts: above every
+ * rank an older value can get (there are far fewer live values than this).
+ */
+const SEQ_TOP = 1024;
+
+// The encoder writes through module-level cursors instead of closures: it
+// runs once per transition in the checker, and allocation there is GC time.
+let out: Int32Array = new Int32Array(0);
+let pos = 0;
+
+function num(x: number): void {
+  if ((x | 0) === x && x !== ESC) {
+    out[pos++] = x;
+    return;
+  }
+  F64[0] = x;
+  out[pos++] = ESC;
+  out[pos++] = F64_WORDS[0]!;
+  out[pos++] = F64_WORDS[1]!;
+}
+
+const bool = (x: boolean): void => {
+  out[pos++] = x ? 1 : 0;
+};
+
+function pte(p: Pte): void {
+  out[pos++] = PTE_CODE[p.k];
+  if (p.k !== 'none' && p.k !== 'zero') {
+    num(p.pfn);
+    bool(p.w);
+  }
+}
+
+/**
+ * Sequence numbers renamed so that their history does not count.
+ *
+ * Each mm's notifier sequence (mmu_notifier_subscriptions.invalidate_seq) only
+ * grows: `mm.seq |= 1` when an invalidation starts, `mm.seq++` when the last
+ * one ends (mm/mmu_notifier.c mn_itree_inv_start_range, mn_itree_inv_end).
+ * Every other sequence value of that mm (an interval's invalidate_seq, cur_seq
+ * of an open invalidation, a driver's seq from mmu_interval_read_begin, the
+ * seq a snapshot was taken under) is a copy of an earlier or the current one,
+ * and the model only ever compares them for equality, tests the -1 "none"
+ * sentinel, and tests the mm's own value for oddness. So renaming, per mm, the
+ * current value to SEQ_TOP plus its parity and the older ones to their ranks
+ * (0, 1, ...) gives a state that behaves exactly the same: no older value can
+ * equal a future one, and equal values stay equal. Without it a thread that
+ * retries a fault again and again (a livelock) makes new states forever.
+ */
+let rnOn = false;
+let rnState: HmmState | undefined;
+let rnVal = new Float64Array(64);
+let rnMm = new Int32Array(64);
+let rnN = 0;
+
+function rnAdd(mm: number, x: number): void {
+  if (x < 0 || mm < 0) return;
+  if (rnN === rnVal.length) {
+    const v = new Float64Array(rnN * 2);
+    v.set(rnVal);
+    rnVal = v;
+    const m = new Int32Array(rnN * 2);
+    m.set(rnMm);
+    rnMm = m;
+  }
+  rnVal[rnN] = x;
+  rnMm[rnN] = mm;
+  rnN++;
+}
+
+function collectSeqs(s: HmmState, w: World): void {
+  rnN = 0;
+  for (let i = 0; i < s.mms.length; i++) rnAdd(i, s.mms[i]!.seq);
+  for (let j = 0; j < s.mirrors.length; j++) rnAdd(w.mirrors[j]!.mm, s.mirrors[j]!.seq);
+  for (let i = 0; i < s.threads.length; i++) {
+    const t = s.threads[i]!;
+    const mm = w.actors[i]!.mm;
+    rnAdd(mm, t.seq);
+    rnAdd(mm, t.snapSeq);
+    if (t.inv) rnAdd(t.inv.mm, t.inv.cur);
+  }
+}
+
+/** A sequence value of `mm` as the renaming names it (or as it is, without renaming). */
+function seq(mm: number, x: number): void {
+  if (!rnOn || x < 0 || mm < 0) return num(x);
+  const top = rnState!.mms[mm]!.seq;
+  if (x === top) return num(SEQ_TOP + (top & 1));
+  // Its rank among the distinct older values of this mm: a handful at most.
+  let rank = 0;
+  for (let i = 0; i < rnN; i++) {
+    if (rnMm[i] !== mm) continue;
+    const v = rnVal[i]!;
+    if (v >= x || v === top) continue;
+    let first = true;
+    for (let k = 0; k < i; k++) if (rnMm[k] === mm && rnVal[k] === v) { first = false; break; }
+    if (first) rank++;
+  }
+  num(rank);
+}
+
+function op(o: Op | null): void {
+  if (o === null) return bool(false);
+  bool(true);
+  out[pos++] = OP_CODE[o.kind];
+  num(o.start);
+  num(o.end);
+  bool(o.write);
+}
+
+function snap(e: readonly SnapEntry[] | null): void {
+  if (e === null) return bool(false);
+  bool(true);
+  num(e.length);
+  for (let i = 0; i < e.length; i++) {
+    const x = e[i]!;
+    num(x.page);
+    num(x.pfn ?? -1);
+    bool(x.w);
+  }
+}
+
+function fault(f: FaultCtx | null): void {
+  if (f === null) return bool(false);
+  bool(true);
+  num(f.mm);
+  num(f.page);
+  bool(f.write);
+  pte(f.orig);
+  bool(f.tookLock);
+  out[pos++] = RET_CODE[f.ret];
+}
+
+function inv(v: InvCtx | null): void {
+  if (v === null) return bool(false);
+  bool(true);
+  num(v.mm);
+  num(v.start);
+  num(v.end);
+  out[pos++] = EVENT_CODE[v.event];
+  seq(v.mm, v.cur);
+  num(v.cb);
+  out[pos++] = THEN_CODE[v.then];
+  bool(v.write);
+  out[pos++] = RET_CODE[v.ret];
+}
+
+function mig(m: MigCtx | null): void {
+  if (m === null) return bool(false);
+  bool(true);
+  num(m.mm);
+  num(m.start);
+  num(m.end);
+  num(m.dev);
+  bool(m.toDevice);
+  num(m.fault);
+  bool(m.committed);
+  if (m.src === null) return bool(false);
+  bool(true);
+  num(m.src.length);
+  for (let i = 0; i < m.src.length; i++) {
+    const e = m.src[i]!;
+    num(e.page);
+    num(e.pfn ?? -1);
+    bool(e.migrate);
+    bool(e.w);
+    num(e.dst ?? -1);
+    bool(e.copied);
+  }
+}
+
+function list(xs: readonly number[]): void {
+  num(xs.length);
+  for (let i = 0; i < xs.length; i++) num(xs[i]!);
+}
+
+/**
+ * Writes `s` into `buf` and returns the number of words it takes. When that
+ * is more than `buf.length` nothing past the end was written (typed arrays
+ * drop such writes): call again with a buffer at least that long.
+ *
+ * With `w`, sequence numbers are renamed per mm (a canonical representative);
+ * without, the words are exact.
+ */
+export function packState(s: HmmState, buf: Int32Array, w?: World): number {
+  out = buf;
+  pos = 0;
+  rnOn = w !== undefined;
+  if (w) {
+    rnState = s;
+    collectSeqs(s, w);
+  }
+  for (let i = 0; i < s.mms.length; i++) {
+    const mm = s.mms[i]!;
+    for (let p = 0; p < mm.vma.length; p++) out[pos++] = PROT_CODE[mm.vma[p]!];
+    for (let p = 0; p < mm.pte.length; p++) pte(mm.pte[p]!);
+    for (let p = 0; p < mm.expect.length; p++) num(mm.expect[p]!);
+    seq(i, mm.seq);
+    num(mm.active);
+    num(mm.mmapWriter);
+    num(mm.mmapReaders);
+    num(mm.charged);
+    bool(mm.chargeFailed);
+    num(mm.life);
+  }
+  for (let i = 0; i < s.frames.length; i++) {
+    const f = s.frames[i]!;
+    num(f.ref);
+    num(f.map);
+    num(f.lock);
+    num(f.val);
+    num(f.pin);
+    num(f.memcg);
+    num(f.anon);
+  }
+  for (let j = 0; j < s.mirrors.length; j++) {
+    const m = s.mirrors[j]!;
+    seq(w ? w.mirrors[j]!.mm : -1, m.seq);
+    num(m.lock);
+    bool(m.valid);
+    for (let p = 0; p < m.pt.length; p++) {
+      const e = m.pt[p]!;
+      if (e === null) bool(false);
+      else {
+        bool(true);
+        num(e.pfn);
+        bool(e.w);
+      }
+    }
+  }
+  for (let i = 0; i < s.threads.length; i++) {
+    const t = s.threads[i]!;
+    const seqMm = w ? w.actors[i]!.mm : -1;
+    out[pos++] = PC_CODE[t.pc];
+    for (let k = 0; k < t.left.length; k++) num(t.left[k]!);
+    op(t.op);
+    num(t.mmap);
+    seq(seqMm, t.seq);
+    snap(t.snap);
+    seq(seqMm, t.snapSeq);
+    fault(t.fault);
+    inv(t.inv);
+    mig(t.mig);
+    list(t.pins);
+    list(t.frees);
+  }
+  rnState = undefined;
+  const n = pos;
+  out = EMPTY;
+  return n;
+}
+const EMPTY: Int32Array = new Int32Array(0);
+
+/** Reads back what `packState` wrote, shaped like `template` (a state of the same world). */
+export function unpackState(words: Int32Array, template: HmmState): HmmState {
+  let at = 0;
+  const word = (): number => {
+    if (at >= words.length) throw new RangeError(`packed state ends early, at word ${at}`);
+    return words[at++]!;
+  };
+  const rd = (): number => {
+    const x = word();
+    if (x !== ESC) return x;
+    F64_WORDS[0] = word();
+    F64_WORDS[1] = word();
+    return F64[0]!;
+  };
+  const bl = (): boolean => word() === 1;
+  const code = <T>(names: readonly T[], what: string): T => {
+    const c = word();
+    const v = names[c];
+    if (v === undefined) throw new RangeError(`packed state: ${what} code ${c} at word ${at - 1}`);
+    return v;
+  };
+  const orNull = (x: number): number | null => (x === -1 ? null : x);
+  const rdPte = (): Pte => {
+    const k = code(PTE_KINDS, 'pte');
+    if (k === 'none') return PTE_NONE;
+    if (k === 'zero') return PTE_ZERO;
+    const pfn = rd();
+    return { k, pfn, w: bl() };
+  };
+  const mms = template.mms.map((tm): MmState => {
+    const vma = tm.vma.map(() => code(PROTS, 'vma'));
+    const pte = tm.pte.map(rdPte);
+    const expect = tm.expect.map(rd);
+    const seq = rd();
+    const active = rd();
+    const mmapWriter = rd();
+    const mmapReaders = rd();
+    const charged = rd();
+    const chargeFailed = bl();
+    const life = rd();
+    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, chargeFailed, life };
+  });
+  const frames = template.frames.map(() => {
+    const ref = rd();
+    const map = rd();
+    const lock = rd();
+    const val = rd();
+    const pin = rd();
+    const memcg = rd();
+    const anon = rd();
+    return { ref, map, lock, val, pin, memcg, anon };
+  });
+  const mirrors = template.mirrors.map((tm): MirrorState => {
+    const seq = rd();
+    const lock = rd();
+    const valid = bl();
+    const pt = tm.pt.map(() => {
+      if (!bl()) return null;
+      const pfn = rd();
+      return { pfn, w: bl() };
+    });
+    return { seq, lock, pt, valid };
+  });
+  const threads = template.threads.map((tt): ThreadState => {
+    const pc = code(PCS, 'pc');
+    const left = tt.left.map(rd);
+    let op: Op | null = null;
+    if (bl()) {
+      const kind = code(OPS, 'op');
+      const start = rd();
+      const end = rd();
+      op = { kind, start, end, write: bl() };
+    }
+    const mmap = rd();
+    const seq = rd();
+    let snap: SnapEntry[] | null = null;
+    if (bl()) {
+      snap = [];
+      for (let n = rd(); n > 0; n--) {
+        const page = rd();
+        const pfn = orNull(rd());
+        snap.push({ page, pfn, w: bl() });
+      }
+    }
+    const snapSeq = rd();
+    let fault: FaultCtx | null = null;
+    if (bl()) {
+      const mm = rd();
+      const page = rd();
+      const write = bl();
+      const orig = rdPte();
+      const tookLock = bl();
+      fault = { mm, page, write, orig, tookLock, ret: code(RETS, 'ret') };
+    }
+    let inv: InvCtx | null = null;
+    if (bl()) {
+      const mm = rd();
+      const start = rd();
+      const end = rd();
+      const event = code(EVENTS, 'event');
+      const cur = rd();
+      const cb = rd();
+      const then = code(THENS, 'then');
+      const write = bl();
+      inv = { mm, start, end, event, cur, cb, then, write, ret: code(RETS, 'ret') };
+    }
+    let mig: MigCtx | null = null;
+    if (bl()) {
+      const mm = rd();
+      const start = rd();
+      const end = rd();
+      const dev = rd();
+      const toDevice = bl();
+      const fault = rd();
+      const committed = bl();
+      let src: MigEntry[] | null = null;
+      if (bl()) {
+        src = [];
+        for (let n = rd(); n > 0; n--) {
+          const page = rd();
+          const pfn = orNull(rd());
+          const migrate = bl();
+          const w = bl();
+          const dst = orNull(rd());
+          src.push({ page, pfn, migrate, w, dst, copied: bl() });
+        }
+      }
+      mig = { mm, start, end, dev, toDevice, fault, src, committed };
+    }
+    const rdList = (): number[] => {
+      const xs: number[] = [];
+      for (let n = rd(); n > 0; n--) xs.push(rd());
+      return xs;
+    };
+    const pins = rdList();
+    const frees = rdList();
+    return { pc, left, op, mmap, seq, snap, snapSeq, fault, inv, mig, pins, frees };
+  });
+  if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
+  return { mms, frames, mirrors, threads };
+}

@@ -1,0 +1,70 @@
+/**
+ * `--workers N`: the expansion runs on worker threads, the bookkeeping stays
+ * on the main thread in queue order, so every number a single-threaded search
+ * reports comes out the same: distinct states, transitions, coverage, the
+ * first violation and its path, an `incomplete` at a bound.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, checkParallel, type CheckResult, type ModelSource } from '../../checker/index.js';
+import { buildWorld, findPreset, hmmModel, type VariantId } from '../../model/index.js';
+import { lockCtr } from '../fixtures/models/index.js';
+
+const summary = (r: CheckResult<unknown, unknown>): string =>
+  JSON.stringify({
+    outcome: r.outcome,
+    states: r.stats.states,
+    transitions: r.stats.transitions,
+    depth: r.stats.depth,
+    stoppedBy: r.stoppedBy,
+    coverage: r.coverage,
+    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')}`),
+  });
+
+const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
+  module: new URL('../fixtures/models/lockCtr.js', import.meta.url).href,
+  export: 'lockCtrFromArgs',
+  args: { n, k, racyOk },
+});
+
+test('LockCtr on 2 workers: the counts and verdicts of one thread', async () => {
+  for (const [n, k, racyOk] of [[3, 2, false], [2, 2, true]] as const) {
+    const m = lockCtr(n, k, { racyOk });
+    const par = await checkParallel(m, lockSource(n, k, racyOk), { workers: 2 });
+    assert.is(summary(par), summary(check(m)));
+    assert.is(par.stats.workers, 2);
+  }
+});
+
+test('bounds on workers: max-states and max-depth stop with incomplete, like one thread', async () => {
+  const m = lockCtr(3, 2);
+  for (const bound of [{ maxStates: 5000 }, { maxDepth: 12 }]) {
+    const par = await checkParallel(m, lockSource(3, 2), { workers: 2, ...bound });
+    assert.is(par.outcome, 'incomplete');
+    assert.is(summary(par), summary(check(m, bound)));
+  }
+});
+
+const hmmSource = (preset: string, variants: VariantId[]): ModelSource => ({
+  module: new URL('../../model/index.js', import.meta.url).href,
+  export: 'hmmModelFromConfig',
+  args: { config: findPreset(preset)!.config, variants },
+});
+
+for (const [preset, variants] of [['tiny', []], ['tiny', ['D1']], ['migrate', ['D4']], ['migrate', ['H1']]] as const) {
+  test(`${preset} ${variants.join(',')} on 2 workers: identical to one thread`, async () => {
+    const m = hmmModel(buildWorld(findPreset(preset)!.config, [...variants]), { freeze: false });
+    const par = await checkParallel(m, hmmSource(preset, [...variants]), { workers: 2 });
+    assert.is(summary(par), summary(check(m)));
+  });
+}
+
+test('checkParallel refuses what it cannot do', async () => {
+  const m = lockCtr(2, 1);
+  const error = async (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: unknown) => String(e));
+  assert.match(await error(checkParallel(m, lockSource(2, 1), { workers: 2, strategy: 'dfs' })), /breadth-first/);
+  const { pack: _p, unpack: _u, ...unpacked } = m;
+  assert.match(await error(checkParallel(unpacked, lockSource(2, 1), { workers: 2 })), /pack and unpack/);
+});
+
+test.run();
