@@ -21,8 +21,12 @@ export const CUT = 3;
 
 /** A growable output of words. */
 export class Words {
-  buf = new Int32Array(1 << 14);
+  buf: Int32Array;
   n = 0;
+
+  constructor(buf?: Int32Array) {
+    this.buf = buf ?? new Int32Array(1 << 14);
+  }
 
   room(k: number): void {
     if (this.n + k <= this.buf.length) return;

@@ -15,6 +15,7 @@ import type { CheckResult, Stats, StopReason, Violation } from './result.js';
 import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
 import { WordQueue } from './wordQueue.js';
+import type { Checkpoint } from './checkpoint.js';
 import { CUT, DEADLOCK, type Words } from './expand.js';
 
 export interface CheckOptions<S> {
@@ -30,6 +31,15 @@ export interface CheckOptions<S> {
   readonly store?: StateStore<S>;
   /** Keep whole keys (MapStore) even when the model can pack states: no collision, more memory, slower. */
   readonly exact?: boolean;
+  /** Stop with `incomplete` (stoppedBy max-memory) once the process's resident set exceeds this many MiB. */
+  readonly maxMemoryMiB?: number;
+  /** Go on from a checkpoint (`Explorer.checkpoint`) instead of from the initial states. */
+  readonly resume?: Checkpoint;
+  /**
+   * What is being checked, as a string (the configuration and variants): kept
+   * in checkpoints, and a checkpoint of something else is refused on resume.
+   */
+  readonly identity?: string;
   /** Called about every `progressEveryMs` with the statistics so far. */
   readonly onProgress?: (stats: Stats) => void;
   readonly progressEveryMs?: number;
@@ -60,7 +70,7 @@ export class Explorer<S, A> {
   private stopReason: StopReason | undefined;
   private finished = false;
   private cutByDepth = false;
-  private readonly started = Date.now();
+  private started = Date.now();
   private lastProgress = Date.now();
 
   constructor(
@@ -72,6 +82,10 @@ export class Explorer<S, A> {
     this.queue = model.pack && model.unpack ? new WordQueue(!this.bfs) : undefined;
     model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
     this.kindCounts = new Array<number>(model.actionKinds.length).fill(0);
+    if (options.resume) {
+      this.restore(options.resume);
+      return;
+    }
     model.initialStates().forEach((state, i) => {
       if (this.finished) return;
       const id = this.insert(state, -1, i);
@@ -144,6 +158,7 @@ export class Explorer<S, A> {
         }
       }
       if ((++tick & 255) === 0) {
+        this.checkMemory();
         const now = Date.now();
         if (now >= deadlineMs) {
           this.stopReason = 'max-seconds';
@@ -277,6 +292,82 @@ export class Explorer<S, A> {
     }
   }
 
+  /** Stops the search once the process holds more memory than allowed: `incomplete`, never an out-of-memory crash. */
+  checkMemory(): void {
+    const max = this.options.maxMemoryMiB;
+    if (!this.finished && max !== undefined && process.memoryUsage.rss() > max * 1048576) {
+      this.stopReason = 'max-memory';
+      this.finished = true;
+    }
+  }
+
+  /**
+   * The search's progress as a checkpoint: the fingerprint table, path links,
+   * queue and counters. Only between slices (never inside `run`), and only for
+   * the fast path (a model that packs, the fingerprint store).
+   */
+  checkpoint(pending: readonly Int32Array[] = []): Checkpoint {
+    if (!(this.store instanceof FingerprintStore) || !this.queue) {
+      throw new Error('checkpoints need the fingerprint store and a packed frontier (a model with pack and unpack, no --exact)');
+    }
+    const { table, parents, actions } = this.store.snapshot();
+    return {
+      header: {
+        identity: this.options.identity ?? '',
+        strategy: this.bfs ? 'bfs' : 'dfs',
+        states: this.store.size,
+        transitions: this.transitions,
+        maxDepthSeen: this.maxDepthSeen,
+        cutByDepth: this.cutByDepth,
+        seconds: (Date.now() - this.started) / 1000,
+        kindCounts: this.kindCounts,
+        violations: this.violations.map((v) => ({ kind: v.kind, id: v.id, sentence: v.sentence, indices: v.path.indices })),
+      },
+      // Batches out on workers (parallel.ts) go back in front of the queue.
+      arrays: { table, parents, actions, queue: concat([...pending, this.queue.snapshot()]) },
+    };
+  }
+
+  private restore(cp: Checkpoint): void {
+    const h = cp.header as {
+      identity: string;
+      strategy: string;
+      states: number;
+      transitions: number;
+      maxDepthSeen: number;
+      cutByDepth: boolean;
+      seconds: number;
+      kindCounts: number[];
+      violations: { kind: Violation<S, A>['kind']; id: string; sentence: string; indices: number[] }[];
+    };
+    const fail = (what: string): never => {
+      throw new CheckpointMismatch(what);
+    };
+    if (h.identity !== (this.options.identity ?? '')) fail('it was made for another configuration or other variants');
+    if (h.strategy !== (this.bfs ? 'bfs' : 'dfs')) fail(`it was made by a ${h.strategy} search`);
+    if (h.kindCounts.length !== this.kindCounts.length) fail('its step kinds are not this model\'s');
+    if (!(this.store instanceof FingerprintStore) || !this.queue) fail('resuming needs the fingerprint store and a packed frontier');
+    const { table, parents, actions, queue } = cp.arrays as Record<string, Int32Array>;
+    if (!table || !parents || !actions || !queue || parents.length !== h.states) fail('its arrays are missing or do not match its header');
+    (this.store as FingerprintStore<S>).restore(table!, parents!, actions as unknown as Uint16Array);
+    this.queue!.restore(queue!);
+    this.transitions = h.transitions;
+    this.maxDepthSeen = h.maxDepthSeen;
+    this.cutByDepth = h.cutByDepth;
+    h.kindCounts.forEach((c, i) => (this.kindCounts[i] = c));
+    this.started = Date.now() - h.seconds * 1000;
+    for (const v of h.violations) {
+      this.violatedIds.add(v.id);
+      this.violations.push({ kind: v.kind, id: v.id, sentence: v.sentence, path: replayIndices(this.model, v.indices) });
+    }
+    if (this.queued() === 0) this.finished = true;
+  }
+
+  /** True when the search stopped where it can go on from a checkpoint (not at a violation or mid-expansion). */
+  get resumable(): boolean {
+    return this.stopReason === 'interrupted' || this.stopReason === 'max-seconds' || this.stopReason === 'max-memory';
+  }
+
   /** Stops a parallel search at its time limit, as `run` does on its own. */
   checkDeadline(): void {
     const ms = this.options.maxSeconds;
@@ -351,11 +442,35 @@ export class Explorer<S, A> {
   }
 }
 
+/** A checkpoint that is not of this search: resuming it would report a wrong verdict. */
+export class CheckpointMismatch extends Error {
+  constructor(detail: string) {
+    super(`the checkpoint does not fit this search: ${detail}`);
+    this.name = 'CheckpointMismatch';
+  }
+}
+
 /** Fingerprints of packed states when the model packs them, else whole keys. */
 export function defaultStore<S, A>(model: Model<S, A>, exact: boolean): StateStore<S> {
   if (model.pack && !exact) return new FingerprintStore<S>(model.pack.bind(model));
   const fp = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
   return new MapStore<S>(fp);
+}
+
+function concat(parts: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Saving a checkpoint every `everySeconds`, and when the search stops where it could go on. */
+export interface CheckpointOption {
+  readonly everySeconds: number;
+  readonly save: (cp: Checkpoint) => void;
 }
 
 /** Runs a whole check synchronously. */
@@ -372,14 +487,23 @@ export function check<S, A>(model: Model<S, A>, options: CheckOptions<S> = {}): 
  */
 export async function checkAsync<S, A>(
   model: Model<S, A>,
-  options: CheckOptions<S> & { readonly signal?: AbortSignal } = {},
+  options: CheckOptions<S> & { readonly signal?: AbortSignal; readonly checkpoint?: CheckpointOption } = {},
 ): Promise<CheckResult<S, A>> {
   const ex = new Explorer(model, options);
   const onAbort = (): void => ex.interrupt();
   options.signal?.addEventListener('abort', onAbort);
+  const cp = options.checkpoint;
+  let lastSave = Date.now();
   try {
     if (options.signal?.aborted) ex.interrupt();
-    while (!ex.run(100)) await new Promise((r) => setImmediate(r));
+    while (!ex.run(100)) {
+      if (cp && Date.now() - lastSave >= cp.everySeconds * 1000) {
+        cp.save(ex.checkpoint());
+        lastSave = Date.now();
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    if (cp && ex.resumable) cp.save(ex.checkpoint());
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

@@ -107,6 +107,25 @@ export class FingerprintStore<S> implements StateStore<S> {
     return Math.min(1, (n * (n - 1)) / 2 ** 65);
   }
 
+  /** The store's contents, for a checkpoint (views, not copies: save them before the search goes on). */
+  snapshot(): { table: Int32Array; parents: Int32Array; actions: Uint16Array } {
+    return { table: this.table, parents: this.parents.subarray(0, this.count), actions: this.actionIdx.subarray(0, this.count) };
+  }
+
+  /** Puts back what `snapshot` gave (a checkpoint being resumed). */
+  restore(table: Int32Array, parents: Int32Array, actions: Uint16Array): void {
+    if (table.length % 2 !== 0 || parents.length !== actions.length) throw new RangeError('store snapshot: inconsistent arrays');
+    // A copy: the caller's arrays (a checkpoint read once) must stay as saved.
+    this.table = table.slice();
+    this.capacity = table.length / 2;
+    this.limit = Math.floor(this.capacity * MAX_LOAD);
+    this.count = parents.length;
+    this.parents = new Int32Array(Math.max(1024, this.count * 2));
+    this.parents.set(parents);
+    this.actionIdx = new Uint16Array(this.parents.length);
+    this.actionIdx.set(actions);
+  }
+
   private growTable(): void {
     const old = this.table;
     const oldCap = this.capacity;

@@ -12,7 +12,7 @@
  * import (`ModelSource`) are needed; the checker still knows nothing of HMM.
  */
 import { Worker } from 'node:worker_threads';
-import type { CheckOptions } from './explore.js';
+import type { CheckOptions, CheckpointOption } from './explore.js';
 import { Explorer } from './explore.js';
 import { Words } from './expand.js';
 import type { Model } from './model.js';
@@ -30,11 +30,16 @@ export interface ModelSource {
 export interface ParallelOptions<S> extends CheckOptions<S> {
   readonly workers: number;
   readonly signal?: AbortSignal;
+  readonly checkpoint?: CheckpointOption;
 }
 
 interface Pending {
+  /** A copy of the batch's records: a checkpoint puts them back in the queue if the batch is not absorbed. */
+  readonly records: Int32Array;
   out?: Int32Array;
   len?: number;
+  /** The batch's input buffer, back from the worker: reused for a later batch. */
+  input?: Int32Array;
 }
 
 export async function checkParallel<S, A>(
@@ -53,19 +58,23 @@ export async function checkParallel<S, A>(
   const onAbort = (): void => ex.interrupt();
   options.signal?.addEventListener('abort', onAbort);
   let lastProgress = Date.now();
+  const cp = options.checkpoint;
+  let lastSave = Date.now();
+  let pending: Pending[] = [];
   try {
     await Promise.all(workers.map((w) => once(w, (m) => (m as { ready?: boolean }).ready === true)));
     // Batches out, in the order they were cut; absorbed from the front only.
-    const pending: Pending[] = [];
+    pending = [];
     const idle: Worker[] = [...workers];
     let wake: (() => void) | undefined;
     let failure: unknown;
     workers.forEach((w) => {
-      w.on('message', (m: { job: number; out: Int32Array; len: number }) => {
+      w.on('message', (m: { job: number; out: Int32Array; len: number; input: Int32Array }) => {
         const p = jobs.get(m.job)!;
         jobs.delete(m.job);
         p.out = m.out;
         p.len = m.len;
+        p.input = m.input;
         idle.push(w);
         wake?.();
       });
@@ -75,6 +84,8 @@ export async function checkParallel<S, A>(
       });
     });
     const jobs = new Map<number, Pending>();
+    const spareIn: Int32Array[] = [];
+    const spareOut: Int32Array[] = [];
     let nextJob = 0;
     while (true) {
       if (failure) throw failure;
@@ -82,28 +93,36 @@ export async function checkParallel<S, A>(
       while (pending.length > 0 && pending[0]!.out !== undefined && !ex.done) {
         const p = pending.shift()!;
         ex.absorb(p.out!, p.len!);
+        spareOut.push(p.out!);
+        spareIn.push(p.input!);
       }
       ex.checkDeadline();
+      ex.checkMemory();
       if (options.onProgress && Date.now() - lastProgress >= (options.progressEveryMs ?? 2000)) {
         lastProgress = Date.now();
         options.onProgress(ex.stats());
       }
       if (ex.done) break;
+      if (cp && Date.now() - lastSave >= cp.everySeconds * 1000) {
+        cp.save(ex.checkpoint(pending.map((p) => p.records)));
+        lastSave = Date.now();
+      }
       // Keep every worker busy with a batch sized to the queue: large enough
       // to amortise a message, small enough that all workers get some.
       while (idle.length > 0) {
         const queued = ex.stats().queued;
         if (queued === 0) break;
-        const size = Math.max(8, Math.min(1024, Math.ceil(queued / (2 * workers.length))));
-        const input = new Words();
+        const size = Math.max(8, Math.min(4096, Math.ceil(queued / (2 * workers.length))));
+        const input = new Words(spareIn.pop());
         const k = ex.takeBatch(size, input);
         if (k === 0) break;
         const w = idle.pop()!;
         const job = nextJob++;
-        const p: Pending = {};
+        const p: Pending = { records: input.buf.slice(0, input.n) };
         pending.push(p);
         jobs.set(job, p);
-        w.postMessage({ job, input: input.buf, len: input.n }, [input.buf.buffer]);
+        const spare = spareOut.pop();
+        w.postMessage({ job, input: input.buf, len: input.n, spare }, (spare ? [input.buf.buffer, spare.buffer] : [input.buf.buffer]) as ArrayBuffer[]);
       }
       if (pending.length === 0) {
         ex.settle();
@@ -120,12 +139,18 @@ export async function checkParallel<S, A>(
       }
     }
     ex.settle();
+    if (cp && ex.resumable) cp.save(ex.checkpoint(pendingRecords(pending)));
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const r = ex.result();
   return { ...r, stats: { ...r.stats, workers: options.workers } as Stats };
+}
+
+/** The records of batches not yet absorbed, in order (their results are dropped on a stop). */
+function pendingRecords(pending: readonly Pending[]): Int32Array[] {
+  return pending.map((p) => p.records);
 }
 
 function once(w: Worker, match: (m: unknown) => boolean): Promise<void> {

@@ -5,7 +5,7 @@
 export type Outcome = 'ok' | 'violated' | 'incomplete';
 
 /** Why a search stopped before covering the whole state space. */
-export type StopReason = 'max-states' | 'max-seconds' | 'max-depth' | 'interrupted';
+export type StopReason = 'max-states' | 'max-seconds' | 'max-depth' | 'max-memory' | 'interrupted';
 
 export interface Stats {
   /** Distinct states stored. */

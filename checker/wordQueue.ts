@@ -73,6 +73,32 @@ export class WordQueue {
     }
   }
 
+  /** Every queued record back to back, in `records` order: what a checkpoint saves. */
+  snapshot(): Int32Array {
+    let size = 0;
+    for (const r of this.records()) size += 3 + r.words.length;
+    const out = new Int32Array(size);
+    let at = 0;
+    for (const r of this.records()) {
+      out[at] = r.id;
+      out[at + 1] = r.depth;
+      out[at + 2] = r.words.length;
+      out.set(r.words, at + 3);
+      at += 3 + r.words.length;
+    }
+    return out;
+  }
+
+  /** Queues the records of a `snapshot`, in order. */
+  restore(records: Int32Array): void {
+    let at = 0;
+    while (at < records.length) {
+      const n = records[at + 2]!;
+      this.push(records[at]!, records[at + 1]!, records.subarray(at + 3, at + 3 + n), n);
+      at += 3 + n;
+    }
+  }
+
   bytes(): number {
     return this.buf.byteLength + this.offsets.byteLength;
   }

@@ -13,10 +13,12 @@ const mod = (await import(source.module)) as Record<string, (args: unknown) => M
 const model = mod[source.export]!(source.args);
 const expander = new Expander(model, maxDepth);
 
-parentPort!.on('message', (msg: { job: number; input: Int32Array; len: number }) => {
-  const out = new Words();
+// The main thread hands back earlier output buffers with new batches, so
+// that a long search does not allocate and grow one per batch.
+parentPort!.on('message', (msg: { job: number; input: Int32Array; len: number; spare?: Int32Array }) => {
+  const out = new Words(msg.spare);
   expander.expand(msg.input, msg.len, out);
   const result = out.buf.buffer;
-  parentPort!.postMessage({ job: msg.job, out: out.buf, len: out.n, input: msg.input }, [result, msg.input.buffer as ArrayBuffer]);
+  parentPort!.postMessage({ job: msg.job, out: out.buf, len: out.n, input: msg.input }, [result as ArrayBuffer, msg.input.buffer as ArrayBuffer]);
 });
 parentPort!.postMessage({ ready: true });

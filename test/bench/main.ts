@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { writeLongTrace } from './longTrace.js';
-import { check } from '../../checker/index.js';
+import os from 'node:os';
+import { check, checkParallel, type ModelSource } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
 
@@ -38,15 +39,22 @@ interface Measure {
   readonly outcome: string;
 }
 
-function measureHere(what: string): Measure {
+async function measureHere(what: string): Promise<Measure> {
   const [kind, ...rest] = what.split(':');
   const model =
     kind === 'preset'
       ? hmmModel(buildWorld(findPreset(rest[0]!)!.config), { freeze: false })
       : lockCtr(Number(rest[0]), Number(rest[1]));
+  const workers = kind === 'preset' && rest[1] !== undefined ? Number(rest[1]) : 1;
   // Warm the JIT on a bounded run so the measured run is steady state.
   check(model as never, { maxStates: 20000 });
-  const r = check(model as never, {});
+  const source: ModelSource = {
+    module: new URL('../../model/index.js', import.meta.url).href,
+    export: 'hmmModelFromConfig',
+    args: { config: findPreset(rest[0]!)?.config, variants: [] },
+  };
+  // Workers start cold and are timed from their start: what a user waits.
+  const r = workers > 1 ? await checkParallel(model as never, source, { workers }) : check(model as never, {});
   return {
     states: r.stats.states,
     transitions: r.stats.transitions,
@@ -112,7 +120,7 @@ async function measureReplay(lengths: readonly number[]): Promise<Record<string,
 async function main(argv: string[]): Promise<void> {
   const one = argv.indexOf('--one');
   if (one >= 0) {
-    process.stdout.write(JSON.stringify(measureHere(argv[one + 1]!)));
+    process.stdout.write(JSON.stringify(await measureHere(argv[one + 1]!)));
     return;
   }
   const rp = argv.indexOf('--replay');
@@ -123,13 +131,29 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
-  for (const p of ['tiny', 'small', 'migrate', 'fork']) presets[p] = measure(`preset:${p}`);
+  const speedup: Record<string, number> = {};
+  for (const p of ['tiny', 'small', 'migrate', 'fork']) {
+    presets[p] = measure(`preset:${p}`);
+    const two = measure(`preset:${p}:2`);
+    if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
+    speedup[p] = Math.round((presets[p]!.seconds / two.seconds) * 100) / 100;
+  }
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
   const replay = await measureReplay(quick ? [10_000, 100_000] : [100_000, 1_000_000]);
   const result = {
     node: process.version,
-    presets,
+    presets: Object.fromEntries(
+      Object.entries(presets).map(([k, m]) => [
+        k,
+        {
+          ...m,
+          // No symmetry reduction yet (issue 6 item 2): null, not a made-up 1.
+          symmetryFactor: null,
+          workerSpeedup: speedup[k],
+        },
+      ]),
+    ),
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
     replay,
@@ -145,13 +169,14 @@ async function main(argv: string[]): Promise<void> {
   ];
   const f = (x: number): string => x.toLocaleString('en-US');
   const lines = [
-    `hmmcheck bench (${process.version}, one worker; seq renaming on, no symmetry or partial-order reduction)`,
-    `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)}`,
+    `hmmcheck bench (${process.version}, ${os.cpus().length} cores; seq renaming on, no symmetry or partial-order reduction)`,
+    `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)} ${'2 workers'.padStart(9)}`,
     ...rows.map(
       ([k, m]) =>
-        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)}`,
+        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.toFixed(2)}x` : '').padStart(9)}`,
     ),
-    'B/state: the visited store only (fingerprint key, map entry, parent link); the queue of unexpanded states is on top.',
+    'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
+    '2 workers: speed-up of check --workers 2 over one thread, wall time, workers started cold; symmetry factor: not implemented.',
     '',
     `${'replay (fully observed)'.padEnd(24)} ${'events'.padStart(10)} ${'seconds'.padStart(8)} ${'events/s'.padStart(10)} ${'peak RSS'.padStart(9)} ${'live heap'.padStart(10)}`,
     ...Object.values(replay).map(

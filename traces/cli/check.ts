@@ -2,7 +2,19 @@
  * `hmmcheck check`: exhaustive check of one configuration (CLI.md).
  */
 import { writeFileSync } from 'node:fs';
-import { checkAsync, checkParallel, type ModelSource, type Stats } from '../../checker/index.js';
+import {
+  checkAsync,
+  CheckpointError,
+  CheckpointMismatch,
+  checkParallel,
+  Explorer,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointOption,
+  type ModelSource,
+  type Stats,
+} from '../../checker/index.js';
 import { hmmModel } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
@@ -22,6 +34,10 @@ const FLAGS: FlagSpec = {
   'trace-out': 'string',
   workers: 'integer',
   exact: 'boolean',
+  checkpoint: 'string',
+  'checkpoint-every': 'number',
+  resume: 'string',
+  'max-memory': 'integer',
   json: 'boolean',
   out: 'string',
   quiet: 'boolean',
@@ -52,6 +68,29 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const maxStates = num(args, 'max-states');
   const maxSeconds = num(args, 'max-seconds');
   const maxDepth = num(args, 'max-depth');
+  const maxMemory = num(args, 'max-memory');
+  if (maxMemory !== undefined && maxMemory < 64) throw new UsageError(`check: --max-memory: expected at least 64 (MiB), found ${maxMemory}`);
+  const checkpointFile = str(args, 'checkpoint');
+  const every = num(args, 'checkpoint-every') ?? 60;
+  if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
+  if (checkpointFile !== undefined && exact) throw new UsageError('check: --checkpoint saves fingerprints; drop --exact');
+  const identity = JSON.stringify({ config: target.world.config, variants: target.variants });
+  const resumeFile = str(args, 'resume');
+  let resume: Checkpoint | undefined;
+  if (resumeFile !== undefined) {
+    if (exact) throw new UsageError('check: --resume continues a fingerprint search; drop --exact');
+    try {
+      resume = readCheckpoint(resumeFile);
+      // Refuse a checkpoint of another search now, with the file named, not deep in the search.
+      new Explorer(hmmModel(target.world, { freeze: false }), { strategy, resume, identity });
+    } catch (e) {
+      if (e instanceof CheckpointError) throw new UsageError(`check: --resume ${e.message}`);
+      if (e instanceof CheckpointMismatch) throw new UsageError(`check: --resume ${resumeFile}: ${e.message}`);
+      throw e;
+    }
+  }
+  const checkpoint: CheckpointOption | undefined =
+    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => writeCheckpoint(checkpointFile, cp) };
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let result;
@@ -65,6 +104,10 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     const options = {
       strategy,
       exact,
+      identity,
+      ...(resume ? { resume } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(maxMemory !== undefined ? { maxMemoryMiB: maxMemory } : {}),
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
       ...(maxDepth !== undefined ? { maxDepth } : {}),
@@ -76,6 +119,9 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     stop();
   }
   const report: CheckReport = buildCheckReport(target.world, target, result);
+  if (checkpointFile !== undefined && ['interrupted', 'max-seconds', 'max-memory'].includes(result.stoppedBy ?? '')) {
+    io.err(`hmmcheck: progress saved in ${checkpointFile}; go on with the same command and --resume ${checkpointFile}\n`);
+  }
   const out = str(args, 'out');
   if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
   const traceOut = str(args, 'trace-out');

@@ -55,6 +55,14 @@ options:
   --trace-out FILE    write the first counterexample as an hmmtrace v1 file
   --workers N         expand states on N worker threads (breadth-first only);
                       the same counts, verdict and counterexample as one
+  --checkpoint FILE   save the search's progress to FILE every
+                      --checkpoint-every S seconds (default 60) and when it
+                      stops early (Ctrl-C, --max-seconds, --max-memory)
+  --resume FILE       go on from a checkpoint of the same configuration and
+                      variants: the same counts and verdict as a run that
+                      never stopped
+  --max-memory MiB    stop with outcome incomplete (and the summary so far)
+                      before the process grows past MiB resident
   --format FORMAT     text (default), markdown or html; text and markdown start each counterexample
                       with its race diagram (one column per thread, only the
                       steps on the pages and frames involved)

@@ -19,6 +19,7 @@ const STOP_WORDS: Record<string, string> = {
   'max-states': 'the --max-states bound was reached',
   'max-seconds': 'the --max-seconds bound was reached',
   'max-depth': 'the --max-depth bound cut the search',
+  'max-memory': 'the --max-memory bound was reached',
   interrupted: 'interrupted',
 };
 
