@@ -31,6 +31,11 @@ export interface CheckOptions<S> {
   readonly store?: StateStore<S>;
   /** Keep whole keys (MapStore) even when the model can pack states: no collision, more memory, slower. */
   readonly exact?: boolean;
+  /**
+   * Try each state's actions in an order shuffled by this seed (swarm shards:
+   * diversified searches). Paths still record the model's action indices.
+   */
+  readonly orderSeed?: number;
   /** Stop with `incomplete` (stoppedBy max-memory) once the process's resident set exceeds this many MiB. */
   readonly maxMemoryMiB?: number;
   /** Go on from a checkpoint (`Explorer.checkpoint`) instead of from the initial states. */
@@ -136,7 +141,9 @@ export class Explorer<S, A> {
         this.cutByDepth = true;
         continue;
       }
-      for (let i = 0; i < actions.length && !this.finished; i++) {
+      const order = this.options.orderSeed !== undefined ? shuffled(actions.length, this.options.orderSeed, id) : undefined;
+      for (let j = 0; j < actions.length && !this.finished; j++) {
+        const i = order ? order[j]! : j;
         const action = actions[i]!;
         const next = model.next(state, action);
         this.transitions++;
@@ -196,8 +203,10 @@ export class Explorer<S, A> {
   result(): CheckResult<S, A> {
     const kinds = this.model.actionKinds;
     const coverage = kinds.map((kind, i) => ({ kind, count: this.kindCounts[i]! }));
-    const outcome = this.violations.length > 0 ? 'violated' : this.stopReason || !this.finished ? 'incomplete' : 'ok';
-    const stoppedBy = this.stopReason ?? (this.finished ? undefined : 'interrupted');
+    // A bitstate table may have dropped states: such a search never verifies.
+    const lossy = this.store.kind === 'bitstate' ? 'bitstate' : undefined;
+    const outcome = this.violations.length > 0 ? 'violated' : this.stopReason || !this.finished || lossy ? 'incomplete' : 'ok';
+    const stoppedBy = this.stopReason ?? (this.finished ? lossy : 'interrupted');
     return {
       outcome,
       stats: this.stats(),
@@ -455,6 +464,26 @@ export function defaultStore<S, A>(model: Model<S, A>, exact: boolean): StateSto
   if (model.pack && !exact) return new FingerprintStore<S>(model.pack.bind(model));
   const fp = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
   return new MapStore<S>(fp);
+}
+
+/** A permutation of 0..n-1 from a seed and a state id (mulberry32 and Fisher-Yates): the same on every run. */
+function shuffled(n: number, seed: number, id: number): number[] {
+  let a = (Math.imul(seed, 0x9e3779b1) ^ id) >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const k = Math.floor(rnd() * (i + 1));
+    const x = out[i]!;
+    out[i] = out[k]!;
+    out[k] = x;
+  }
+  return out;
 }
 
 function concat(parts: readonly Int32Array[]): Int32Array {

@@ -6,6 +6,7 @@ export type { CheckResult, Outcome, Path, Stats, StopReason, Violation } from '.
 export { canonicalKey } from './fingerprint.js';
 export { MapStore, type StateStore } from './store.js';
 export { FingerprintStore, type Pack } from './fingerprintStore.js';
+export { BitstateStore } from './bitstateStore.js';
 export { hash64, HASH } from './hash64.js';
 export { check, checkAsync, CheckpointMismatch, defaultStore, Explorer, type CheckOptions, type CheckpointOption } from './explore.js';
 export { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';

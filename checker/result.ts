@@ -5,7 +5,8 @@
 export type Outcome = 'ok' | 'violated' | 'incomplete';
 
 /** Why a search stopped before covering the whole state space. */
-export type StopReason = 'max-states' | 'max-seconds' | 'max-depth' | 'max-memory' | 'interrupted';
+/** 'bitstate': the search ran to its end, but on a bitstate table that may have dropped states. */
+export type StopReason = 'max-states' | 'max-seconds' | 'max-depth' | 'max-memory' | 'interrupted' | 'bitstate';
 
 export interface Stats {
   /** Distinct states stored. */
@@ -22,8 +23,12 @@ export interface Stats {
   /** Bytes the visited store holds per state to tell states apart (path links not included). */
   readonly bytesPerState: number;
   /** How states were stored: whole keys ('exact') or 64-bit fingerprints. */
-  readonly store: 'exact' | 'fingerprint';
-  /** Fingerprint store: the estimated probability that a hash collision merged two states (and maybe hid a violation). */
+  readonly store: 'exact' | 'fingerprint' | 'bitstate';
+  /**
+   * Fingerprint store: the estimated probability that a hash collision merged
+   * two states (and maybe hid a violation). Bitstate store: the probability
+   * that the next new state would have been dropped as seen.
+   */
   readonly collisionProbability: number;
   /** Worker threads that expanded states (absent: the search ran on the calling thread). */
   readonly workers?: number;

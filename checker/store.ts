@@ -21,7 +21,7 @@ export interface StateStore<S> {
   /** Approximate bytes held per stored state to tell states apart, for statistics. */
   bytesPerState(): number;
   /** 'exact' keeps whole keys; 'fingerprint' keeps hashes and may (rarely) merge two states. */
-  readonly kind?: 'exact' | 'fingerprint';
+  readonly kind?: 'exact' | 'fingerprint' | 'bitstate';
   /** For a fingerprint store: the estimated probability that two stored states collided. */
   collisionProbability?(): number;
   /** Like insert, for a state already packed by the model (words[0..n)): saves packing twice. */

@@ -3,6 +3,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import {
+  BitstateStore,
   checkAsync,
   CheckpointError,
   CheckpointMismatch,
@@ -38,6 +39,8 @@ const FLAGS: FlagSpec = {
   'checkpoint-every': 'number',
   resume: 'string',
   'max-memory': 'integer',
+  shard: 'string',
+  bitstate: 'integer',
   json: 'boolean',
   out: 'string',
   quiet: 'boolean',
@@ -54,13 +57,21 @@ function progressLine(s: Stats): string {
 export async function runCheck(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('check', argv, FLAGS);
   if (args.positionals.length > 0) throw new UsageError(`check: unexpected argument "${args.positionals[0]}"`);
-  const strategy = str(args, 'strategy') ?? 'bfs';
+  const shard = shardOption(str(args, 'shard'));
+  // Shard 0 is the plain breadth-first search; the others search depth-first
+  // in their own shuffled orders, so that bounded shards cover different parts.
+  const strategy = str(args, 'strategy') ?? (shard && shard.index > 0 ? 'dfs' : 'bfs');
+  const orderSeed = shard && shard.index > 0 ? shard.index : undefined;
+  const bitstate = num(args, 'bitstate');
+  if (bitstate !== undefined && !(bitstate >= 1)) throw new UsageError(`check: --bitstate: expected a table size of at least 1 MiB, found ${bitstate}`);
   if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`check: --strategy: expected bfs or dfs, found "${strategy}"`);
   const workers = num(args, 'workers') ?? 1;
   if (workers < 1 || workers > 64) throw new UsageError(`check: --workers: expected 1 to 64, found ${workers}`);
   const exact = bool(args, 'exact');
   if (workers > 1 && strategy !== 'bfs') throw new UsageError('check: --workers above 1 needs --strategy bfs (the workers share one breadth-first queue)');
   if (workers > 1 && exact) throw new UsageError('check: --workers above 1 needs fingerprints; drop --exact');
+  if (workers > 1 && (shard || bitstate !== undefined)) throw new UsageError('check: --shard and --bitstate run on one thread; drop --workers');
+  if (bitstate !== undefined && exact) throw new UsageError('check: give --bitstate or --exact, not both');
   const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
   const json = bool(args, 'json');
   const format = formatOption('check', str(args, 'format'));
@@ -73,7 +84,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const checkpointFile = str(args, 'checkpoint');
   const every = num(args, 'checkpoint-every') ?? 60;
   if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
-  if (checkpointFile !== undefined && exact) throw new UsageError('check: --checkpoint saves fingerprints; drop --exact');
+  if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
   const identity = JSON.stringify({ config: target.world.config, variants: target.variants });
   const resumeFile = str(args, 'resume');
   let resume: Checkpoint | undefined;
@@ -104,6 +115,8 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     const options = {
       strategy,
       exact,
+      ...(orderSeed !== undefined ? { orderSeed } : {}),
+      ...(bitstate !== undefined ? { store: new BitstateStore(model.pack!.bind(model), bitstate * 1048576) } : {}),
       identity,
       ...(resume ? { resume } : {}),
       ...(checkpoint ? { checkpoint } : {}),
@@ -118,7 +131,12 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   } finally {
     stop();
   }
-  const report: CheckReport = buildCheckReport(target.world, target, result);
+  const built = buildCheckReport(target.world, target, result);
+  const report: CheckReport = {
+    ...built,
+    strategy,
+    ...(shard ? { shard: { index: shard.index, count: shard.count, strategy, ...(orderSeed !== undefined ? { orderSeed } : {}) } } : {}),
+  };
   if (checkpointFile !== undefined && ['interrupted', 'max-seconds', 'max-memory'].includes(result.stoppedBy ?? '')) {
     io.err(`hmmcheck: progress saved in ${checkpointFile}; go on with the same command and --resume ${checkpointFile}\n`);
   }
@@ -130,4 +148,14 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   }
   io.out(json ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
   return EXIT[report.outcome];
+}
+
+/** `--shard i/N`: shard i (0-based) of N, checked. */
+function shardOption(value: string | undefined): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new UsageError(`check: --shard: expected i/N with 0 <= i < N (for example 0/4), found "${value}"`);
+  return { index, count };
 }

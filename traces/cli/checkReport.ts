@@ -64,10 +64,14 @@ export interface CheckReport {
     readonly statesPerSecond: number;
     readonly bytesPerState: number;
     /** 'fingerprint': 64-bit hashes of states (collisionProbability says the odds); 'exact': whole keys. */
-    readonly store: 'exact' | 'fingerprint';
+    readonly store: 'exact' | 'fingerprint' | 'bitstate';
     readonly collisionProbability: number;
   };
   readonly stoppedBy?: string;
+  /** The search order (absent in results saved before it was recorded: breadth-first). */
+  readonly strategy?: 'bfs' | 'dfs';
+  /** Set by `check --shard i/N`: which diversified search of a swarm this was (`hmmcheck merge` combines them). */
+  readonly shard?: ShardInfo;
   readonly invariants: readonly { readonly id: string; readonly sentence: string }[];
   readonly violations: readonly ReportViolation[];
   readonly coverage: readonly { readonly kind: string; readonly count: number }[];
@@ -75,6 +79,14 @@ export interface CheckReport {
   readonly neverFired: readonly string[];
   /** Steps this configuration cannot take at all (no actor does what they need). */
   readonly notInConfig: readonly string[];
+}
+
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  readonly strategy: 'bfs' | 'dfs';
+  /** The seed of the shuffled action order (absent: the model's order). */
+  readonly orderSeed?: number;
 }
 
 export function buildCheckReport(

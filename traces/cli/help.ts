@@ -11,6 +11,7 @@ verbs:
   simulate     random walks with fast-check, shrinking the first that breaks an invariant
   replay       validate a recorded trace (hmmtrace v1): valid, or where and why not
   report       render a result saved by check or replay (text, markdown, html)
+  merge        one verdict from the results of check --shard i/N (swarm shards)
   presets      list the named configurations
   variants     list the bug variants (real kernel and driver bugs the checker must find)
   invariants   list the invariants, with their ids and sentences
@@ -63,6 +64,14 @@ options:
                       never stopped
   --max-memory MiB    stop with outcome incomplete (and the summary so far)
                       before the process grows past MiB resident
+  --shard i/N         one of N diversified searches (swarm): shard 0 is the
+                      plain breadth-first search, the others search
+                      depth-first with the action order shuffled by seed i;
+                      give each a budget (--max-seconds) and --out, then
+                      hmmcheck merge the results
+  --bitstate MiB      store states as bits in a table of MiB (SPIN's
+                      supertrace): a fixed memory, but states may be dropped,
+                      so the outcome is never ok, only violated or incomplete
   --format FORMAT     text (default), markdown or html; text and markdown start each counterexample
                       with its race diagram (one column per thread, only the
                       steps on the pages and frames involved)
@@ -98,6 +107,20 @@ exit status: 0 valid, 1 invalid, 2 bad input (file:line: field: expected X, foun
 examples:
   hmmcheck replay ../shared/traces/retry-ignored.invalid.jsonl
   hmmcheck check --variant D1 --trace-out d1.jsonl; hmmcheck replay d1.jsonl
+`,
+  merge: `usage: hmmcheck merge RESULT.json ... [--json]
+
+Combines the results of swarm shards (hmmcheck check --shard i/N --out
+RESULT.json, each under its own budget) of one configuration and variants:
+violated if any shard found a violation (the shortest counterexample per
+invariant, with the file that has it), ok only if one shard on its own covered
+the whole state space, incomplete otherwise. Shards that each stopped early
+never add up to ok: their searches overlap and nothing records what none of
+them reached. Lists each shard, and the step kinds no shard fired.
+
+example:
+  for i in 0 1 2 3; do hmmcheck check --preset small --shard $i/4 --max-seconds 600 --out shard-$i.json; done
+  hmmcheck merge shard-*.json
 `,
   report: `usage: hmmcheck report RESULT.json [--format text|markdown|html] [--out FILE]
 

@@ -10,6 +10,7 @@ import { EXIT, runCheck } from './check.js';
 import { GLOBAL_HELP, VERB_HELP } from './help.js';
 import { processIo, type Io } from './io.js';
 import { runInvariants, runPresets, runVariants } from './lists.js';
+import { runMerge } from './merge.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
 import { runSimulate } from './simulate.js';
@@ -21,6 +22,7 @@ const VERBS: Record<string, Verb> = {
   simulate: runSimulate,
   replay: runReplay,
   report: runReport,
+  merge: runMerge,
   presets: runPresets,
   variants: runVariants,
   invariants: runInvariants,

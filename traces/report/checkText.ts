@@ -20,6 +20,7 @@ const STOP_WORDS: Record<string, string> = {
   'max-seconds': 'the --max-seconds bound was reached',
   'max-depth': 'the --max-depth bound cut the search',
   'max-memory': 'the --max-memory bound was reached',
+  bitstate: 'the search ran to its end on a bitstate table, which may have dropped states',
   interrupted: 'interrupted',
 };
 
@@ -55,7 +56,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.invariant;
     lines.push(`${st.bad(what2)}: ${v.sentence}`);
     const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
-    lines.push(`counterexample: ${v.steps} steps (${sim ? `shrunk by fast-check from a random walk, seed ${sim.seed}` : 'shortest'}), ${last}`);
+    lines.push(`counterexample: ${v.steps} steps (${sim ? `shrunk by fast-check from a random walk, seed ${sim.seed}` : r.strategy === 'dfs' ? 'found depth-first: maybe not the shortest' : 'shortest'}), ${last}`);
     lines.push('');
     for (const l of raceDiagram(v, 78).trimEnd().split('\n')) lines.push(l === '' ? '' : `  ${l}`);
     lines.push('');
@@ -80,6 +81,12 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
       `${stats.seconds.toFixed(2)} s  ${n(stats.statesPerSecond)} states/s  ${stats.bytesPerState} B/state`,
   );
   if (!sim && stats.store === 'fingerprint') lines.push(fingerprintNote(stats.collisionProbability));
+  if (!sim && stats.store === 'bitstate') {
+    lines.push(`states stored as bits (--bitstate): not exhaustive; at the end a new state was dropped with probability about ${stats.collisionProbability.toExponential(1)}`);
+  }
+  if (r.shard) {
+    lines.push(`shard ${r.shard.index}/${r.shard.count}: ${r.shard.strategy}${r.shard.orderSeed !== undefined ? `, action order shuffled with seed ${r.shard.orderSeed}` : ''} (hmmcheck merge combines the shards' --out files)`);
+  }
   lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
   const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
   lines.push(`steps fired: ${fired.join(', ')}`);
