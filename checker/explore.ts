@@ -10,7 +10,7 @@
  */
 import { canonicalKey } from './fingerprint.js';
 import type { Model } from './model.js';
-import { indicesTo, replayIndices } from './path.js';
+import { indicesTo, replayIndices, replaySearchPath } from './path.js';
 import type { CheckResult, Stats, StopReason, Violation } from './result.js';
 import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
@@ -446,7 +446,7 @@ export class Explorer<S, A> {
   private record(kind: Violation<S, A>['kind'], id: string, sentence: string, indices: number[]): void {
     if (this.violatedIds.has(id)) return;
     this.violatedIds.add(id);
-    this.violations.push({ kind, id, sentence, path: replayIndices(this.model, indices) });
+    this.violations.push({ kind, id, sentence, path: this.queue ? replaySearchPath(this.model, indices) : replayIndices(this.model, indices) });
     if (this.options.stopAtFirst ?? true) this.finished = true;
   }
 }

@@ -49,6 +49,61 @@ export function replayIndices<S, A>(model: Model<S, A>, indices: readonly number
   return { states, actions, indices: [...indices] };
 }
 
+/**
+ * Rebuilds a path the search found, from the action indices it stored.
+ *
+ * When the model packs states, the search expanded unpacked representatives
+ * (canonical under the model's reductions: renamed sequence numbers, renumbered
+ * frames), whose actions may come in another order than those of the real
+ * state. So each step is taken on the representative, and the real state's
+ * action is the one whose successor packs to the same words. The path returned
+ * is real: its states are the model's own and its indices replay with
+ * `replayIndices`.
+ */
+export function replaySearchPath<S, A>(model: Model<S, A>, indices: readonly number[]): Path<S, A> {
+  const { pack, unpack } = model;
+  if (!pack || !unpack) return replayIndices(model, indices);
+  if (indices.length === 0) throw new NondeterminismError('empty path');
+  let buf = new Int32Array(1024);
+  const words = (s: S): Int32Array => {
+    let n = pack.call(model, s, buf);
+    if (n > buf.length) {
+      buf = new Int32Array(n * 2);
+      n = pack.call(model, s, buf);
+    }
+    return buf.slice(0, n);
+  };
+  const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  let real = model.initialStates()[indices[0]!];
+  if (real === undefined) throw new NondeterminismError(`no initial state ${indices[0]}`);
+  let rep = unpack.call(model, words(real));
+  const states: S[] = [real];
+  const actions: A[] = [];
+  const out = [indices[0]!];
+  for (let i = 1; i < indices.length; i++) {
+    const repAction = model.actions(rep)[indices[i]!];
+    if (repAction === undefined) throw new NondeterminismError(`step ${i} wants action ${indices[i]} of the explored state, which has fewer`);
+    const target = words(model.next(rep, repAction));
+    const enabled = model.actions(real);
+    let found = -1;
+    let next: S | undefined;
+    for (let j = 0; j < enabled.length && found < 0; j++) {
+      const cand = model.next(real, enabled[j]!);
+      if (same(words(cand), target)) {
+        found = j;
+        next = cand;
+      }
+    }
+    if (found < 0 || next === undefined) throw new NondeterminismError(`step ${i}: no action of the real state leads where the explored one did (a reduction the model applies is not a symmetry)`);
+    actions.push(enabled[found]!);
+    states.push(next);
+    out.push(found);
+    real = next;
+    rep = unpack.call(model, target);
+  }
+  return { states, actions, indices: out };
+}
+
 /** Encodes a path as "0/3/1", the string a user passes back to rebuild it. */
 export function encodePath(indices: readonly number[]): string {
   return indices.join('/');

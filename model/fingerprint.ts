@@ -26,11 +26,11 @@ let buf = new Int32Array(1024);
  * With one, sequence numbers are renamed (packed.ts `seqRenaming`), so states
  * that differ only in the history of their sequence numbers share a key.
  */
-export function stateKey(s: HmmState, w?: World): string {
-  let n = packState(s, buf, w);
+export function stateKey(s: HmmState, w?: World, perm?: Int32Array): string {
+  let n = packState(s, buf, w, perm);
   if (n > buf.length) {
     buf = new Int32Array(n * 2);
-    n = packState(s, buf, w);
+    n = packState(s, buf, w, perm);
   }
   const units: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -12,6 +12,7 @@ import type { HmmAction } from './actions.js';
 import { reachableKinds } from './coverage.js';
 import { stateKey } from './fingerprint.js';
 import { packState, unpackState } from './packed.js';
+import { canonicalFrames, symmetric } from './symmetry.js';
 import { formatAction } from './format.js';
 import { initialState } from './init.js';
 import { invariants, SENTENCES, stepProperties } from './invariants.js';
@@ -33,6 +34,12 @@ const patching = new Immer({ autoFreeze: false });
 let patchesOn = false;
 
 export interface ModelOptions {
+  /**
+   * Frame symmetry (symmetry.ts): states that differ only in which frame of a
+   * kind holds what are stored once (default on; `check --no-symmetry` turns
+   * it off). Worlds it does not hold for (an evictor or a fork) get none.
+   */
+  readonly symmetry?: boolean;
   /**
    * Deep-freeze every produced state, made through immer (default true).
    * The checker turns it off for speed: states are then plain copies.
@@ -201,6 +208,13 @@ export function isFinal(w: World, s: HmmState): boolean {
 export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, HmmAction> {
   const freeze = options.freeze ?? true;
   const template = initialState(w);
+  const sym = (options.symmetry ?? true) && symmetric(w);
+  const perm = new Int32Array(w.zone.length);
+  const canon = (s: HmmState): Int32Array | undefined => {
+    if (!sym) return undefined;
+    canonicalFrames(s, w, perm);
+    return perm;
+  };
   return {
     // The checker's states are never frozen: a thawed copy of the initial
     // state keeps frozen shapes out of its hot path (see copyState).
@@ -213,8 +227,8 @@ export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, 
     stepProperties: stepProperties(w),
     isFinal: (s) => isFinal(w, s),
     deadlock: { id: 'INV-14', sentence: SENTENCES['INV-14'] },
-    fingerprint: (s) => stateKey(s, w),
-    pack: (s, out) => packState(s, out, w),
+    fingerprint: (s) => stateKey(s, w, canon(s)),
+    pack: (s, out) => packState(s, out, w, canon(s)),
     unpack: (words) => unpackState(words, template),
     actionKind: (a) => a.k,
     actionKinds: reachableKinds(w),
@@ -226,6 +240,10 @@ export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, 
  * The checker's model of a configuration, from arguments a worker thread can
  * receive (checker/parallel.ts ModelSource): plain data, no World.
  */
-export function hmmModelFromConfig(args: { readonly config: Config; readonly variants: readonly VariantId[] }): Model<HmmState, HmmAction> {
-  return hmmModel(buildWorld(args.config, args.variants), { freeze: false });
+export function hmmModelFromConfig(args: {
+  readonly config: Config;
+  readonly variants: readonly VariantId[];
+  readonly symmetry?: boolean;
+}): Model<HmmState, HmmAction> {
+  return hmmModel(buildWorld(args.config, args.variants), { freeze: false, symmetry: args.symmetry ?? true });
 }

@@ -5,6 +5,7 @@ export { STEP_KINDS, type HmmAction, type HrfResult, type StepKind } from './act
 export { reachableKinds } from './coverage.js';
 export { stateKey } from './fingerprint.js';
 export { packState, unpackState } from './packed.js';
+export { canonicalFrames, symmetric } from './symmetry.js';
 export { diffViews, formatChange, view, type Change, type View } from './view.js';
 export { ConfigError, configSchema, parseConfig, type ActorConfig, type Config } from './config.js';
 export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';

@@ -103,10 +103,20 @@ const bool = (x: boolean): void => {
   out[pos++] = x ? 1 : 0;
 };
 
+/** The frame renumbering of symmetry reduction (symmetry.ts), if any: perm[old] = new. */
+let pm: Int32Array | undefined;
+let inv = new Int32Array(64);
+
+/** A frame number (or -1 / null as -1), renumbered when symmetry is on. */
+function pfn(x: number | null): void {
+  if (x === null) return num(-1);
+  num(pm !== undefined && x >= 0 ? pm[x]! : x);
+}
+
 function pte(p: Pte): void {
   out[pos++] = PTE_CODE[p.k];
   if (p.k !== 'none' && p.k !== 'zero') {
-    num(p.pfn);
+    pfn(p.pfn);
     bool(p.w);
   }
 }
@@ -195,7 +205,7 @@ function snap(e: readonly SnapEntry[] | null): void {
   for (let i = 0; i < e.length; i++) {
     const x = e[i]!;
     num(x.page);
-    num(x.pfn ?? -1);
+    pfn(x.pfn);
     bool(x.w);
   }
 }
@@ -211,7 +221,7 @@ function fault(f: FaultCtx | null): void {
   out[pos++] = RET_CODE[f.ret];
 }
 
-function inv(v: InvCtx | null): void {
+function invCtx(v: InvCtx | null): void {
   if (v === null) return bool(false);
   bool(true);
   num(v.mm);
@@ -233,7 +243,7 @@ function mig(m: MigCtx | null): void {
   num(m.end);
   num(m.dev);
   bool(m.toDevice);
-  num(m.fault);
+  pfn(m.fault);
   bool(m.committed);
   if (m.src === null) return bool(false);
   bool(true);
@@ -241,17 +251,17 @@ function mig(m: MigCtx | null): void {
   for (let i = 0; i < m.src.length; i++) {
     const e = m.src[i]!;
     num(e.page);
-    num(e.pfn ?? -1);
+    pfn(e.pfn);
     bool(e.migrate);
     bool(e.w);
-    num(e.dst ?? -1);
+    pfn(e.dst);
     bool(e.copied);
   }
 }
 
-function list(xs: readonly number[]): void {
+function pfnList(xs: readonly number[]): void {
   num(xs.length);
-  for (let i = 0; i < xs.length; i++) num(xs[i]!);
+  for (let i = 0; i < xs.length; i++) pfn(xs[i]!);
 }
 
 /**
@@ -260,11 +270,18 @@ function list(xs: readonly number[]): void {
  * drop such writes): call again with a buffer at least that long.
  *
  * With `w`, sequence numbers are renamed per mm (a canonical representative);
- * without, the words are exact.
+ * without, the words are exact. With `perm` (symmetry.ts), frame i is written
+ * as frame perm[i], and every frame number with it.
  */
-export function packState(s: HmmState, buf: Int32Array, w?: World): number {
+export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32Array): number {
   out = buf;
   pos = 0;
+  pm = perm;
+  const nf = s.frames.length;
+  if (perm) {
+    if (inv.length < nf) inv = new Int32Array(nf * 2);
+    for (let p = 0; p < nf; p++) inv[perm[p]!] = p;
+  }
   rnOn = w !== undefined;
   if (w) {
     rnState = s;
@@ -283,8 +300,8 @@ export function packState(s: HmmState, buf: Int32Array, w?: World): number {
     bool(mm.chargeFailed);
     num(mm.life);
   }
-  for (let i = 0; i < s.frames.length; i++) {
-    const f = s.frames[i]!;
+  for (let i = 0; i < nf; i++) {
+    const f = s.frames[perm ? inv[i]! : i]!;
     num(f.ref);
     num(f.map);
     num(f.lock);
@@ -303,7 +320,7 @@ export function packState(s: HmmState, buf: Int32Array, w?: World): number {
       if (e === null) bool(false);
       else {
         bool(true);
-        num(e.pfn);
+        pfn(e.pfn);
         bool(e.w);
       }
     }
@@ -319,12 +336,13 @@ export function packState(s: HmmState, buf: Int32Array, w?: World): number {
     snap(t.snap);
     seq(seqMm, t.snapSeq);
     fault(t.fault);
-    inv(t.inv);
+    invCtx(t.inv);
     mig(t.mig);
-    list(t.pins);
-    list(t.frees);
+    pfnList(t.pins);
+    pfnList(t.frees);
   }
   rnState = undefined;
+  pm = undefined;
   const n = pos;
   out = EMPTY;
   return n;

@@ -28,20 +28,25 @@ export const cpuWritable = (pte: Pte): boolean => pte.k === 'present' && pte.w;
 /** Entries that count in a page's mapcount (reference 1.3). */
 export const mapsPage = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'devpriv';
 
-/** The lowest free frame of a zone (device zone: of that device), or -1. */
-export function lowestFree(
+/**
+ * The frames an allocation in a zone (device zone: of that device) may
+ * return: every free one, or the lowest only when the world says so
+ * (World.anyFrame).
+ */
+export function freeFrames(
   s: { readonly frames: readonly FrameState[]; readonly threads?: readonly ThreadState[] },
   world: World,
   zone: Zone,
   device = -1,
-): number {
+): number[] {
+  const out: number[] = [];
   for (let p = 0; p < s.frames.length; p++) {
     if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device) || s.frames[p]!.ref !== 0) continue;
-    // A device page waiting for its folio_free is not free yet.
     if (s.threads?.some((t) => t.frees.includes(p))) continue;
-    return p;
+    out.push(p);
+    if (!world.anyFrame) break;
   }
-  return -1;
+  return out;
 }
 
 /** Which entries migrate_vma_collect selects: system memory for SELECT_SYSTEM, the owner's device-private pages for SELECT_DEVICE_PRIVATE. */

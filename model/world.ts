@@ -38,6 +38,14 @@ export interface World {
   readonly memcgLimit: number;
   /** The process each process was forked from, -1 for those that exist from the start. */
   readonly parent: readonly number[];
+  /**
+   * The page allocator may return any free frame (every choice explored; frame
+   * symmetry makes that cheap), or only the lowest free one. Checking uses
+   * any; replay uses lowest: it binds the trace's pfns to frames as names, so
+   * the choice is the trace's, not the model's, and one frame is as good as
+   * another there (traces/hmm/binding.ts).
+   */
+  readonly anyFrame: boolean;
 }
 
 const OP_ORDER: readonly OpKind[] = [
@@ -56,7 +64,7 @@ const OP_ORDER: readonly OpKind[] = [
   'migrate_device_range',
 ];
 
-export function buildWorld(config: Config, variants: readonly VariantId[] = []): World {
+export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean } = {}): World {
   const zone: Zone[] = ['zero'];
   const frameDevice: number[] = [-1];
   for (let i = 0; i < config.systemFrames; i++) {
@@ -98,6 +106,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = []):
     actors,
     variants: new Set(variants),
     memcgLimit: config.memcgLimit ?? Infinity,
+    anyFrame: options.anyFrame ?? true,
     parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {
       const forker = config.actors.find((a) => a.child === m);
       return forker ? (forker.process ?? 0) : -1;

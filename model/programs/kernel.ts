@@ -5,7 +5,7 @@
  * next, when it is not blocked.
  */
 import type { HmmAction } from '../actions.js';
-import { canRead, cpuReadable, cpuWritable, lowestFree, ptePfn, samePte, unmapPending } from '../queries.js';
+import { canRead, cpuReadable, cpuWritable, freeFrames, ptePfn, samePte, unmapPending } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
 import { commitPlan, setupKeeps } from '../rules/migrate.js';
@@ -16,13 +16,12 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
   const pte = s.mms[f.mm]!.pte[f.page]!;
   switch (f.orig.k) {
     case 'none': {
-      let pfn: number | null = null;
       if (f.write && pte.k === 'none') {
-        pfn = lowestFree(s, w, 'system');
         // Out of memory is not modelled: a configuration must have frames enough.
-        if (pfn < 0) return;
+        for (const pfn of freeFrames(s, w, 'system')) out.push({ t, k: 'do_anonymous_page', mm: f.mm, page: f.page, write: f.write, pfn });
+        return;
       }
-      out.push({ t, k: 'do_anonymous_page', mm: f.mm, page: f.page, write: f.write, pfn });
+      out.push({ t, k: 'do_anonymous_page', mm: f.mm, page: f.page, write: f.write, pfn: null });
       return;
     }
     case 'present':
@@ -82,9 +81,9 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       const src = mig!.src!;
       const need = src.find((e) => e.migrate && e.dst === null);
       const device = mig!.toDevice ? w.mirrors[mig!.dev]!.device : -1;
-      const free = need ? lowestFree(s, w, mig!.toDevice ? 'device' : 'system', device) : -1;
-      if (need && free >= 0) {
-        out.push(mig!.toDevice ? { t, k: 'alloc_page', pfn: free, dev: mig!.dev } : { t, k: 'alloc_page', pfn: free });
+      const frees = need ? freeFrames(s, w, mig!.toDevice ? 'device' : 'system', device) : [];
+      if (need && frees.length > 0) {
+        for (const free of frees) out.push(mig!.toDevice ? { t, k: 'alloc_page', pfn: free, dev: mig!.dev } : { t, k: 'alloc_page', pfn: free });
         return;
       }
       const copy = src.find((e) => e.migrate && e.dst !== null && !e.copied);
@@ -196,13 +195,12 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
         case 'wp_page_copy': {
           const f = th.fault!;
           const pte = s.mms[f.mm]!.pte[f.page]!;
-          let dst: number | null = null;
-          if (samePte(pte, f.orig)) {
-            dst = lowestFree(s, w, 'system');
-            if (dst < 0) return;
-          }
           const src = pte.k === 'present' ? pte.pfn : null;
-          out.push({ t, k: 'wp_page_copy', mm: f.mm, page: f.page, src, pfn: dst });
+          if (samePte(pte, f.orig)) {
+            for (const dst of freeFrames(s, w, 'system')) out.push({ t, k: 'wp_page_copy', mm: f.mm, page: f.page, src, pfn: dst });
+            return;
+          }
+          out.push({ t, k: 'wp_page_copy', mm: f.mm, page: f.page, src, pfn: null });
           return;
         }
       }

@@ -40,18 +40,20 @@ interface Measure {
 }
 
 async function measureHere(what: string): Promise<Measure> {
+  // preset:NAME[:workers=N][:nosym], or lockctr:N:K
   const [kind, ...rest] = what.split(':');
+  const symmetry = !rest.includes('nosym');
+  const workers = Number(rest.find((r) => r.startsWith('workers='))?.slice(8) ?? 1);
   const model =
     kind === 'preset'
-      ? hmmModel(buildWorld(findPreset(rest[0]!)!.config), { freeze: false })
+      ? hmmModel(buildWorld(findPreset(rest[0]!)!.config), { freeze: false, symmetry })
       : lockCtr(Number(rest[0]), Number(rest[1]));
-  const workers = kind === 'preset' && rest[1] !== undefined ? Number(rest[1]) : 1;
   // Warm the JIT on a bounded run so the measured run is steady state.
   check(model as never, { maxStates: 20000 });
   const source: ModelSource = {
     module: new URL('../../model/index.js', import.meta.url).href,
     export: 'hmmModelFromConfig',
-    args: { config: findPreset(rest[0]!)?.config, variants: [] },
+    args: { config: findPreset(rest[0]!)?.config, variants: [], symmetry },
   };
   // Workers start cold and are timed from their start: what a user waits.
   const r = workers > 1 ? await checkParallel(model as never, source, { workers }) : check(model as never, {});
@@ -131,10 +133,12 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
+  const plain: Record<string, Measure> = {};
   const speedup: Record<string, number> = {};
   for (const p of ['tiny', 'small', 'migrate', 'fork']) {
     presets[p] = measure(`preset:${p}`);
-    const two = measure(`preset:${p}:2`);
+    plain[p] = measure(`preset:${p}:nosym`);
+    const two = measure(`preset:${p}:workers=2`);
     if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
     speedup[p] = Math.round((presets[p]!.seconds / two.seconds) * 100) / 100;
   }
@@ -147,10 +151,15 @@ async function main(argv: string[]): Promise<void> {
       Object.entries(presets).map(([k, m]) => [
         k,
         {
-          ...m,
-          // No symmetry reduction yet (issue 6 item 2): null, not a made-up 1.
-          symmetryFactor: null,
+          // The rate with reductions off (no symmetry; sequence renaming is
+          // part of the encoding), as issue 6 asks; the counts with symmetry.
+          states: m.states,
+          statesPerSecond: plain[k]!.statesPerSecond,
+          bytesPerState: plain[k]!.bytesPerState,
+          symmetryFactor: Math.round((plain[k]!.states / m.states) * 100) / 100,
           workerSpeedup: speedup[k],
+          statesWithoutSymmetry: plain[k]!.states,
+          withSymmetry: m,
         },
       ]),
     ),
@@ -169,14 +178,19 @@ async function main(argv: string[]): Promise<void> {
   ];
   const f = (x: number): string => x.toLocaleString('en-US');
   const lines = [
-    `hmmcheck bench (${process.version}, ${os.cpus().length} cores; seq renaming on, no symmetry or partial-order reduction)`,
+    `hmmcheck bench (${process.version}, ${os.cpus().length} cores; seq renaming and frame symmetry on unless said, no partial-order reduction)`,
     `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)} ${'2 workers'.padStart(9)}`,
     ...rows.map(
       ([k, m]) =>
         `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.toFixed(2)}x` : '').padStart(9)}`,
     ),
+    ...Object.entries(plain).map(
+      ([k, m]) =>
+        `${`${k} no symmetry`.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${(m.states / presets[k]!.states).toFixed(2)}x`.padStart(9)}`,
+    ),
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
-    '2 workers: speed-up of check --workers 2 over one thread, wall time, workers started cold; symmetry factor: not implemented.',
+    '2 workers: speed-up of check --workers 2 over one thread, wall time, workers started cold.',
+    'no symmetry rows: --no-symmetry; their last column is the symmetry factor (states without / with). fork: symmetry does not apply.',
     '',
     `${'replay (fully observed)'.padEnd(24)} ${'events'.padStart(10)} ${'seconds'.padStart(8)} ${'events/s'.padStart(10)} ${'peak RSS'.padStart(9)} ${'live heap'.padStart(10)}`,
     ...Object.values(replay).map(

@@ -91,11 +91,22 @@ export class Script {
     return enabledSteps(this.w, this.state).filter((a) => thread === undefined || a.t === thread);
   }
 
-  /** Takes the one enabled step of `kind` for `thread` matching `where`; throws listing what is enabled otherwise. */
+  /**
+   * Takes the one enabled step of `kind` for `thread` matching `where`; throws
+   * listing what is enabled otherwise. An allocation may take any free frame:
+   * unless `where` names one, the lowest is taken (what a script means by "it
+   * allocates").
+   */
   step(thread: number, kind: StepKind, where: Partial<HmmAction> = {}): HmmAction {
-    const candidates = this.enabled(thread).filter(
+    let candidates = this.enabled(thread).filter(
       (a) => a.k === kind && Object.entries(where).every(([k, v]) => (a as unknown as Record<string, unknown>)[k] === v),
     );
+    if (candidates.length > 1 && where.pfn === undefined && candidates.every((a) => a.pfn !== undefined && a.pfn !== null && a.t === candidates[0]!.t)) {
+      const rest = (a: HmmAction): string => JSON.stringify({ ...a, pfn: 0 });
+      if (candidates.every((a) => rest(a) === rest(candidates[0]!))) {
+        candidates = [candidates.reduce((lo, a) => (a.pfn! < lo.pfn! ? a : lo))];
+      }
+    }
     if (candidates.length !== 1) {
       const all = this.enabled().map((a) => `${a.t}:${a.k}${a.page !== undefined ? `@${a.page}` : ''}`);
       throw new Error(`expected one enabled ${kind} for thread ${thread}, found ${candidates.length}; enabled: ${all.join(' ')}`);

@@ -16,7 +16,7 @@ import {
   type ModelSource,
   type Stats,
 } from '../../checker/index.js';
-import { hmmModel } from '../../model/index.js';
+import { hmmModel, symmetric } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
 import { render, terminalStyle } from '../report/index.js';
@@ -40,6 +40,7 @@ const FLAGS: FlagSpec = {
   resume: 'string',
   'max-memory': 'integer',
   shard: 'string',
+  'no-symmetry': 'boolean',
   bitstate: 'integer',
   json: 'boolean',
   out: 'string',
@@ -85,7 +86,8 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const every = num(args, 'checkpoint-every') ?? 60;
   if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
   if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
-  const identity = JSON.stringify({ config: target.world.config, variants: target.variants });
+  const symmetry = !bool(args, 'no-symmetry');
+  const identity = JSON.stringify({ config: target.world.config, variants: target.variants, symmetry });
   const resumeFile = str(args, 'resume');
   let resume: Checkpoint | undefined;
   if (resumeFile !== undefined) {
@@ -93,7 +95,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     try {
       resume = readCheckpoint(resumeFile);
       // Refuse a checkpoint of another search now, with the file named, not deep in the search.
-      new Explorer(hmmModel(target.world, { freeze: false }), { strategy, resume, identity });
+      new Explorer(hmmModel(target.world, { freeze: false, symmetry }), { strategy, resume, identity });
     } catch (e) {
       if (e instanceof CheckpointError) throw new UsageError(`check: --resume ${e.message}`);
       if (e instanceof CheckpointMismatch) throw new UsageError(`check: --resume ${resumeFile}: ${e.message}`);
@@ -106,11 +108,11 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const stop = io.onInterrupt(() => controller.abort());
   let result;
   try {
-    const model = hmmModel(target.world, { freeze: false });
+    const model = hmmModel(target.world, { freeze: false, symmetry });
     const source: ModelSource = {
       module: new URL('../../model/index.js', import.meta.url).href,
       export: 'hmmModelFromConfig',
-      args: { config: target.world.config, variants: [...target.variants] },
+      args: { config: target.world.config, variants: [...target.variants], symmetry },
     };
     const options = {
       strategy,
@@ -135,6 +137,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const report: CheckReport = {
     ...built,
     strategy,
+    symmetry: !symmetry ? 'off' : symmetric(target.world) ? 'on' : 'not applicable',
     ...(shard ? { shard: { index: shard.index, count: shard.count, strategy, ...(orderSeed !== undefined ? { orderSeed } : {}) } } : {}),
   };
   if (checkpointFile !== undefined && ['interrupted', 'max-seconds', 'max-memory'].includes(result.stoppedBy ?? '')) {

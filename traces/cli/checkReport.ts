@@ -68,6 +68,11 @@ export interface CheckReport {
     readonly collisionProbability: number;
   };
   readonly stoppedBy?: string;
+  /**
+   * Frame symmetry: 'on', 'off' (--no-symmetry) or 'not applicable' (a world
+   * that forks or evicts chooses frames by number). Absent in older results.
+   */
+  readonly symmetry?: 'on' | 'off' | 'not applicable';
   /** The search order (absent in results saved before it was recorded: breadth-first). */
   readonly strategy?: 'bfs' | 'dfs';
   /** Set by `check --shard i/N`: which diversified search of a swarm this was (`hmmcheck merge` combines them). */

@@ -50,6 +50,9 @@ options:
   --max-seconds S     stop with outcome incomplete after S seconds
   --max-depth N       do not explore beyond N steps (outcome incomplete if cut)
   --strategy bfs|dfs  search order (default bfs: shortest counterexamples)
+  --no-symmetry       count states that differ only in which frame of a kind
+                      holds what as different (symmetry is on by default
+                      where it holds: not in worlds that fork or evict)
   --exact             store whole states instead of 64-bit fingerprints (no
                       chance of a hash collision; slower, several times the
                       memory). The report prints the collision odds otherwise.

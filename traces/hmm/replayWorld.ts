@@ -176,7 +176,7 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
     tidOf.push(a.name);
     threads.set(a.name, entry);
   });
-  const world = buildWorld({ ...base, actors }, variants);
+  const world = buildWorld({ ...base, actors }, variants, { anyFrame: false });
   return {
     world,
     threads,

@@ -15,6 +15,12 @@ const HIDDEN = ['.left', '.pc', '.hmm_pfns_seq'];
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
+const SYMMETRY_WORDS: Record<string, string> = {
+  on: 'on (states that differ only in which frame of a kind holds what count once; --no-symmetry turns it off)',
+  off: 'off (--no-symmetry)',
+  'not applicable': 'not applicable (this configuration forks or evicts, which choose frames by number)',
+};
+
 const STOP_WORDS: Record<string, string> = {
   'max-states': 'the --max-states bound was reached',
   'max-seconds': 'the --max-seconds bound was reached',
@@ -81,6 +87,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
       `${stats.seconds.toFixed(2)} s  ${n(stats.statesPerSecond)} states/s  ${stats.bytesPerState} B/state`,
   );
   if (!sim && stats.store === 'fingerprint') lines.push(fingerprintNote(stats.collisionProbability));
+  if (!sim && r.symmetry) lines.push(`frame symmetry: ${SYMMETRY_WORDS[r.symmetry]}`);
   if (!sim && stats.store === 'bitstate') {
     lines.push(`states stored as bits (--bitstate): not exhaustive; at the end a new state was dropped with probability about ${stats.collisionProbability.toExponential(1)}`);
   }
