@@ -14,56 +14,28 @@
  * usual estimate for n states among 2^64 values, n(n-1)/2^65; the check report
  * prints it, and `check --exact` uses the exact MapStore instead.
  */
-import { HASH, hash64 } from './hash64.js';
-import type { StateStore } from './store.js';
+import { PathLinks } from './pathLinks.js';
+import { HashStore, type Pack } from './store.js';
 
-/** Writes a state's words into `out` and returns their count (more than out.length: call again with room). */
-export type Pack<S> = (state: S, out: Int32Array) => number;
+export type { Pack } from './store.js';
 
 const MAX_LOAD = 0.75;
-const MAX_ACTIONS = 0xffff;
 
-export class FingerprintStore<S> implements StateStore<S> {
+export class FingerprintStore<S> extends HashStore<S> {
   readonly kind = 'fingerprint';
   private table: Int32Array;
   private capacity: number;
-  private count = 0;
   private limit: number;
-  private parents = new Int32Array(1024);
-  private actionIdx = new Uint16Array(1024);
-  private words = new Int32Array(256);
 
-  constructor(
-    private readonly pack: Pack<S>,
-    initialCapacity = 1024,
-  ) {
+  constructor(pack: Pack<S>, initialCapacity = 1024) {
+    super(pack);
     this.capacity = initialCapacity;
     this.table = new Int32Array(this.capacity * 2);
     this.limit = Math.floor(this.capacity * MAX_LOAD);
   }
 
-  get size(): number {
-    return this.count;
-  }
-
-  insert(state: S, parent: number, action: number): number {
-    let n = this.pack(state, this.words);
-    if (n > this.words.length) {
-      this.words = new Int32Array(n * 2);
-      n = this.pack(state, this.words);
-    }
-    return this.insertPacked(this.words, n, parent, action);
-  }
-
-  /** Stores a state the caller packed already (words[0..n)). */
-  insertPacked(words: Int32Array, n: number, parent: number, action: number): number {
-    hash64(words, n);
-    return this.insertHash(HASH[0]!, HASH[1]!, parent, action);
-  }
-
-  /** Stores a fingerprint computed elsewhere (a worker); -1 when it was there. */
   insertHash(hi: number, lo: number, parent: number, action: number): number {
-    if (action > MAX_ACTIONS) throw new RangeError(`action index ${action} does not fit the store's 16 bits`);
+    PathLinks.check(action);
     if ((hi | lo) === 0) lo = 1;
     const t = this.table;
     const cap = this.capacity;
@@ -77,20 +49,9 @@ export class FingerprintStore<S> implements StateStore<S> {
     }
     t[2 * i] = hi;
     t[2 * i + 1] = lo;
-    const id = this.count++;
-    if (id >= this.parents.length) this.growLinks();
-    this.parents[id] = parent;
-    this.actionIdx[id] = action;
+    const id = this.added(parent, action);
     if (this.count > this.limit) this.growTable();
     return id;
-  }
-
-  parentOf(id: number): number {
-    return this.parents[id]!;
-  }
-
-  actionOf(id: number): number {
-    return this.actionIdx[id]!;
   }
 
   bytesPerState(): number {
@@ -109,7 +70,7 @@ export class FingerprintStore<S> implements StateStore<S> {
 
   /** The store's contents, for a checkpoint (views, not copies: save them before the search goes on). */
   snapshot(): { table: Int32Array; parents: Int32Array; actions: Uint16Array } {
-    return { table: this.table, parents: this.parents.subarray(0, this.count), actions: this.actionIdx.subarray(0, this.count) };
+    return { table: this.table, ...this.links.snapshot(this.count) };
   }
 
   /** Puts back what `snapshot` gave (a checkpoint being resumed). */
@@ -120,10 +81,7 @@ export class FingerprintStore<S> implements StateStore<S> {
     this.capacity = table.length / 2;
     this.limit = Math.floor(this.capacity * MAX_LOAD);
     this.count = parents.length;
-    this.parents = new Int32Array(Math.max(1024, this.count * 2));
-    this.parents.set(parents);
-    this.actionIdx = new Uint16Array(this.parents.length);
-    this.actionIdx.set(actions);
+    this.links.restore(parents, actions);
   }
 
   private growTable(): void {
@@ -144,18 +102,8 @@ export class FingerprintStore<S> implements StateStore<S> {
       t[2 * i + 1] = lo;
     }
   }
-
-  private growLinks(): void {
-    const p = new Int32Array(this.parents.length * 2);
-    p.set(this.parents);
-    this.parents = p;
-    const a = new Uint16Array(this.actionIdx.length * 2);
-    a.set(this.actionIdx);
-    this.actionIdx = a;
-  }
 }
 
-/** Maps the high half onto [0, cap) without a power-of-two capacity (Lemire's multiply-shift, in floats). */
 function slotOf(hi: number, cap: number): number {
   return Math.floor(((hi >>> 0) / 4294967296) * cap);
 }

@@ -1,3 +1,6 @@
+import { HASH, hash64 } from './hash64.js';
+import { PathLinks } from './pathLinks.js';
+
 /**
  * The visited-state store: the checker's memory of what it has seen.
  *
@@ -30,12 +33,11 @@ export interface StateStore<S> {
   insertHash?(hi: number, lo: number, parent: number, action: number): number;
 }
 
-/** A `Map` from fingerprint to id, with parent links in growable typed arrays. */
+/** A `Map` from fingerprint to id, with the path links beside it. */
 export class MapStore<S> implements StateStore<S> {
   readonly kind = 'exact';
   private readonly ids = new Map<string, number>();
-  private parents = new Int32Array(1024);
-  private actionIdx = new Int32Array(1024);
+  private readonly links = new PathLinks();
   private keyBytes = 0;
 
   constructor(private readonly fingerprint: (state: S) => string) {}
@@ -45,38 +47,85 @@ export class MapStore<S> implements StateStore<S> {
   }
 
   insert(state: S, parent: number, action: number): number {
+    PathLinks.check(action);
     const key = this.fingerprint(state);
     if (this.ids.has(key)) return -1;
     const id = this.ids.size;
     this.ids.set(key, id);
-    if (id >= this.parents.length) this.grow();
-    this.parents[id] = parent;
-    this.actionIdx[id] = action;
+    this.links.set(id, parent, action);
     this.keyBytes += key.length;
     return id;
   }
 
   parentOf(id: number): number {
-    return this.parents[id]!;
+    return this.links.parentOf(id);
   }
 
   actionOf(id: number): number {
-    return this.actionIdx[id]!;
+    return this.links.actionOf(id);
   }
 
   bytesPerState(): number {
     // V8 keeps one-byte strings at ~1 byte per character plus a header, and a
-    // Map entry costs about three pointers; typed arrays hold 8 bytes per id.
+    // Map entry costs about three pointers; the path links 6 bytes per id.
     const n = Math.max(1, this.ids.size);
-    return Math.round(this.keyBytes / n + 16 + 24 + 8);
-  }
-
-  private grow(): void {
-    const p = new Int32Array(this.parents.length * 2);
-    p.set(this.parents);
-    this.parents = p;
-    const a = new Int32Array(this.actionIdx.length * 2);
-    a.set(this.actionIdx);
-    this.actionIdx = a;
+    return Math.round(this.keyBytes / n + 16 + 24 + 6);
   }
 }
+
+/**
+ * The front of the stores that keep hashes of packed states: packs a state
+ * (asking for a larger buffer when it does not fit), hashes the words, and
+ * leaves the rest to `insertHash`. Workers hash on their side and call
+ * `insertHash` directly; the search packs once and calls `insertPacked`.
+ */
+export abstract class HashStore<S> implements StateStore<S> {
+  abstract readonly kind: 'fingerprint' | 'bitstate';
+  protected readonly links = new PathLinks();
+  protected count = 0;
+  private words = new Int32Array(256);
+
+  constructor(private readonly pack: Pack<S>) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  insert(state: S, parent: number, action: number): number {
+    let n = this.pack(state, this.words);
+    if (n > this.words.length) {
+      this.words = new Int32Array(n * 2);
+      n = this.pack(state, this.words);
+    }
+    return this.insertPacked(this.words, n, parent, action);
+  }
+
+  insertPacked(words: Int32Array, n: number, parent: number, action: number): number {
+    hash64(words, n);
+    return this.insertHash(HASH[0]!, HASH[1]!, parent, action);
+  }
+
+  /** Stores a fingerprint; -1 when it was there. Subclasses call `added` for a new one. */
+  abstract insertHash(hi: number, lo: number, parent: number, action: number): number;
+
+  /** A new state: its id, and its links recorded. */
+  protected added(parent: number, action: number): number {
+    const id = this.count++;
+    this.links.set(id, parent, action);
+    return id;
+  }
+
+  parentOf(id: number): number {
+    return this.links.parentOf(id);
+  }
+
+  actionOf(id: number): number {
+    return this.links.actionOf(id);
+  }
+
+  abstract bytesPerState(): number;
+  abstract collisionProbability(): number;
+}
+
+/** Writes a state's words into `out` and returns their count (more than out.length: call again with room). */
+export type Pack<S> = (state: S, out: Int32Array) => number;

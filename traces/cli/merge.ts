@@ -11,7 +11,6 @@
  * to `ok`, however many states they saw between them: their searches overlap
  * and nothing records what none of them reached.
  */
-import { readFileSync } from 'node:fs';
 import { TraceInputError } from '../errors.js';
 import { renderCheckText } from '../report/checkText.js';
 import { PLAIN, terminalStyle } from '../report/style.js';
@@ -19,6 +18,7 @@ import { bool, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { CheckReport, ReportViolation } from './checkReport.js';
 import { EXIT } from './check.js';
 import type { Io } from './io.js';
+import { readResultJson } from './resultFile.js';
 
 const FLAGS: FlagSpec = { json: 'boolean' };
 
@@ -48,18 +48,7 @@ export interface MergeReport {
 }
 
 function load(file: string): CheckReport {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TraceInputError(file, 1, '(file)', 'a readable result of check --out', (e as NodeJS.ErrnoException).code ?? String(e));
-  }
-  let x: unknown;
-  try {
-    x = JSON.parse(text);
-  } catch (e) {
-    throw new TraceInputError(file, 1, '(result)', 'one JSON object (check --out or --json)', `invalid JSON (${(e as Error).message})`);
-  }
+  const x = readResultJson(file, 'result of check --out');
   const o = x as Partial<CheckReport> | null;
   if (o === null || typeof o !== 'object' || o.verb !== 'check') {
     throw new TraceInputError(file, 1, 'verb', '"check" (merge combines results of check --shard)', JSON.stringify((o as { verb?: unknown } | null)?.verb ?? null));

@@ -3,11 +3,11 @@
  * a result saved by `check` or `replay` (`--out`, or `--json` redirected).
  * `--format` is also an option of `check` and `replay` themselves.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { TraceInputError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
 import { asResult, FORMATS, render, terminalStyle, type Format } from '../report/index.js';
 import { parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './io.js';
+import { readResultJson } from './resultFile.js';
 
 const FLAGS: FlagSpec = { format: 'string', out: 'string' };
 
@@ -25,18 +25,7 @@ export function runReport(argv: readonly string[], io: Io): number {
   if (args.positionals.length !== 1) throw new UsageError(`report: expected one result file (from check or replay --out), found ${args.positionals.length} arguments`);
   const file = args.positionals[0]!;
   const format = formatOption('report', str(args, 'format'));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TraceInputError(file, 1, '(file)', 'a readable result file', (e as NodeJS.ErrnoException).code ?? String(e));
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new TraceInputError(file, 1, '(result)', 'one JSON object (check or replay --json/--out)', `invalid JSON (${(e as Error).message})`);
-  }
+  const parsed = readResultJson(file, 'result file');
   const result = asResult(file, parsed);
   const out = str(args, 'out');
   if (out !== undefined) {
