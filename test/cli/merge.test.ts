@@ -9,14 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../traces/cli/main.js';
-import { memoryIo } from '../../traces/cli/io.js';
+import { run } from '../helpers/cli.js';
 
-async function run(...argv: string[]) {
-  const io = memoryIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-merge-'));
 const f = (name: string): string => join(dir, name);
