@@ -53,7 +53,7 @@ export async function checkParallel<S, A>(
   const maxDepth = options.maxDepth ?? Infinity;
   const workers = Array.from(
     { length: options.workers },
-    () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source, maxDepth }, resourceLimits: { maxYoungGenerationSizeMb: 64 } }),
+    () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source, maxDepth } }),
   );
   const onAbort = (): void => ex.interrupt();
   options.signal?.addEventListener('abort', onAbort);
