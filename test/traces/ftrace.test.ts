@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TraceInputError } from '../../traces/errors.js';
-import { decodeFields, hmmPfnWord, isComment, migratePfnWord, pagePointerToPfn, parseLine, parseProbes, type FtraceLine } from '../../traces/ftrace/index.js';
+import { decodeFields, hmmPfnWord, isComment, migratePfnWord, pagePointerToPfn, parseLine, parseProbes, readSession, type FtraceLine } from '../../traces/ftrace/index.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/ftrace/', import.meta.url));
 const probeFile = `${fixtures}kprobe_events.linux-6.1.txt`;
@@ -99,14 +99,54 @@ test('bad input is refused with file, line, field, expected and found', () => {
   bad(() => parseProbes('p:hmm/x f a=%di:q64\n', 'k.txt'), /^k\.txt:1: x: expected fields/);
 });
 
+test('an ioctl on an address no mapping of its process covers is refused, naming the line', () => {
+  // The excerpt keeps the harness's mmap but not the buffer's.
+  const ioctl = find('dmirror_ioctl');
+  try {
+    readSession(excerpt, probes, excerptFile);
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.ok(e instanceof TraceInputError);
+    assert.match((e as Error).message, `${excerptFile}:${ioctl.line}: dmirror_ioctl.uaddr: expected an address inside a mapping of process 269, found 0x7fd1831c8000`);
+  }
+});
+
 const shared = fileURLToPath(new URL('../../../../shared/kernel-traces/linux-6.1/', import.meta.url));
+const sharedLines = (name: string): { file: string; text: string; lines: FtraceLine[] } => {
+  const file = `${shared}hmm.hmm_device_private.${name}.trace.txt.gz`;
+  const text = gunzipSync(readFileSync(file)).toString('utf8');
+  return { file, text, lines: parseAll(text, file) };
+};
 if (existsSync(shared)) {
+  test('who is who in anon_read: the harness, the test child, one mirror, one 1024-page buffer read', () => {
+    const { file, lines } = sharedLines('anon_read');
+    const s = readSession(lines, probes, file);
+    assert.equal([s.test, s.rc], ['hmm.hmm_device_private.anon_read', 0]);
+    assert.equal([...s.processes.values()].map((p) => [p.tgid, p.parent]), [[74, null], [75, 74]]);
+    assert.is(s.mirrors.length, 1);
+    assert.is(s.mirrors[0]!.tgid, 75);
+    assert.ok(s.mirrors[0]!.released !== null);
+    assert.equal(s.buffers.map((b) => [b.tgid, `0x${b.start.toString(16)}`, b.pages, b.commands.join()]), [[75, '0x7fd908a8c000', 1024, 'READ']]);
+    assert.ok(s.mappings.filter((m) => m.tgid === 75).every((m) => m.unmapped !== null), 'the test unmaps what it mapped');
+  });
+
+  test('who is who in migrate_fault and anon_write_child: repeated ioctls, a buffer inherited through fork', () => {
+    const mf = sharedLines('migrate_fault');
+    const s1 = readSession(mf.lines, probes, mf.file);
+    assert.equal(s1.buffers.map((b) => [b.tgid, b.pages, b.commands.join()]), [[269, 1024, 'MIGRATE_TO_DEV,MIGRATE_TO_DEV']]);
+    const wc = sharedLines('anon_write_child');
+    const s2 = readSession(wc.lines, probes, wc.file);
+    assert.equal([...s2.processes.values()].map((p) => [p.tgid, p.parent]), [[138, null], [139, 138], [140, 139]]);
+    assert.equal(s2.mirrors.map((m) => m.tgid), [139, 140]);
+    // The grandchild writes through its own mirror into the buffer its parent mapped before the fork.
+    assert.equal(s2.buffers.map((b) => [b.tgid, `0x${b.start.toString(16)}`, b.pages, b.commands.join()]), [[140, '0x7ff3f69b6000', 1024, 'WRITE']]);
+    assert.equal(s2.buffers[0]!.mirrors, [s2.mirrors[1]!.filp]);
+  });
+
   for (const name of ['anon_read', 'migrate_fault', 'anon_write_child']) {
     test(`every line of the shared ${name} trace parses, and every probe event decodes`, () => {
-      const file = `${shared}hmm.hmm_device_private.${name}.trace.txt.gz`;
-      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const { file, text, lines } = sharedLines(name);
       const header = /entries-in-buffer\/entries-written: (\d+)\/(\d+)/.exec(text)!;
-      const lines = parseAll(text, file);
       assert.is(lines.length, Number(header[1]), 'one parsed line per recorded entry');
       let decoded = 0;
       for (const l of lines) {
