@@ -9,7 +9,7 @@
  * Ctrl-C) without the search itself knowing about either.
  */
 import { canonicalKey } from './fingerprint.js';
-import type { Model } from './model.js';
+import { DEFAULT_DEADLOCK, type Model } from './model.js';
 import { indicesTo, replayIndices, replaySearchPath } from './path.js';
 import type { CheckResult, Stats, StopReason, Violation } from './result.js';
 import { FingerprintStore } from './fingerprintStore.js';
@@ -119,7 +119,6 @@ export class Explorer<S, A> {
     const stepProps = model.stepProperties ?? [];
     const maxStates = this.options.maxStates ?? Infinity;
     const maxDepth = this.options.maxDepth ?? Infinity;
-    const deadlineMs = this.options.maxSeconds !== undefined ? this.started + this.options.maxSeconds * 1000 : Infinity;
     const sliceEnd = Date.now() + sliceMs;
     let tick = 0;
     while (!this.finished) {
@@ -131,10 +130,7 @@ export class Explorer<S, A> {
       const { state, id, depth } = entry;
       const actions = model.actions(state);
       if (actions.length === 0) {
-        if (model.isFinal && !model.isFinal(state)) {
-          const d = model.deadlock ?? { id: 'deadlock', sentence: 'a state that is not final has no enabled step' };
-          this.record('deadlock', d.id, d.sentence, indicesTo(this.store, id));
-        }
+        if (model.isFinal && !model.isFinal(state)) this.recordDeadlock(id);
         continue;
       }
       if (depth >= maxDepth) {
@@ -159,18 +155,12 @@ export class Explorer<S, A> {
         if (nid < 0) continue;
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
         if (this.checkState(next, nid)) this.enqueue(next, nid, depth + 1);
-        if (this.store.size >= maxStates && !this.finished) {
-          this.stopReason = 'max-states';
-          this.finished = true;
-        }
+        this.checkMaxStates(maxStates);
       }
       if ((++tick & 255) === 0) {
         this.checkMemory();
+        this.checkDeadline();
         const now = Date.now();
-        if (now >= deadlineMs) {
-          this.stopReason = 'max-seconds';
-          this.finished = true;
-        }
         if (this.options.onProgress && now - this.lastProgress >= (this.options.progressEveryMs ?? 2000)) {
           this.lastProgress = now;
           this.options.onProgress(this.stats());
@@ -178,9 +168,7 @@ export class Explorer<S, A> {
         if (now >= sliceEnd) break;
       }
     }
-    if (this.finished && this.stopReason === undefined && this.cutByDepth && this.violations.length === 0) {
-      this.stopReason = 'max-depth';
-    }
+    this.noteDepthCut();
     return this.finished;
   }
 
@@ -254,10 +242,8 @@ export class Explorer<S, A> {
       const status = out[at + 2]!;
       const count = out[at + 3]!;
       at += 4;
-      if (status === DEADLOCK) {
-        const d = model.deadlock ?? { id: 'deadlock', sentence: 'a state that is not final has no enabled step' };
-        this.record('deadlock', d.id, d.sentence, indicesTo(this.store, id));
-      } else if (status === CUT) this.cutByDepth = true;
+      if (status === DEADLOCK) this.recordDeadlock(id);
+      else if (status === CUT) this.cutByDepth = true;
       for (let s = 0; s < count && !this.finished; s++) {
         const i = out[at++]!;
         const kind = out[at++]!;
@@ -285,10 +271,7 @@ export class Explorer<S, A> {
           this.record('invariant', inv.id, inv.sentence, indicesTo(this.store, nid));
         }
         if (ok) this.queue!.push(nid, depth + 1, out.subarray(wordsAt, wordsAt + n), n);
-        if (this.store.size >= maxStates && !this.finished) {
-          this.stopReason = 'max-states';
-          this.finished = true;
-        }
+        this.checkMaxStates(maxStates);
       }
     }
   }
@@ -296,9 +279,31 @@ export class Explorer<S, A> {
   /** Marks the search over when nothing is queued (parallel.ts, once no batch is out). */
   settle(): void {
     if (!this.finished && this.queued() === 0) this.finished = true;
+    this.noteDepthCut();
+  }
+
+  /** States waiting to be expanded. */
+  get queuedCount(): number {
+    return this.queued();
+  }
+
+  /** A search that ended with states left unexpanded at --max-depth did not cover the space. */
+  private noteDepthCut(): void {
     if (this.finished && this.stopReason === undefined && this.cutByDepth && this.violations.length === 0) {
       this.stopReason = 'max-depth';
     }
+  }
+
+  private checkMaxStates(maxStates: number): void {
+    if (this.store.size >= maxStates && !this.finished) {
+      this.stopReason = 'max-states';
+      this.finished = true;
+    }
+  }
+
+  private recordDeadlock(id: number): void {
+    const d = this.model.deadlock ?? DEFAULT_DEADLOCK;
+    this.record('deadlock', d.id, d.sentence, indicesTo(this.store, id));
   }
 
   /** Stops the search once the process holds more memory than allowed: `incomplete`, never an out-of-memory crash. */
@@ -352,12 +357,9 @@ export class Explorer<S, A> {
     const fail = (what: string): never => {
       throw new CheckpointMismatch(what);
     };
-    if (h.identity !== (this.options.identity ?? '')) fail('it was made for another configuration or other variants');
-    if (h.strategy !== (this.bfs ? 'bfs' : 'dfs')) fail(`it was made by a ${h.strategy} search`);
-    if (h.kindCounts.length !== this.kindCounts.length) fail('its step kinds are not this model\'s');
+    checkpointFits(cp, this.options.identity ?? '', this.bfs ? 'bfs' : 'dfs', this.kindCounts.length);
     if (!(this.store instanceof FingerprintStore) || !this.queue) fail('resuming needs the fingerprint store and a packed frontier');
     const { table, parents, actions, queue } = cp.arrays as Record<string, Int32Array>;
-    if (!table || !parents || !actions || !queue || parents.length !== h.states) fail('its arrays are missing or do not match its header');
     (this.store as FingerprintStore<S>).restore(table!, parents!, actions as unknown as Uint16Array);
     this.queue!.restore(queue!);
     this.transitions = h.transitions;
@@ -456,6 +458,23 @@ export class CheckpointMismatch extends Error {
   constructor(detail: string) {
     super(`the checkpoint does not fit this search: ${detail}`);
     this.name = 'CheckpointMismatch';
+  }
+}
+
+/**
+ * Throws CheckpointMismatch unless `cp` is a checkpoint of this search: the
+ * same identity (configuration, variants), search order and step kinds, with
+ * the arrays its header promises. Reads the header only, so a command can
+ * refuse a wrong file before it starts.
+ */
+export function checkpointFits(cp: Checkpoint, identity: string, strategy: 'bfs' | 'dfs', kinds: number): void {
+  const h = cp.header as { identity?: unknown; strategy?: unknown; states?: unknown; kindCounts?: unknown };
+  if (h.identity !== identity) throw new CheckpointMismatch('it was made for another configuration or other variants');
+  if (h.strategy !== strategy) throw new CheckpointMismatch(`it was made by a ${String(h.strategy)} search`);
+  if (!Array.isArray(h.kindCounts) || h.kindCounts.length !== kinds) throw new CheckpointMismatch("its step kinds are not this model's");
+  const { table, parents, actions, queue } = cp.arrays;
+  if (!table || !parents || !actions || !queue || parents.length !== h.states) {
+    throw new CheckpointMismatch('its arrays are missing or do not match its header');
   }
 }
 

@@ -58,11 +58,6 @@ export class FingerprintStore<S> extends HashStore<S> {
     return Math.round((this.table.byteLength / Math.max(1, this.count)) * 10) / 10;
   }
 
-  /** Bytes per state that only counterexample paths need (parent id and action index). */
-  pathBytesPerState(): number {
-    return 6;
-  }
-
   collisionProbability(): number {
     const n = this.count;
     return Math.min(1, (n * (n - 1)) / 2 ** 65);

@@ -4,11 +4,12 @@
 export type { Invariant, Model, StepProperty } from './model.js';
 export type { CheckResult, Outcome, Path, Stats, StopReason, Violation } from './result.js';
 export { canonicalKey } from './fingerprint.js';
+export { wordsKey } from './wordsKey.js';
 export { MapStore, type StateStore } from './store.js';
 export { FingerprintStore, type Pack } from './fingerprintStore.js';
 export { BitstateStore } from './bitstateStore.js';
 export { hash64, HASH } from './hash64.js';
-export { check, checkAsync, CheckpointMismatch, defaultStore, Explorer, type CheckOptions, type CheckpointOption } from './explore.js';
+export { check, checkAsync, checkpointFits, CheckpointMismatch, defaultStore, Explorer, type CheckOptions, type CheckpointOption } from './explore.js';
 export { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export { checkParallel, type ModelSource, type ParallelOptions } from './parallel.js';
 export { simulate, type SimulateOptions, type SimulateResult } from './simulate.js';

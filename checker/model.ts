@@ -29,6 +29,9 @@ export interface StepProperty<S, A> {
   readonly holds: (before: S, action: A, after: S) => boolean;
 }
 
+/** How a deadlock is reported when the model does not say (Model.deadlock). */
+export const DEFAULT_DEADLOCK = { id: 'deadlock', sentence: 'a state that is not final has no enabled step' } as const;
+
 export interface Model<S, A> {
   /** Initial states in a deterministic order. */
   initialStates(): readonly S[];

@@ -34,7 +34,10 @@ export interface ParallelOptions<S> extends CheckOptions<S> {
 }
 
 interface Pending {
-  /** A copy of the batch's records: a checkpoint puts them back in the queue if the batch is not absorbed. */
+  /**
+   * A copy of the batch's records, kept only when checkpointing: a
+   * checkpoint puts them back in the queue if the batch is not absorbed.
+   */
   readonly records: Int32Array;
   out?: Int32Array;
   len?: number;
@@ -104,13 +107,13 @@ export async function checkParallel<S, A>(
       }
       if (ex.done) break;
       if (cp && Date.now() - lastSave >= cp.everySeconds * 1000) {
-        cp.save(ex.checkpoint(pending.map((p) => p.records)));
+        cp.save(ex.checkpoint(pendingRecords(pending)));
         lastSave = Date.now();
       }
       // Keep every worker busy with a batch sized to the queue: large enough
       // to amortise a message, small enough that all workers get some.
       while (idle.length > 0) {
-        const queued = ex.stats().queued;
+        const queued = ex.queuedCount;
         if (queued === 0) break;
         const size = Math.max(8, Math.min(4096, Math.ceil(queued / (2 * workers.length))));
         const input = new Words(spareIn.pop());
@@ -118,7 +121,7 @@ export async function checkParallel<S, A>(
         if (k === 0) break;
         const w = idle.pop()!;
         const job = nextJob++;
-        const p: Pending = { records: input.buf.slice(0, input.n) };
+        const p: Pending = { records: cp ? input.buf.slice(0, input.n) : NO_RECORDS };
         pending.push(p);
         jobs.set(job, p);
         const spare = spareOut.pop();
@@ -147,6 +150,8 @@ export async function checkParallel<S, A>(
   const r = ex.result();
   return { ...r, stats: { ...r.stats, workers: options.workers } as Stats };
 }
+
+const NO_RECORDS = new Int32Array(0);
 
 /** The records of batches not yet absorbed, in order (their results are dropped on a stop). */
 function pendingRecords(pending: readonly Pending[]): Int32Array[] {

@@ -12,7 +12,7 @@
  * A simulation never proves anything: finding nothing is `incomplete`.
  */
 import fc from 'fast-check';
-import type { Model } from './model.js';
+import { DEFAULT_DEADLOCK, type Model } from './model.js';
 import { replayIndices } from './path.js';
 import type { CheckResult, Violation } from './result.js';
 
@@ -56,7 +56,7 @@ function walk<S, A>(model: Model<S, A>, choices: readonly number[], depth: numbe
     const enabled = model.actions(state);
     if (enabled.length === 0) {
       if (model.isFinal && !model.isFinal(state)) {
-        const d = model.deadlock ?? { id: 'deadlock', sentence: 'a state with no enabled action that is not final' };
+        const d = model.deadlock ?? DEFAULT_DEADLOCK;
         return { kind: 'deadlock', id: d.id, sentence: d.sentence, indices };
       }
       return null;

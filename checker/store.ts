@@ -1,5 +1,6 @@
 import { HASH, hash64 } from './hash64.js';
 import { PathLinks } from './pathLinks.js';
+import { wordsKey } from './wordsKey.js';
 
 /**
  * The visited-state store: the checker's memory of what it has seen.
@@ -47,8 +48,21 @@ export class MapStore<S> implements StateStore<S> {
   }
 
   insert(state: S, parent: number, action: number): number {
+    return this.insertKey(this.fingerprint(state), parent, action);
+  }
+
+  /**
+   * A state the search packed already: keyed by its words (`wordsKey`), not
+   * packed again by the fingerprint. One store takes one kind of insert: the
+   * two keys of a state differ unless the model's fingerprint is wordsKey of
+   * its pack, as the HMM model's is.
+   */
+  insertPacked(words: Int32Array, n: number, parent: number, action: number): number {
+    return this.insertKey(wordsKey(words, n), parent, action);
+  }
+
+  private insertKey(key: string, parent: number, action: number): number {
     PathLinks.check(action);
-    const key = this.fingerprint(state);
     if (this.ids.has(key)) return -1;
     const id = this.ids.size;
     this.ids.set(key, id);

@@ -73,7 +73,7 @@ const THEN_CODE = codes(THENS);
 const RET_CODE = codes(RETS);
 
 /** Marks a number that is not an int32: the two words of its float64 follow. */
-export const ESC = -0x80000000;
+const ESC = -0x80000000;
 const F64 = new Float64Array(1);
 const F64_WORDS = new Int32Array(F64.buffer);
 

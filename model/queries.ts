@@ -42,6 +42,7 @@ export function freeFrames(
   const out: number[] = [];
   for (let p = 0; p < s.frames.length; p++) {
     if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device) || s.frames[p]!.ref !== 0) continue;
+    // A device page waiting for its folio_free is not free yet.
     if (s.threads?.some((t) => t.frees.includes(p))) continue;
     out.push(p);
     if (!world.anyFrame) break;

@@ -213,9 +213,4 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
   }
 }
 
-/** The value a load through `pte` returns. */
-export function loadValue(s: HmmState, pfn: number): number {
-  return s.frames[pfn]!.val;
-}
-
 export { canRead, cpuReadable, cpuWritable, ptePfn };

@@ -49,8 +49,13 @@ test('checkAsync saves periodically and on interrupt; resuming finishes the sear
   const m = lockCtr(3, 2);
   const saved: Checkpoint[] = [];
   const ac = new AbortController();
-  setTimeout(() => ac.abort(), 60);
-  const first = await checkAsync(m, { identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 0.01, save: (cp) => saved.push(cp) } });
+  // Ctrl-C right after the first periodic save (after the first 100 ms slice):
+  // mid-search wherever LockCtr N=3 K=2 takes longer than one slice.
+  const save = (cp: Checkpoint): void => {
+    saved.push(cp);
+    if (saved.length === 1) ac.abort();
+  };
+  const first = await checkAsync(m, { identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 1e-9, save } });
   assert.is(first.outcome, 'incomplete');
   assert.is(first.stoppedBy, 'interrupted');
   assert.ok(saved.length >= 1);
@@ -66,9 +71,13 @@ test('a parallel search interrupted with batches out resumes to the same result'
   const source = { module: new URL('../fixtures/models/lockCtr.js', import.meta.url).href, export: 'lockCtrFromArgs', args: { n: 3, k: 2 } };
   const saved: Checkpoint[] = [];
   const ac = new AbortController();
-  setTimeout(() => ac.abort(), 150);
-  const first = await checkParallel(m, source, { workers: 2, identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 0.02, save: (cp) => saved.push(cp) } });
-  if (first.outcome === 'ok') return; // the machine finished inside 150 ms: nothing to resume
+  // Ctrl-C after the third periodic save, with batches out on the workers.
+  const save = (cp: Checkpoint): void => {
+    saved.push(cp);
+    if (saved.length === 3) ac.abort();
+  };
+  const first = await checkParallel(m, source, { workers: 2, identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 1e-9, save } });
+  assert.is(first.outcome, 'incomplete');
   assert.is(first.stoppedBy, 'interrupted');
   const cp = saved[saved.length - 1]!;
   const again = await checkParallel(m, source, { workers: 2, identity: 'x', resume: cp });

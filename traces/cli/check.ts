@@ -6,9 +6,9 @@ import {
   BitstateStore,
   checkAsync,
   CheckpointError,
+  checkpointFits,
   CheckpointMismatch,
   checkParallel,
-  Explorer,
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
@@ -88,14 +88,15 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
   const symmetry = !bool(args, 'no-symmetry');
   const identity = JSON.stringify({ config: target.world.config, variants: target.variants, symmetry });
+  const model = hmmModel(target.world, { freeze: false, symmetry });
   const resumeFile = str(args, 'resume');
   let resume: Checkpoint | undefined;
   if (resumeFile !== undefined) {
-    if (exact) throw new UsageError('check: --resume continues a fingerprint search; drop --exact');
+    if (exact || bitstate !== undefined) throw new UsageError(`check: --resume continues a fingerprint search; drop --${exact ? 'exact' : 'bitstate'}`);
     try {
       resume = readCheckpoint(resumeFile);
       // Refuse a checkpoint of another search now, with the file named, not deep in the search.
-      new Explorer(hmmModel(target.world, { freeze: false, symmetry }), { strategy, resume, identity });
+      checkpointFits(resume, identity, strategy, model.actionKinds.length);
     } catch (e) {
       if (e instanceof CheckpointError) throw new UsageError(`check: --resume ${e.message}`);
       if (e instanceof CheckpointMismatch) throw new UsageError(`check: --resume ${resumeFile}: ${e.message}`);
@@ -108,7 +109,6 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const stop = io.onInterrupt(() => controller.abort());
   let result;
   try {
-    const model = hmmModel(target.world, { freeze: false, symmetry });
     const source: ModelSource = {
       module: new URL('../../model/index.js', import.meta.url).href,
       export: 'hmmModelFromConfig',

@@ -59,7 +59,7 @@ function load(file: string): CheckReport {
   return o as CheckReport;
 }
 
-export function mergeReports(files: readonly string[], reports: readonly CheckReport[]): MergeReport {
+function mergeReports(files: readonly string[], reports: readonly CheckReport[]): MergeReport {
   const first = reports[0]!;
   const same = JSON.stringify([first.config, [...first.variants].sort()]);
   reports.forEach((r, i) => {
@@ -100,7 +100,7 @@ export function mergeReports(files: readonly string[], reports: readonly CheckRe
   };
 }
 
-export function renderMergeText(m: MergeReport, reports: ReadonlyMap<string, CheckReport>, style = PLAIN): string {
+function renderMergeText(m: MergeReport, reports: ReadonlyMap<string, CheckReport>, style = PLAIN): string {
   const f = (x: number): string => x.toLocaleString('en-US');
   const lines = [`hmmcheck merge: ${m.shards.length} shard results of ${m.preset ? `preset ${m.preset}` : `config ${m.configFile}`}${m.variants.length ? `, variant ${m.variants.join(', ')}` : ''}`];
   if (m.outcome === 'ok') lines.push(`outcome: ${style.good('ok')}: a shard covered the whole state space and no shard found a violation`);
