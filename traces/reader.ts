@@ -4,10 +4,8 @@
  * events never sits in memory. Line numbers are physical (blank and `#`
  * lines count) because users open the file at the line we name.
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { TraceInputError } from './errors.js';
+import { readLineBatches } from './lines.js';
 import { describeValue, validateEvent, validateHeader, type TraceEvent, type TraceItem } from './format.js';
 
 /** What the line-by-line parser remembers between lines. */
@@ -78,25 +76,6 @@ export function parseTraceText(text: string, file = '<text>'): TraceItem[] {
   return out;
 }
 
-function isGzip(path: string): boolean {
-  if (path.endsWith('.gz')) return true;
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function ioError(file: string, e: unknown, what: string): TraceInputError {
-  const err = e as NodeJS.ErrnoException;
-  return new TraceInputError(file, 0, 'file', what, err.code ?? err.message ?? String(e));
-}
-
 export interface ReadOptions {
   /** The name used in error messages (default: the path). */
   readonly file?: string;
@@ -117,64 +96,15 @@ export async function* readTraceBatches(
   opts: ReadOptions = {},
 ): AsyncGenerator<TraceItem[]> {
   const file = opts.file ?? (path === '-' ? '<stdin>' : path);
-  let input: NodeJS.ReadableStream;
-  let gz = false;
-  if (path === '-') input = opts.stdin ?? process.stdin;
-  else {
-    gz = isGzip(path);
-    input = createReadStream(path, { highWaterMark: 1 << 16 });
-  }
-  // Errors raised by the streams surface through the iterator; tag them first.
-  let failure: TraceInputError | undefined;
-  input.on('error', (e) => (failure ??= ioError(file, e, 'a readable trace file')));
-  let source: NodeJS.ReadableStream = input;
-  if (gz) {
-    const gunzip = createGunzip();
-    gunzip.on('error', (e) => (failure ??= ioError(file, e, 'gzip data')));
-    source = input.pipe(gunzip);
-  }
-  const decoder = new StringDecoder('utf8');
   const st = newParseState(file, opts.trusted ?? false);
-  let line = 0;
-  let rest = '';
-  const take = (text: string, last: boolean): TraceItem[] => {
+  for await (const lines of readLineBatches(path, { file, ...(opts.stdin ? { stdin: opts.stdin } : {}) })) {
     const out: TraceItem[] = [];
-    let from = 0;
-    const all = rest + text;
-    rest = '';
-    for (;;) {
-      const nl = all.indexOf('\n', from);
-      if (nl < 0) break;
-      line++;
-      const item = parseLine(st, all.slice(from, nl), line);
+    for (const l of lines) {
+      const item = parseLine(st, l.text, l.line);
       if (item) out.push(item);
-      from = nl + 1;
     }
-    const tail = all.slice(from);
-    if (last) {
-      if (tail !== '') {
-        line++;
-        const item = parseLine(st, tail, line);
-        if (item) out.push(item);
-      }
-    } else rest = tail;
-    return out;
-  };
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer | string>) {
-      const batch = take(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
-      if (batch.length > 0) yield batch;
-    }
-    const batch = take(decoder.end(), true);
-    if (batch.length > 0) yield batch;
-  } catch (e) {
-    if (failure) throw failure;
-    if (e instanceof TraceInputError) throw e;
-    throw ioError(file, e, 'a readable trace file');
-  } finally {
-    if ('destroy' in input && typeof input.destroy === 'function' && input !== process.stdin) (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    if (out.length > 0) yield out;
   }
-  if (failure) throw failure;
 }
 
 /** Streams the items of a trace one by one (see readTraceBatches). */
