@@ -46,6 +46,14 @@ export interface World {
    * another there (traces/hmm/binding.ts).
    */
   readonly anyFrame: boolean;
+  /**
+   * hmm_vma_fault faults every page from the first that needs it to the end
+   * of the walk (mm/hmm.c), so pages that need nothing see a fault too: the
+   * kernel finds the PTE already good and returns. The checker leaves these
+   * out (they change nothing); replay of a kernel trace, which shows them
+   * and shows one page at a time, lets the walk take them on any page.
+   */
+  readonly spuriousFaults: boolean;
 }
 
 const OP_ORDER: readonly OpKind[] = [
@@ -64,7 +72,7 @@ const OP_ORDER: readonly OpKind[] = [
   'migrate_device_range',
 ];
 
-export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean } = {}): World {
+export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {
   const zone: Zone[] = ['zero'];
   const frameDevice: number[] = [-1];
   for (let i = 0; i < config.systemFrames; i++) {
@@ -107,6 +115,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     variants: new Set(variants),
     memcgLimit: config.memcgLimit ?? Infinity,
     anyFrame: options.anyFrame ?? true,
+    spuriousFaults: options.spuriousFaults ?? false,
     parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {
       const forker = config.actors.find((a) => a.child === m);
       return forker ? (forker.process ?? 0) : -1;

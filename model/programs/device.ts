@@ -56,6 +56,13 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     out.push(pfns ? { ...base, k: 'hmm_range_fault', result, pfns } : { ...base, k: 'hmm_range_fault', result });
   };
   if (stale(s, w, spec.mirror, th.seq)) return ret('EBUSY');
+  if (w.spuriousFaults) {
+    for (let p = op.start; p < op.end; p++) {
+      const pte = mm.pte[p]!;
+      const enough = pte.k === 'zero' ? !op.write : pte.k === 'present' && (pte.w || !op.write);
+      if (enough && mm.vma[p] !== 'none') out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
+    }
+  }
   const pfns: SnapEntry[] = [];
   for (let p = op.start; p < op.end; p++) {
     const vma = mm.vma[p]!;

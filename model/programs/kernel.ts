@@ -27,6 +27,10 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
     case 'present':
       out.push({ t, k: 'do_wp_page', mm: f.mm, page: f.page, pfn: f.orig.pfn });
       return;
+    case 'zero':
+      // Only a spurious read fault gets here (a write to the zero page is wp_page_copy): nothing to do.
+      if (!f.write) out.push({ t, k: 'do_anonymous_page', mm: f.mm, page: f.page, write: false, pfn: null });
+      return;
     case 'devpriv': {
       // do_swap_page: pte_same under the PTL, then trylock; a locked page
       // makes the fault sleep until it is unlocked (v7.0 and later). Before

@@ -79,6 +79,8 @@ export const do_wp_page: Rule = (d, a) => {
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
   const pte = mm.pte[f.page]!;
+  // A spurious fault (hmm_vma_fault on a page that needed none): handle_pte_fault finds the PTE good.
+  if (!f.write || (f.orig.k === 'present' && f.orig.w)) return finishFault(d, a.t);
   if (samePte(pte, f.orig) && pte.k === 'present') {
     // wp_can_reuse_anon_folio: the only reference is this mapping; a pinned
     // page is anon-exclusive (fork copied it for the child) and reused as is.
