@@ -10,10 +10,11 @@ import { gunzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TraceInputError } from '../../traces/errors.js';
-import { decodeFields, hmmPfnWord, isComment, migratePfnWord, pagePointerToPfn, parseLine, parseProbes, readSession, type FtraceLine } from '../../traces/ftrace/index.js';
+import { decodeFields, DEFAULT_PROBES, hmmPfnWord, isComment, migratePfnWord, pagePointerToPfn, parseLine, parseProbes, readSession, type FtraceLine } from '../../traces/ftrace/index.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/ftrace/', import.meta.url));
-const probeFile = `${fixtures}kprobe_events.linux-6.1.txt`;
+// The probe set hmmcheck ships as its default is the one of the shared capture.
+const probeFile = DEFAULT_PROBES;
 const probes = parseProbes(readFileSync(probeFile, 'utf8'), probeFile);
 
 function parseAll(text: string, file: string): FtraceLine[] {

@@ -30,6 +30,9 @@ export interface Mapping {
   readonly start: bigint;
   readonly end: bigint;
   readonly prot: number;
+  /** mmap flags (MAP_SHARED 0x1, MAP_PRIVATE 0x2, MAP_ANONYMOUS 0x20) and whether a file backs it. */
+  readonly flags: number;
+  readonly file: boolean;
   readonly line: number;
   unmapped: number | null;
 }
@@ -77,7 +80,7 @@ const PAGE = 4096n;
 export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<string, Probe>, file: string): Session {
   const s: Session = { test: null, rc: null, processes: new Map(), mirrors: [], mappings: [], buffers: [] };
   // sys_mmap's length, waiting for its return, per thread.
-  const mmapLen = new Map<number, { len: bigint; prot: number }>();
+  const mmapLen = new Map<number, { len: bigint; prot: number; flags: number; file: boolean }>();
   const see = (l: FtraceLine): number => {
     const tgid = l.tgid ?? l.pid;
     if (!s.processes.has(tgid) && l.pid !== 1) s.processes.set(tgid, { tgid, parent: null, comm: l.comm, since: l.line, exited: null });
@@ -114,7 +117,15 @@ export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<str
         break;
       }
       case 'sys_mmap':
-        if (p.kind === 'syscall') mmapLen.set(l.pid, { len: hex(l, 'len', p.args.get('len')), prot: Number(hex(l, 'prot', p.args.get('prot'))) });
+        if (p.kind === 'syscall') {
+          const fd = hex(l, 'fd', p.args.get('fd'));
+          mmapLen.set(l.pid, {
+            len: hex(l, 'len', p.args.get('len')),
+            prot: Number(hex(l, 'prot', p.args.get('prot'))),
+            flags: Number(hex(l, 'flags', p.args.get('flags'))),
+            file: fd !== 0xffffffffn && fd !== 0xffffffffffffffffn,
+          });
+        }
         else if (p.kind === 'syscall_ret') {
           const call = mmapLen.get(l.pid);
           mmapLen.delete(l.pid);
@@ -122,7 +133,7 @@ export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<str
           const start = BigInt(p.ret);
           // A negative return is -errno: no mapping.
           if (start < 0n || start >= 0xfffffffffffff000n) break;
-          s.mappings.push({ tgid, start, end: start + ((call.len + PAGE - 1n) / PAGE) * PAGE, prot: call.prot, line: l.line, unmapped: null });
+          s.mappings.push({ tgid, start, end: start + ((call.len + PAGE - 1n) / PAGE) * PAGE, prot: call.prot, flags: call.flags, file: call.file, line: l.line, unmapped: null });
         }
         break;
       case 'sys_munmap': {

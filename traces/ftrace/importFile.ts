@@ -1,0 +1,121 @@
+/**
+ * `hmmcheck import ftrace`: a kernel trace file (plain, gzip, or standard
+ * input) read twice, once for who is who (session.ts), once to map its events
+ * (importer.ts), and written as hmmtrace v1 with a header that says what the
+ * probe set observes, the driver variant lib/test_hmm.c is (H1: it returns
+ * before mmu_interval_set_seq on its own MIGRATE events), how to replay it
+ * (page by page), and where the import stopped if the test case is outside
+ * what the model covers.
+ */
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TraceInputError } from '../errors.js';
+import { readLineBatches, spool } from '../lines.js';
+import { FtraceImporter, IMPORT_OBSERVED, type ImportSummary } from './importer.js';
+import { isComment, parseLine, type FtraceLine } from './line.js';
+import type { Ev } from './outQueue.js';
+import { parseProbes, type Probe } from './probes.js';
+import { readSession } from './session.js';
+
+/** The probe set of the shared Linux 6.1 capture, shipped as the default. */
+export const DEFAULT_PROBES = fileURLToPath(new URL('../../../traces/ftrace/kprobe_events.linux-6.1.txt', import.meta.url));
+
+/** Events read in the first pass (session.ts). */
+const SESSION_EVENTS = new Set(['tracing_mark_write', 'sched_process_fork', 'sched_process_exit', 'sys_mmap', 'sys_munmap', 'dmirror_fops_open', 'dmirror_fops_release', 'dmirror_ioctl']);
+
+export interface ImportOptions {
+  /** Name in messages (default: the path). */
+  readonly file?: string;
+  /** A kprobe_events file (default: the Linux 6.1 set). */
+  readonly probes?: string;
+  readonly stdin?: NodeJS.ReadableStream;
+}
+
+export interface ImportHeader {
+  readonly hmmtrace: 1;
+  readonly source: string;
+  readonly observed: readonly string[];
+  readonly variant: readonly string[];
+  readonly partition: 'page';
+  readonly unsupported?: { readonly line: number; readonly reason: string };
+}
+
+export function loadProbes(path: string = DEFAULT_PROBES): Map<string, Probe> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TraceInputError(path, 0, 'file', 'a readable kprobe_events file', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  return parseProbes(text, path);
+}
+
+async function* ftraceLines(path: string, file: string): AsyncGenerator<FtraceLine[]> {
+  for await (const batch of readLineBatches(path, { file })) {
+    const out: FtraceLine[] = [];
+    for (const l of batch) if (!isComment(l.text)) out.push(parseLine(l.text.replace(/\r$/, ''), file, l.line));
+    yield out;
+  }
+}
+
+/**
+ * Imports `path` ("-": standard input); each event goes to `sink` with the
+ * ftrace line it came from. Bad input throws TraceInputError.
+ */
+export async function importFtrace(path: string, opts: ImportOptions, sink: (line: number, event: Ev) => void): Promise<{ header: ImportHeader; summary: ImportSummary }> {
+  const file = opts.file ?? (path === '-' ? '<stdin>' : path);
+  const probes = loadProbes(opts.probes);
+  const spooled = path === '-' ? await spool(opts.stdin ?? process.stdin) : undefined;
+  const at = spooled?.path ?? path;
+  try {
+    const cast: FtraceLine[] = [];
+    let any = false;
+    for await (const batch of ftraceLines(at, file)) {
+      for (const l of batch) {
+        any = true;
+        if (SESSION_EVENTS.has(l.event)) cast.push(l);
+      }
+    }
+    if (!any) throw new TraceInputError(file, 1, '(file)', 'ftrace text output (lines "COMM-PID (TGID) [CPU] FLAGS TIMESTAMP: EVENT: ...")', 'no event line');
+    const session = readSession(cast, probes, file);
+    const importer = new FtraceImporter(session, probes, file, sink);
+    for await (const batch of ftraceLines(at, file)) {
+      for (const l of batch) importer.feed(l);
+      if (importer.done) break;
+    }
+    importer.finish();
+    const s = importer.summary;
+    const test = s.test ?? 'an unnamed test';
+    const header: ImportHeader = {
+      hmmtrace: 1,
+      source: `ftrace of ${test}${s.rc !== null ? ` (rc=${s.rc})` : ''} with lib/test_hmm.c, imported by hmmcheck from ${file}`,
+      observed: IMPORT_OBSERVED,
+      variant: ['H1'],
+      partition: 'page',
+      ...(s.unsupported ? { unsupported: s.unsupported } : {}),
+    };
+    return { header, summary: s };
+  } finally {
+    spooled?.cleanup();
+  }
+}
+
+/** Imports to an hmmtrace file (events first to a temporary file: the header needs the whole import). */
+export async function importToFile(path: string, out: string, opts: ImportOptions): Promise<{ header: ImportHeader; summary: ImportSummary }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-import-'));
+  try {
+    const tmp = join(dir, 'events');
+    const w = createWriteStream(tmp);
+    const r = await importFtrace(path, opts, (_line, e) => void w.write(`${JSON.stringify(e)}\n`));
+    await new Promise<void>((res, rej) => w.end((err?: Error | null) => (err ? rej(err) : res())));
+    const o = out === '-' ? process.stdout : createWriteStream(out);
+    o.write(`${JSON.stringify(r.header)}\n`);
+    for await (const batch of readLineBatches(tmp)) for (const l of batch) o.write(`${l.text}\n`);
+    if (o !== process.stdout) await new Promise<void>((res, rej) => (o as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? rej(err) : res())));
+    return r;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
