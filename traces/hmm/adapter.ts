@@ -22,7 +22,7 @@ import {
 import type { Invariant, StepProperty } from '../../checker/index.js';
 import { initialState } from '../../model/index.js';
 import type { Broken, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
-import { bindKey, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
+import { bindKey, dropFrame, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
 import { explainBroken, explainMismatch } from './explain.js';
 import { actionToEvent } from './fromActions.js';
 import { idKey } from './ids.js';
@@ -41,6 +41,25 @@ export interface Cand {
 
 /** Driver events: taken as the trace says and judged by the invariants. */
 const FREE = new Set(['driver_lock', 'driver_unlock', 'devpt_map', 'devpt_unmap', 'device_read', 'device_write']);
+
+/**
+ * A free frame the step allocated without the event naming it (the page
+ * migrate_to_ram or a fault allocates, which no probe sees) is a new page
+ * under an unknown pfn: the name it had before it was freed no longer
+ * denotes it. Bindings this step made (or remade) stay.
+ */
+function reallocated(before: Bind, bind: Bind, from: HmmState, s: HmmState): Bind {
+  let out = bind;
+  for (const [f, name] of bind.frame) {
+    if (f === 0 || from.frames[f]!.ref !== 0 || s.frames[f]!.ref === 0) continue;
+    if (bind !== before && before.frame.get(f) !== name) continue;
+    out = dropFrame(out, f);
+  }
+  return out;
+}
+
+/** A driver event as a model step; `keep`: the step changes nothing and stands for the line in paths. */
+type DriverStep = { action: HmmAction; bind: Bind; keep?: boolean };
 
 export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   readonly hasHidden: boolean;
@@ -63,7 +82,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
 
   private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number): Step<Cand, HmmAction> {
     const s = applyStepCopy(this.rw.world, from, action);
-    return { action, next: { s, b: settle(bind, s), p: touch(c.p, this.rw.world, action, at) } };
+    return { action, next: { s, b: settle(reallocated(c.b, bind, from, s), s), p: touch(c.p, this.rw.world, action, at) } };
   }
 
   hidden(c: Cand, plans: Plans<Ev>, afterLine: number): Step<Cand, HmmAction>[] {
@@ -96,7 +115,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     const threads = threadsFor(this.rw, e.tid, e.ev);
     for (const t of threads) {
       if (FREE.has(e.ev)) {
-        for (const m of this.driverStep(c, t, e, reasons)) out.push(this.take(c, c.s, m.action, m.bind, line));
+        for (const m of this.driverStep(c, t, e, reasons)) out.push(m.keep ? { action: m.action, next: c } : this.take(c, c.s, m.action, m.bind, line));
         continue;
       }
       for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {
@@ -128,7 +147,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   /** A driver event as an action; several when a pfn the trace never named must be bound. */
-  private driverStep(c: Cand, t: number, e: Ev, reasons: string[] | null): { action: HmmAction; bind: Bind }[] {
+  private driverStep(c: Cand, t: number, e: Ev, reasons: string[] | null): DriverStep[] {
     const rw = this.rw;
     const dev = rw.devIndex.get(idKey(e['dev']));
     if (dev === undefined) return [];
@@ -151,6 +170,8 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
         return [{ action: { t, k: 'devpt_unmap', dev, page: e['page'] as number }, bind: c.b }];
       case 'devpt_map': {
         const page = e['page'] as number;
+        const unseen = (e['unseen'] as string[] | undefined) ?? [];
+        if (unseen.length > 0) return this.unseenMap(c, t, dev, page, unseen, e['write'] === true);
         const base = { t, k: 'devpt_map' as const, dev, page, write: e['write'] === true };
         const key = idKey(e['pfn']);
         const bound = c.b.pfn.get(key);
@@ -181,8 +202,33 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     }
   }
 
+  /**
+   * A device page-table update whose pfn (or permission) the recorder could
+   * not see: what the model's driver would map there, the destination of the
+   * thread's migration for that page or what its hmm_range_fault returned.
+   * Past the fetched array entries the recorder cannot even see whether the
+   * driver mapped the page (dmirror_migrate_finalize_and_map skips a page
+   * that did not migrate): with nothing to map, the entry stays as it is.
+   */
+  private unseenMap(c: Cand, t: number, dev: number, page: number, unseen: readonly string[], write: boolean): DriverStep[] {
+    const th = c.s.threads[t]!;
+    const m = th.mig?.src?.find((x) => x.page === page && x.dst !== null);
+    const s = th.snap?.find((x) => x.page === page && x.pfn !== null);
+    const pfn = m ? m.dst! : s ? s.pfn! : null;
+    if (pfn === null) {
+      if (!unseen.includes('pfn') || !th.mig) return [];
+      const entry = c.s.mirrors[dev]!.pt[page];
+      const same: HmmAction = entry ? { t, k: 'devpt_map', dev, page, pfn: entry.pfn, write: entry.w } : { t, k: 'devpt_unmap', dev, page };
+      return [{ action: same, bind: c.b, keep: true }];
+    }
+    const w = unseen.includes('write') ? (m ? m.w : s!.w) : write;
+    return [{ action: { t, k: 'devpt_map', dev, page, pfn, write: w }, bind: c.b }];
+  }
+
   broken(before: Cand, action: HmmAction, after: Cand): Broken[] {
     const out: Broken[] = [];
+    // A step that changed nothing (an unseen update with nothing to do) breaks nothing.
+    if (before === after) return out;
     for (const p of this.steps) if (!p.holds(before.s, action, after.s)) out.push({ id: p.id, sentence: p.sentence });
     for (const i of this.invs) if (!i.holds(after.s)) out.push({ id: i.id, sentence: i.sentence });
     return out;

@@ -55,6 +55,17 @@ export function unifyPfn(b: Bind, trace: string | null, frame: number | null, fr
   return { ...b, pfn, frame: fr };
 }
 
+/** Forgets what `frame` was called. */
+export function dropFrame(b: Bind, frame: number): Bind {
+  const name = b.frame.get(frame);
+  if (name === undefined) return b;
+  const pfn = new Map(b.pfn);
+  const fr = new Map(b.frame);
+  pfn.delete(name);
+  fr.delete(frame);
+  return { ...b, pfn, frame: fr };
+}
+
 export function unifySeq(b: Bind, trace: string, model: number): Bind | null {
   const bound = b.seq.get(trace);
   if (bound === model) return b;

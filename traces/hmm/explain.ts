@@ -53,12 +53,13 @@ export function explainBroken(rw: ReplayWorld, before: Cand, a: HmmAction, after
       const th = s.threads[a.t]!;
       const mirror = s.mirrors[a.dev!]!;
       const dn = devName(rw, a.dev!);
-      if (mirror.lock !== a.t) return `${rw.tidOf[a.t]} installed the entry without holding the driver lock of ${dn}`;
+      // What the entry says comes first: when the lock is unlogged, its absence explains little.
       const e = (th.snap ?? []).find((x) => x.page === a.page);
       if (!e || e.pfn !== a.pfn) {
         return `${pfnName(after.b, a.pfn!)} for page ${a.page} is not what the last hmm_range_fault of ${rw.tidOf[a.t]} returned (${where(before.p.hrf[a.t]!)})`;
       }
       if (!e.w && a.write) return `hmm_range_fault (${where(before.p.hrf[a.t]!)}) did not grant write access to page ${a.page}`;
+      if (mirror.lock !== a.t) return `${rw.tidOf[a.t]} installed the entry without holding the driver lock of ${dn}`;
       return (
         `the pfns come from the hmm_range_fault at ${where(before.p.hrf[a.t]!)} (sequence taken at ${where(before.p.begin[a.t]!)}), ` +
         `but the invalidate at ${where(before.p.seq[a.dev!]!)} changed the sequence of ${dn} since; ` +

@@ -53,7 +53,13 @@ export interface ReplayWorld {
 const headerError = (file: string, field: string, expected: string, found: string): TraceInputError =>
   new TraceInputError(file, 1, field, expected, found);
 
-export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: ScanResult, cliVariants: readonly VariantId[]): ReplayWorld {
+export function buildReplayWorld(
+  file: string,
+  header: TraceHeaderLike,
+  scan: ScanResult,
+  cliVariants: readonly VariantId[],
+  worldOptions: { readonly spuriousFaults?: boolean } = {},
+): ReplayWorld {
   const variants = [...cliVariants];
   for (const v of header.variant ?? []) {
     const found = findVariant(v);
@@ -176,7 +182,7 @@ export function buildReplayWorld(file: string, header: TraceHeaderLike, scan: Sc
     tidOf.push(a.name);
     threads.set(a.name, entry);
   });
-  const world = buildWorld({ ...base, actors }, variants, { anyFrame: false });
+  const world = buildWorld({ ...base, actors }, variants, { anyFrame: false, ...worldOptions });
   return {
     world,
     threads,

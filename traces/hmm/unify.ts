@@ -132,7 +132,10 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
       break;
     }
     case 'migrate_vma_pages': {
-      const want = (a.mig ?? []).filter((x) => x.migrate && x.dst !== null).map((x) => x.page);
+      // Pages the recorder could not see commit as the model says.
+      const unseen = new Set((e['unseen'] as number[] | undefined) ?? []);
+      if (!('migrated' in e)) break;
+      const want = (a.mig ?? []).filter((x) => x.migrate && x.dst !== null && !unseen.has(x.page)).map((x) => x.page);
       const got = [...(e['migrated'] as number[])].sort((x, y) => x - y);
       if (want.join() !== got.join()) {
         return { reason: `migrated: the model commits pages [${want.join(', ')}] here, the trace ${show(e['migrated'])}` };

@@ -1,0 +1,365 @@
+/**
+ * Replaying a trace page by page, as Porcupine partitions a history by key:
+ * a kernel trace of a 1024-page buffer is 1024 small replays, one per page
+ * index (with that index in every process, since fork gives the child its
+ * parent's pages), each in a world of one page, instead of one replay whose
+ * states hold 1024 pages. Memory stays that of one page's candidates; the
+ * verdict is the earliest failing line over all pages.
+ *
+ * What a page's projection keeps: every event naming the page (a range is
+ * cut down to it, hmm_range_fault's pfns and migrate_vma_setup's src to its
+ * entry), fork and exit, and a device attempt's mmu_interval_read_begin when
+ * its hmm_range_fault covers the page. Pages are not quite independent: the
+ * mirror's interval notifier covers the whole address space, so an
+ * invalidation of another page moves the sequence and makes the driver try
+ * again. A page's projection cannot explain such a retry, so device attempts
+ * that did not end in a device page-table update (hmm_range_fault -EBUSY, or
+ * a read_begin again: mmu_interval_read_retry said retry) are left out of
+ * every projection; the faults they took stay in, as the CPU side of the
+ * same task. An attempt that did update the device page table is replayed in
+ * full on each page it covers, and the model checks that no invalidation of
+ * that page came between its read_begin and the update.
+ *
+ * Device pfns past the array entries a probe fetches are not seen: folio_free
+ * goes to the page that last named its pfn, and a page that held a device
+ * page the recorder never named ("blind") leaves its frees to the model
+ * (folio_free is an unlogged step in that page's replay).
+ */
+import { SENTENCES, type StepKind, type VariantId } from '../../model/index.js';
+import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
+import { HmmReplay, type Ev } from './adapter.js';
+import { buildReplayWorld, type TraceHeaderLike } from './replayWorld.js';
+import { newScan, scanEvent } from './scan.js';
+
+type Item = LineEvent<Ev>;
+type Mut = Record<string, unknown> & { ev: string; tid: string };
+
+export interface PageVerdicts {
+  readonly pages: number;
+  readonly valid: number;
+  /** Attempts left out of the projections (retried device faults). */
+  readonly retriedAttempts: number;
+}
+
+const RANGED = new Set(['munmap', 'mprotect', 'madvise_dontneed', 'invalidate_range_start', 'invalidate_range_end', 'invalidate', 'hmm_range_fault', 'migrate_vma_setup']);
+
+/** A device fault attempt: mmu_interval_read_begin, hmm_range_fault and what followed. */
+interface Attempt {
+  readonly begin: number;
+  hrf: number;
+  readonly dev: string;
+  readonly start: number;
+  readonly end: number;
+  /** Line of the first invalidate of the mirror since read_begin that moved its sequence. */
+  moved: number | null;
+}
+
+/** The hmm_range_fault that goes with each read_begin (the thread's next one). */
+function attemptRanges(events: readonly Item[]): Map<number, number> {
+  const nextHrf = new Map<number, number>();
+  const pending = new Map<string, number>();
+  events.forEach((x, i) => {
+    if (x.event.ev === 'mmu_interval_read_begin') pending.set(x.event.tid, i);
+    else if (x.event.ev === 'hmm_range_fault' && pending.has(x.event.tid)) {
+      nextHrf.set(pending.get(x.event.tid)!, i);
+      pending.delete(x.event.tid);
+    }
+  });
+  return nextHrf;
+}
+
+/** Does this invalidate move the mirror's sequence for certain (mmu_interval_set_seq)? */
+function movesSequence(e: Ev): boolean {
+  // Not a MIGRATE event (lib/test_hmm.c returns before set_seq on its own),
+  // not a failed non-blockable start, not a callback whose update is missing.
+  return e['event'] !== 'migrate' && e['result'] !== false && e['cleared'] !== false;
+}
+
+export interface SequenceBreak {
+  readonly line: number;
+  readonly begin: number;
+  readonly moved: number;
+  readonly page: number;
+}
+
+/**
+ * Follows every device fault attempt across all pages. Returns the indices of
+ * events in attempts that ended without a device page-table update (retried:
+ * hmm_range_fault -EBUSY, or a new read_begin over the same range), and the
+ * first device page-table update made after an invalidation of the mirror,
+ * of any page, moved the sequence its read_begin took: the driver's
+ * mmu_interval_read_retry under its lock would have said retry (INV-4). A
+ * page's own projection sees only its own invalidations; this sees them all.
+ */
+export function followAttempts(events: readonly Item[]): { retried: Set<number>; broken: SequenceBreak | null } {
+  const nextHrf = attemptRanges(events);
+  const drop = new Set<number>();
+  const open = new Map<string, Attempt[]>();
+  let broken: SequenceBreak | null = null;
+  const retire = (a: Attempt): void => {
+    drop.add(a.begin);
+    if (a.hrf >= 0) drop.add(a.hrf);
+  };
+  events.forEach((x, i) => {
+    const e = x.event;
+    switch (e.ev) {
+      case 'mmu_interval_read_begin': {
+        const h = nextHrf.get(i);
+        const hrf = h === undefined ? undefined : events[h]!.event;
+        const start = (hrf?.['start'] as number | undefined) ?? 0;
+        const end = (hrf?.['end'] as number | undefined) ?? Infinity;
+        const mine = (open.get(e.tid) ?? []).filter((a) => {
+          const overlaps = a.start < end && start < a.end;
+          if (overlaps) retire(a);
+          return !overlaps;
+        });
+        mine.push({ begin: i, hrf: -1, dev: String(e['dev']), start, end, moved: null });
+        open.set(e.tid, mine.slice(-8));
+        return;
+      }
+      case 'hmm_range_fault': {
+        const mine = open.get(e.tid) ?? [];
+        const a = mine.find((y) => y.hrf < 0 && nextHrf.get(y.begin) === i);
+        if (!a) return;
+        a.hrf = i;
+        if (e['result'] === 'EBUSY') retire(a);
+        if (e['result'] !== 'ok') open.set(e.tid, mine.filter((y) => y !== a));
+        return;
+      }
+      case 'invalidate': {
+        if (!movesSequence(e)) return;
+        for (const list of open.values()) for (const a of list) if (a.dev === String(e['dev']) && a.moved === null) a.moved = x.line;
+        return;
+      }
+      case 'devpt_map': {
+        const mine = open.get(e.tid);
+        if (!mine) return;
+        const page = e['page'] as number;
+        const a = mine.find((y) => y.hrf >= 0 && y.dev === String(e['dev']) && y.start <= page && page < y.end);
+        if (!a) return;
+        if (a.moved !== null && !broken) broken = { line: x.line, begin: events[a.begin]!.line, moved: a.moved, page };
+        // The attempt is done once its update is made: later invalidations are the next attempt's.
+        if (events[i + 1]?.line !== x.line) open.set(e.tid, mine.filter((y) => y !== a));
+        return;
+      }
+      default:
+        return;
+    }
+  });
+  return { retried: drop, broken };
+}
+
+/**
+ * Splits the events into one projection per page (page renumbered 0).
+ * `pages` is the number of page indices the trace uses.
+ */
+export function projectPages(events: readonly Item[], pages: number): { perPage: Item[][]; retried: number; blind: ReadonlySet<number>; broken: SequenceBreak | null } {
+  const { retried: drop, broken } = followAttempts(events);
+  const perPage: Item[][] = Array.from({ length: pages }, () => []);
+  const put = (p: number, line: number, e: Mut): void => {
+    if (p >= 0 && p < pages) perPage[p]!.push({ line, event: e as Ev });
+  };
+  // A read_begin goes where its attempt's hmm_range_fault goes.
+  const nextHrf = attemptRanges(events);
+  // The migration each thread is in (migrate_vma_pages and _finalize name no range).
+  const migRange = new Map<string, { start: number; end: number }>();
+  // Where each device pfn was last seen, for folio_free: forgotten when freed,
+  // since the pfn may come back under a page the recorder does not see.
+  const pfnPage = new Map<string, number>();
+  // Pages that held a device page whose pfn the recorder did not see.
+  const blind = new Set<number>();
+  const seePfn = (pfn: unknown, page: number): void => {
+    if (typeof pfn === 'string' || typeof pfn === 'number') pfnPage.set(String(pfn), page);
+  };
+  events.forEach((x, i) => {
+    if (drop.has(i)) return;
+    const e = x.event as Readonly<Mut>;
+    switch (e.ev) {
+      case 'fork':
+      case 'exit':
+        for (let p = 0; p < pages; p++) put(p, x.line, { ...e });
+        return;
+      case 'mmu_interval_read_begin': {
+        const h = nextHrf.get(i);
+        if (h === undefined) return;
+        const hrf = events[h]!.event;
+        for (let p = hrf['start'] as number; p < (hrf['end'] as number); p++) put(p, x.line, { ...e });
+        return;
+      }
+      case 'migrate_vma_pages': {
+        const r = migRange.get(e.tid);
+        if (!r) return;
+        const migrated = e['migrated'] as number[];
+        const unseen = (e['unseen'] as number[] | undefined) ?? [];
+        for (let p = r.start; p < r.end; p++) {
+          const out: Mut = { ...e, migrated: migrated.includes(p) ? [0] : [] };
+          if (unseen.includes(p)) {
+            out['unseen'] = [0];
+            blind.add(p);
+          }
+          else delete out['unseen'];
+          put(p, x.line, out);
+        }
+        return;
+      }
+      case 'migrate_vma_finalize': {
+        const r = migRange.get(e.tid);
+        migRange.delete(e.tid);
+        if (!r) return;
+        for (let p = r.start; p < r.end; p++) put(p, x.line, { ...e });
+        return;
+      }
+      case 'folio_free': {
+        const p = pfnPage.get(String(e['pfn']));
+        pfnPage.delete(String(e['pfn']));
+        if (p !== undefined) put(p, x.line, { ...e });
+        return;
+      }
+      default:
+        break;
+    }
+    if (RANGED.has(e.ev)) {
+      if (e.ev === 'migrate_vma_setup') migRange.set(e.tid, { start: e['start'] as number, end: e['end'] as number });
+      for (let p = e['start'] as number; p < (e['end'] as number); p++) {
+        const out: Mut = { ...e, start: 0, end: 1 };
+        if (e.ev === 'hmm_range_fault' && e['pfns']) {
+          const mine = (e['pfns'] as { page: number; pfn: unknown; write: boolean }[]).filter((y) => y.page === p);
+          if (mine.length > 0) out['pfns'] = mine.map((y) => ({ ...y, page: 0 }));
+          else delete out['pfns'];
+        }
+        if (e.ev === 'migrate_vma_setup') {
+          const src = (e['src'] as { page: number; pfn: unknown }[]).filter((y) => y.page === p);
+          for (const y of src) seePfn(y.pfn, p);
+          out['src'] = src.map((y) => ({ ...y, page: 0 }));
+        }
+        put(p, x.line, out);
+      }
+      return;
+    }
+    if (typeof e['page'] === 'number') {
+      const p = e['page'] as number;
+      if ((e['unseen'] as string[] | undefined)?.includes('pfn')) blind.add(p);
+      else if (e['pfn'] !== undefined) seePfn(e['pfn'], p);
+      put(p, x.line, { ...e, page: 0 });
+    }
+  });
+  return { perPage, retried: drop.size, blind, broken };
+}
+
+function sequenceVerdict(events: readonly Item[], b: SequenceBreak, stats: ReplayResult['stats']): ReplayResult {
+  const at = events.findIndex((x) => x.line === b.line);
+  const cited = new Set([b.begin, b.moved]);
+  const context = events.filter((x, i) => cited.has(x.line) || (i <= at && i > at - 3)).map((x) => ({ line: x.line, event: x.event as unknown }));
+  return {
+    outcome: 'invalid',
+    events: at + 1,
+    line: b.line,
+    invariant: 'INV-4',
+    invariants: ['INV-4'],
+    sentence: SENTENCES['INV-4'],
+    reason:
+      `line ${b.line} programs the device page table for page ${b.page} from the attempt whose mmu_interval_read_begin is at line ${b.begin}, ` +
+      `but the invalidate at line ${b.moved} moved the mirror's sequence since: mmu_interval_read_retry under the driver lock would have returned true`,
+    event: events[at]!.event,
+    allowed: [],
+    context,
+    stats,
+  };
+}
+
+async function* once(items: readonly Item[]): AsyncGenerator<Item[]> {
+  yield [...items];
+}
+
+/**
+ * Replays each page's projection in its own one-page world (inferred from
+ * the projection, as for a trace without a configuration) and combines the
+ * verdicts: the earliest invalid line wins; else the earliest incomplete;
+ * valid only when every page is.
+ */
+export async function replayByPage(
+  file: string,
+  header: TraceHeaderLike,
+  events: readonly Item[],
+  pages: number,
+  variants: readonly VariantId[],
+  options: ReplayOptions = {},
+): Promise<{ result: ReplayResult; pageOf: number | null; hidden: readonly StepKind[]; verdicts: PageVerdicts }> {
+  const started = Date.now();
+  const { perPage, retried, blind, broken } = projectPages(events, pages);
+  // A page that held a device page the recorder never named cannot be told
+  // which frees are its own: its folio_free events are the model's to place.
+  const observed = header.observed;
+  const blindHeader: TraceHeaderLike = observed ? { ...header, observed: observed.filter((k) => k !== 'folio_free') } : header;
+  let worst: { result: ReplayResult; page: number } | null = null;
+  let valid = 0;
+  const hidden = new Set<StepKind>();
+  let maxCandidates = 0;
+  let hiddenSteps = 0;
+  const rank = (r: ReplayResult): number => (r.outcome === 'invalid' ? 0 : r.outcome === 'incomplete' ? 1 : 2);
+  for (let p = 0; p < pages; p++) {
+    const mine = blind.has(p) ? perPage[p]!.filter((x) => x.event.ev !== 'folio_free') : perPage[p]!;
+    perPage[p] = [];
+    if (mine.length === 0) {
+      valid++;
+      continue;
+    }
+    const scan = newScan();
+    for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>);
+    const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : header, scan, variants, { spuriousFaults: true });
+    for (const k of rw.hidden) hidden.add(k);
+    const r = await replay(new HmmReplay(rw), once(mine), options);
+    maxCandidates = Math.max(maxCandidates, r.stats.maxCandidates);
+    hiddenSteps += r.stats.hiddenSteps;
+    if (r.outcome === 'valid') {
+      valid++;
+      continue;
+    }
+    if (!worst || rank(r) < rank(worst.result) || (rank(r) === rank(worst.result) && (r.line ?? Infinity) < (worst.result.line ?? Infinity))) worst = { result: r, page: p };
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const stats = { seconds, eventsPerSecond: seconds > 0 ? events.length / seconds : events.length, maxCandidates, hiddenSteps };
+  const verdicts = { pages, valid, retriedAttempts: retried };
+  // The sequence across pages: an earlier (or the same) line than any page's own verdict wins.
+  if (broken && (!worst || worst.result.outcome !== 'invalid' || broken.line <= (worst.result.line ?? Infinity))) {
+    return { result: sequenceVerdict(events, broken, stats), pageOf: broken.page, hidden: [...hidden], verdicts };
+  }
+  if (!worst) {
+    const result: ReplayResult = {
+      outcome: 'valid',
+      events: events.length,
+      line: null,
+      invariant: null,
+      invariants: [],
+      sentence: null,
+      reason: `every page replays (${pages} page${pages === 1 ? '' : 's'}, one replay each)`,
+      event: null,
+      allowed: [],
+      context: [],
+      stats,
+    };
+    return { result, pageOf: null, hidden: [...hidden], verdicts };
+  }
+  const w = worst.result;
+  // The verdict shows the trace's events, not their one-page projections.
+  const original = (line: number): unknown => {
+    let lo = 0;
+    let hi = events.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const l = events[mid]!.line;
+      if (l === line) return events[mid]!.event;
+      if (l < line) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  };
+  const result: ReplayResult = {
+    ...w,
+    reason: `page ${worst.page} (replayed alone, as page 0 of a one-page world): ${w.reason}`,
+    event: w.line !== null ? (original(w.line) ?? w.event) : w.event,
+    context: w.context.map((c) => ({ line: c.line, event: original(c.line) ?? c.event })),
+    stats,
+  };
+  return { result, pageOf: worst.page, hidden: [...hidden], verdicts };
+}
