@@ -9,7 +9,8 @@ usage: hmmcheck <verb> [options]        (from a checkout: npm run -s hmmcheck --
 verbs:
   check        exhaustively check a configuration, print the shortest counterexample
   simulate     random walks with fast-check, shrinking the first that breaks an invariant
-  replay       validate a recorded trace (hmmtrace v1): valid, or where and why not
+  replay       validate a recorded trace (hmmtrace v1, or a kernel's ftrace text): valid, or where and why not
+  import       turn a kernel trace (ftrace/kprobe text of lib/test_hmm.c) into hmmtrace v1
   report       render a result saved by check or replay (text, markdown, html)
   merge        one verdict from the results of check --shard i/N (swarm shards)
   presets      list the named configurations
@@ -89,7 +90,10 @@ examples:
 
 Replays a trace recorded by another implementation (a kernel with a driver, a
 simulator, or hmmcheck's own counterexamples) against the model. TRACE is a
-.jsonl or .jsonl.gz file in hmmtrace v1, or - for standard input. Steps the
+.jsonl or .jsonl.gz file in hmmtrace v1, or - for standard input. A kernel
+trace in ftrace text (see hmmcheck import --help) is imported first; line
+numbers are then those of the import, and each event's note names its ftrace
+line. An imported kernel trace is replayed page by page. Steps the
 trace does not log (header "observed", or by default the event names that
 appear in it) may happen between its events; core-kernel events must be what
 the model does, driver events are taken as logged and judged by the
@@ -103,13 +107,47 @@ options:
   --max-hidden-depth N     stop with incomplete if more than N unlogged steps are needed in a row (default 256)
   --lookahead N            events read ahead to learn each thread's next event (default 4096)
   --format FORMAT          text (default), markdown or html
+  --probes FILE            the kprobe_events of a kernel trace in ftrace text (default: Linux 6.1's)
   --json, --out FILE, --quiet
 
 exit status: 0 valid, 1 invalid, 2 bad input (file:line: field: expected X, found Y), 3 incomplete
 
 examples:
   hmmcheck replay ../shared/traces/retry-ignored.invalid.jsonl
+  hmmcheck replay ../shared/kernel-traces/linux-6.1/hmm.hmm_device_private.anon_read.trace.txt.gz
   hmmcheck check --variant D1 --trace-out d1.jsonl; hmmcheck replay d1.jsonl
+`,
+  import: `usage: hmmcheck import ftrace FILE [--out TRACE] [--probes FILE] [--json]
+
+Reads the ftrace text output (the tracefs trace file, or trace-cmd report) of
+a kernel running the HMM test driver lib/test_hmm.c with kprobe events on the
+HMM functions, plain, .gz or - for standard input, and writes hmmtrace v1 to
+TRACE (default: standard output). Task pids become tids, each test's mmap'ed
+buffers page indices, struct page pointers and pfn words pfns, each dmirror
+open file a device (dmirror0, dmirror1, ...). The header's "observed" lists
+what the probe set sees; the rest (mmu_interval_read_retry is inline, the
+driver mutex, CPU loads and stores, array entries past the 8 a probe fetches)
+is left to replay. The mapping table is in traces/ftrace/importer.ts.
+
+A test case outside what the model covers (file-backed or shared memory,
+hugetlbfs, THP, PROT_NONE, madvise other than DONTNEED) stops the import at
+its first such line: the trace so far is written, the header says where and
+why, and replay judges it incomplete. A summary goes to standard error.
+
+options:
+  --out FILE       write the trace there instead of standard output
+  --probes FILE    the kprobe_events the kernel was traced with (default: the
+                   Linux 6.1 set in traces/ftrace/kprobe_events.linux-6.1.txt;
+                   offsets are kernel-build specific, see the README)
+  --json           the summary as one JSON object on standard output (needs --out)
+  --quiet          no summary
+
+exit status: 0 imported, 2 bad input (file:line: field: expected X, found Y;
+an unknown event or a malformed line), 3 stopped outside the model
+
+examples:
+  hmmcheck import ftrace trace.txt.gz --out anon_read.jsonl && hmmcheck replay anon_read.jsonl
+  cat /sys/kernel/tracing/trace | hmmcheck import ftrace - > run.jsonl
 `,
   merge: `usage: hmmcheck merge RESULT.json ... [--json]
 

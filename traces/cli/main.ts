@@ -10,6 +10,7 @@ import { EXIT, runCheck } from './check.js';
 import { GLOBAL_HELP, VERB_HELP } from './help.js';
 import { processIo, type Io } from './io.js';
 import { runInvariants, runPresets, runVariants } from './lists.js';
+import { runImport } from './import.js';
 import { runMerge } from './merge.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
@@ -21,6 +22,7 @@ const VERBS: Record<string, Verb> = {
   check: runCheck,
   simulate: runSimulate,
   replay: runReplay,
+  import: runImport,
   report: runReport,
   merge: runMerge,
   presets: runPresets,

@@ -19,6 +19,7 @@ const FLAGS: FlagSpec = {
   'max-hidden-depth': 'integer',
   lookahead: 'integer',
   format: 'string',
+  probes: 'string',
 };
 
 const EXIT = { valid: 0, invalid: 1, incomplete: 3 } as const;
@@ -38,6 +39,7 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
     const lookahead = num(args, 'lookahead');
     ({ report } = await replayFile(args.positionals[0]!, {
       variants: resolveVariants(list(args, 'variant')),
+      ...(str(args, 'probes') !== undefined ? { probes: str(args, 'probes')! } : {}),
       signal: controller.signal,
       ...(maxCandidates !== undefined ? { maxCandidates } : {}),
       ...(maxHiddenDepth !== undefined ? { maxHiddenDepth } : {}),

@@ -7,7 +7,7 @@
  * (page by page), and where the import stopped if the test case is outside
  * what the model covers.
  */
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,20 +102,60 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
   }
 }
 
-/** Imports to an hmmtrace file (events first to a temporary file: the header needs the whole import). */
-export async function importToFile(path: string, out: string, opts: ImportOptions): Promise<{ header: ImportHeader; summary: ImportSummary }> {
+/**
+ * Imports to an hmmtrace file, or to `out` as a function (standard output):
+ * the events go to a temporary file first, since the header needs the whole
+ * import. Writes are synchronous and buffered, so memory stays flat however
+ * long the trace.
+ */
+export async function importToFile(path: string, out: string | ((text: string) => void), opts: ImportOptions): Promise<{ header: ImportHeader; summary: ImportSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-import-'));
   try {
     const tmp = join(dir, 'events');
-    const w = createWriteStream(tmp);
-    const r = await importFtrace(path, opts, (_line, e) => void w.write(`${JSON.stringify(e)}\n`));
-    await new Promise<void>((res, rej) => w.end((err?: Error | null) => (err ? rej(err) : res())));
-    const o = out === '-' ? process.stdout : createWriteStream(out);
-    o.write(`${JSON.stringify(r.header)}\n`);
-    for await (const batch of readLineBatches(tmp)) for (const l of batch) o.write(`${l.text}\n`);
-    if (o !== process.stdout) await new Promise<void>((res, rej) => (o as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? rej(err) : res())));
+    const events = bufferedFile(tmp);
+    let r: { header: ImportHeader; summary: ImportSummary };
+    try {
+      r = await importFtrace(path, opts, (_line, e) => events.write(`${JSON.stringify(e)}\n`));
+    } finally {
+      events.close();
+    }
+    const target = typeof out === 'function' ? { write: out, close: () => {} } : bufferedFile(out, opts.file);
+    try {
+      target.write(`${JSON.stringify(r.header)}\n`);
+      for await (const batch of readLineBatches(tmp)) for (const l of batch) target.write(`${l.text}\n`);
+    } finally {
+      target.close();
+    }
     return r;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A file written through a 1 MiB buffer with writeSync. */
+function bufferedFile(path: string, from?: string): { write: (text: string) => void; close: () => void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new TraceInputError(path, 0, 'file', `a writable output file${from ? ` for the import of ${from}` : ''}`, (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  let chunks: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (chunks.length > 0) writeSync(fd, chunks.join(''));
+    chunks = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      chunks.push(text);
+      size += text.length;
+      if (size >= 1 << 20) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
 }

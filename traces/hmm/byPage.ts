@@ -318,7 +318,7 @@ export async function replayByPage(
     if (!worst || rank(r) < rank(worst.result) || (rank(r) === rank(worst.result) && (r.line ?? Infinity) < (worst.result.line ?? Infinity))) worst = { result: r, page: p };
   }
   const seconds = (Date.now() - started) / 1000;
-  const stats = { seconds, eventsPerSecond: seconds > 0 ? events.length / seconds : events.length, maxCandidates, hiddenSteps };
+  const stats = { seconds, eventsPerSecond: Math.round(seconds > 0 ? events.length / seconds : events.length), maxCandidates, hiddenSteps };
   const verdicts = { pages, valid, retriedAttempts: retried };
   // The sequence across pages: an earlier (or the same) line than any page's own verdict wins.
   if (broken && (!worst || worst.result.outcome !== 'invalid' || broken.line <= (worst.result.line ?? Infinity))) {
@@ -354,8 +354,10 @@ export async function replayByPage(
     }
     return undefined;
   };
+  const upTo = w.line === null ? events.length : events.filter((x) => x.line <= w.line!).length;
   const result: ReplayResult = {
     ...w,
+    events: upTo,
     reason: `page ${worst.page} (replayed alone, as page 0 of a one-page world): ${w.reason}`,
     event: w.line !== null ? (original(w.line) ?? w.event) : w.event,
     context: w.context.map((c) => ({ line: c.line, event: original(c.line) ?? c.event })),

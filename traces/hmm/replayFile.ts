@@ -4,9 +4,13 @@
  * trace is never held in memory; standard input is spooled to a temporary
  * file so that it can be read twice.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
-import { spool } from '../lines.js';
+import { importToFile } from '../ftrace/index.js';
+import { readLineBatches, spool } from '../lines.js';
 import { readTraceBatches } from '../reader.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
 import { HmmReplay, type Ev } from './adapter.js';
@@ -21,12 +25,47 @@ export interface ReplayReport extends ReplayResult {
   readonly variants: readonly string[];
   /** The step kinds the replay let happen without an event. */
   readonly hidden: readonly string[];
+  /** For a kernel trace given as ftrace text: what it was imported as. */
+  readonly imported?: {
+    readonly from: 'ftrace';
+    readonly events: number;
+    /** The recording's line of the judged event (its note), when there is one. */
+    readonly sourceLine: number | null;
+    readonly note: string;
+  };
 }
 
 export interface ReplayFileOptions extends ReplayOptions {
   readonly variants?: readonly VariantId[];
   /** For standard input. */
   readonly stdin?: NodeJS.ReadableStream;
+  /** A kprobe_events file for a kernel trace in ftrace text (default: the Linux 6.1 set). */
+  readonly probes?: string;
+}
+
+/**
+ * Is this ftrace text rather than hmmtrace? An hmmtrace starts with its JSON
+ * header (after blank or "#" lines); ftrace output with "# tracer:" or a task
+ * line ("COMM-PID ... [CPU] ... TIMESTAMP: EVENT:").
+ */
+async function isFtrace(path: string, display: string): Promise<boolean> {
+  for await (const batch of readLineBatches(path, { file: display })) {
+    for (const l of batch) {
+      const t = l.text.trim();
+      if (t === '') continue;
+      if (t.startsWith('# tracer:')) return true;
+      if (t.startsWith('#')) continue;
+      return !t.startsWith('{') && /^\S.*-\d+\s.*\[\d+\].*\d+\.\d+:\s/.test(t);
+    }
+  }
+  return false;
+}
+
+/** The ftrace line an imported event came from ("ftrace line N: ..."). */
+function noteLine(e: unknown): number | null {
+  const note = (e as { note?: unknown } | null)?.note;
+  const m = typeof note === 'string' ? /^ftrace line (\d+)/.exec(note) : null;
+  return m ? Number(m[1]) : null;
 }
 
 async function* eventsOf(path: string, file: string): AsyncGenerator<LineEvent<Ev>[]> {
@@ -57,7 +96,8 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
   let final = result;
   if (result.outcome === 'valid' && header.unsupported) {
     const u = header.unsupported;
-    final = { ...result, outcome: 'incomplete', line: u.line, reason: `the recording goes outside what the model covers at its line ${u.line}: ${u.reason}; everything before replays` };
+    // The line is the recording's (the importer stopped there), not one of this trace's.
+    final = { ...result, outcome: 'incomplete', line: null, reason: `the recording this trace was imported from goes outside what the model covers at its line ${u.line}: ${u.reason}; every event before that replays` };
   }
   // A one-page world stands for the trace's world in reports.
   const one = newScan();
@@ -66,34 +106,60 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
   return { report, world: rw };
 }
 
-/** Replays `file` ("-" for standard input). Bad input throws TraceInputError. */
+/**
+ * Replays `file` ("-" for standard input): hmmtrace v1, or the ftrace text of
+ * a kernel running lib/test_hmm.c, imported first (line numbers are then
+ * those of `hmmcheck import ftrace FILE`; each event's note names its ftrace
+ * line). Bad input throws TraceInputError.
+ */
 export async function replayFile(file: string, options: ReplayFileOptions = {}): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   const display = file === '-' ? '<stdin>' : file;
   const spooled = file === '-' ? await spool(options.stdin ?? process.stdin) : undefined;
   const path = spooled?.path ?? file;
   try {
-    let header: PartitionedHeader | undefined;
-    const scan = newScan();
-    for await (const batch of readTraceBatches(path, { file: display })) {
-      for (const item of batch) {
-        if (item.kind === 'header') header = item.header as PartitionedHeader;
-        else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
-      }
-    }
-    if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
-    if (header.partition === 'page') return await byPage(path, display, header, scan, options);
-    const rw = buildReplayWorld(display, header, scan, options.variants ?? []);
-    const result = await replay(new HmmReplay(rw), eventsOf(path, display), options);
-    const report: ReplayReport = {
-      verb: 'replay',
-      file: display,
-      source: header.source ?? null,
-      variants: [...rw.world.variants],
-      hidden: [...rw.hidden],
-      ...result,
-    };
-    return { report, world: rw };
+    if (await isFtrace(path, display)) return await replayImported(path, display, options);
+    return await replayTrace(path, display, options);
   } finally {
     spooled?.cleanup();
   }
+}
+
+async function replayImported(path: string, display: string, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-ftrace-'));
+  try {
+    const out = join(dir, 'imported.jsonl');
+    const { header, summary } = await importToFile(path, out, { file: display, ...(options.probes ? { probes: options.probes } : {}) });
+    const r = await replayTrace(out, display, options);
+    const note =
+      `imported from ftrace (${summary.lines.toLocaleString('en-US')} lines, ${summary.events.toLocaleString('en-US')} events): ` +
+      `line numbers are those of \`hmmcheck import ftrace ${display}\`; each event's note names its ftrace line`;
+    const report: ReplayReport = { ...r.report, imported: { from: 'ftrace', events: summary.events, sourceLine: noteLine(r.report.event) ?? (r.report.outcome === 'incomplete' ? (header.unsupported?.line ?? null) : null), note } };
+    return { report, world: r.world };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function replayTrace(path: string, display: string, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
+  let header: PartitionedHeader | undefined;
+  const scan = newScan();
+  for await (const batch of readTraceBatches(path, { file: display })) {
+    for (const item of batch) {
+      if (item.kind === 'header') header = item.header as PartitionedHeader;
+      else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
+    }
+  }
+  if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
+  if (header.partition === 'page') return await byPage(path, display, header, scan, options);
+  const rw = buildReplayWorld(display, header, scan, options.variants ?? []);
+  const result = await replay(new HmmReplay(rw), eventsOf(path, display), options);
+  const report: ReplayReport = {
+    verb: 'replay',
+    file: display,
+    source: header.source ?? null,
+    variants: [...rw.world.variants],
+    hidden: [...rw.hidden],
+    ...result,
+  };
+  return { report, world: rw };
 }

@@ -102,7 +102,7 @@ function replayTimelines(r: ReplayReport): Timeline[] {
       verdict: r.outcome === 'valid' ? 'valid' : r.line !== null ? `${r.outcome} at line ${r.line}` : r.outcome,
       invariant: r.invariant ?? '',
       sentence: r.invariant ? `${r.sentence ?? ''} (${r.reason})` : r.reason,
-      footer: `${r.events.toLocaleString('en-US')} events${r.source ? `; source: ${r.source}` : ''}${r.allowed.length > 0 ? `; the model allows here instead: ${r.allowed.join('; ')}` : ''}`,
+      footer: `${r.events.toLocaleString('en-US')} events${r.source ? `; source: ${r.source}` : ''}${r.imported ? `; ${r.imported.note}` : ''}${r.allowed.length > 0 ? `; the model allows here instead: ${r.allowed.join('; ')}` : ''}`,
       steps: r.context.map((c) => {
         const e = c.event as Record<string, unknown>;
         const { ev, tid, ...args } = e;

@@ -68,9 +68,11 @@ export function checkMarkdown(r: CheckReport): string {
 export function replayMarkdown(r: ReplayReport): string {
   const out: string[] = [];
   out.push(`# hmmcheck replay: ${mdText(r.file)}`, '');
-  const where = r.outcome !== 'valid' && r.line !== null ? ` at line ${r.line}` : '';
+  const from = r.imported?.sourceLine ? ` (ftrace line ${r.imported.sourceLine})` : '';
+  const where = r.outcome === 'valid' ? '' : r.line !== null ? ` at line ${r.line}${from}` : from;
   out.push(`Outcome: **${r.outcome}**${where}`, '');
   if (r.source) out.push(`Source: ${mdText(r.source)}`, '');
+  if (r.imported) out.push(mdText(r.imported.note), '');
   if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
   out.push(`Why: ${mdText(r.reason)}`, '');
   if (r.context.length > 0) {

@@ -13,18 +13,25 @@ export function citedLines(r: ReplayReport): Set<number> {
   return out;
 }
 
+/** A terminal line per event: a long event (a kernel trace's 64 pfns) is cut, saying how much. */
+function clip(json: string, max = 400): string {
+  return json.length <= max ? json : `${json.slice(0, max)} … (${json.length - max} more characters; --json or --format markdown shows all)`;
+}
+
 export function renderReplayText(r: ReplayReport, st: Style = PLAIN): string {
   const lines: string[] = [];
   const word = r.outcome === 'valid' ? st.good(r.outcome) : r.outcome === 'invalid' ? st.bad(r.outcome) : st.warn(r.outcome);
-  const verdict = r.outcome !== 'valid' && r.line !== null ? `${word} at line ${r.line}` : word;
+  const from = r.imported?.sourceLine ? ` (ftrace line ${r.imported.sourceLine})` : '';
+  const verdict = r.outcome === 'valid' ? word : r.line !== null ? `${word} at line ${r.line}${from}` : `${word}${from}`;
   lines.push(`hmmcheck replay ${r.file}: ${verdict}`);
   if (r.source) lines.push(`source: ${r.source}`);
+  if (r.imported) lines.push(r.imported.note);
   if (r.context.length > 0) {
     lines.push('');
     const cited = citedLines(r);
     for (const c of r.context) {
       const mark = c.line === r.line ? '>' : cited.has(c.line) ? '*' : ' ';
-      const text = `${mark} ${String(c.line).padStart(6)} | ${JSON.stringify(c.event)}`;
+      const text = `${mark} ${String(c.line).padStart(6)} | ${clip(JSON.stringify(c.event))}`;
       lines.push(c.line === r.line ? st.strong(text) : text);
     }
     if (cited.size > 0) lines.push('  (> the line judged; * an earlier line the reason names)');

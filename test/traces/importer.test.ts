@@ -1,0 +1,157 @@
+/**
+ * The ftrace importer (issue 8) on an excerpt of a shared kernel trace: the
+ * first 2,498 lines of anon_read on Linux 6.1 (the harness forks the test,
+ * which fills its 1024-page buffer, makes it read-only, and has the device
+ * read the first 64 pages: test/fixtures/ftrace/anon_read.head.txt.gz).
+ * Each mapping the importer makes is checked against the ftrace line it came
+ * from; bad input and test cases outside the model are checked on the same
+ * excerpt, changed one line at a time.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TraceInputError } from '../../traces/errors.js';
+import { importFtrace, IMPORT_OBSERVED } from '../../traces/ftrace/index.js';
+import { replayFile } from '../../traces/hmm/replayFile.js';
+import { validateEvent, validateHeader } from '../../traces/format.js';
+
+const head = fileURLToPath(new URL('../../../test/fixtures/ftrace/anon_read.head.txt.gz', import.meta.url));
+const headText = gunzipSync(readFileSync(head)).toString('utf8');
+const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-importer-test-'));
+
+type E = Record<string, unknown> & { ev: string };
+
+async function importText(text: string, name: string): Promise<{ events: { line: number; e: E }[]; header: Record<string, unknown>; summary: Record<string, unknown> }> {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  const events: { line: number; e: E }[] = [];
+  const { header, summary } = await importFtrace(path, {}, (line, e) => events.push({ line, e: e as unknown as E }));
+  return { events, header: header as unknown as Record<string, unknown>, summary: summary as unknown as Record<string, unknown> };
+}
+
+/** The excerpt with its line `n` (1-based) replaced by `f(line)`, or removed when f returns null. */
+function edit(n: number, f: (l: string) => string | null): string {
+  const lines = headText.split('\n');
+  const r = f(lines[n - 1]!);
+  if (r === null) lines.splice(n - 1, 1);
+  else lines[n - 1] = r;
+  return lines.join('\n');
+}
+
+const fromLine = (events: { e: E }[], n: number): E[] => events.filter((x) => String(x.e['note']).startsWith(`ftrace line ${n}:`)).map((x) => x.e);
+
+test('the excerpt imports to schema-valid hmmtrace with the counts of its events', async () => {
+  const { events, header, summary } = await importText(headText, 'head.txt');
+  validateHeader(header, 'head', 1);
+  events.forEach((x, i) => validateEvent(x.e, 'head', i + 2));
+  assert.is(summary['test'], 'hmm.hmm_device_private.anon_read');
+  assert.equal(summary['counts'], {
+    fork: 1,
+    handle_mm_fault: 1087,
+    mprotect: 1,
+    invalidate_range_start: 1,
+    invalidate: 1,
+    invalidate_range_end: 1,
+    mmu_interval_read_begin: 1,
+    hmm_range_fault: 1,
+    devpt_map: 64,
+  });
+  assert.is(events.length, 1158);
+  // What the probe set sees, and the driver lib/test_hmm.c is (it skips set_seq on its own MIGRATE events).
+  assert.equal(header['observed'], IMPORT_OBSERVED);
+  assert.not.ok((IMPORT_OBSERVED as readonly string[]).includes('mmu_interval_read_retry'));
+  assert.equal(header['variant'], ['H1']);
+  assert.is(header['partition'], 'page');
+  assert.is(header['unsupported'], undefined);
+});
+
+test('each event says which ftrace line it comes from, and maps it as the table says', async () => {
+  const { events } = await importText(headText, 'head.txt');
+  // sched_process_fork: the harness (74) forks the test (75), whose mm is its own.
+  assert.equal(fromLine(events, 84), [{ ev: 'fork', tid: '74', mm: '74', child: '75', note: 'ftrace line 84: sched_process_fork' }]);
+  // sys_mprotect(start: 7fd908a8c000, len: 400000, prot: 1): the whole buffer, read-only.
+  assert.equal(fromLine(events, 2192)[0], { ev: 'mprotect', tid: '75', mm: '75', start: 0, end: 1024, write: false, note: 'ftrace line 2192: sys_mprotect' });
+  // mmu_interval_read_begin_ret seq=7 on the test's mirror.
+  assert.equal(fromLine(events, 2222)[0], { ev: 'mmu_interval_read_begin', tid: '75', dev: 'dmirror0', seq: '7', note: 'ftrace line 2222: mmu_interval_read_begin_ret' });
+  // hmm_range_fault_ret ret=0: the range of the first 64 pages, the pfns the walk's PTEs held (read-only now).
+  const [hrf] = fromLine(events, 2496);
+  assert.is(hrf!['ev'], 'hmm_range_fault');
+  assert.equal([hrf!['start'], hrf!['end'], hrf!['write'], hrf!['result']], [0, 64, false, 'ok']);
+  const pfns = hrf!['pfns'] as { page: number; pfn: string; write: boolean }[];
+  assert.is(pfns.length, 64);
+  assert.equal(pfns[2], { page: 2, pfn: '0x7fe33', write: false });
+  assert.ok(pfns.every((p) => !p.write));
+  // dmirror_do_fault: one devpt_map per page, the first 8 from the probe's pfns words, the rest from the walk.
+  const maps = fromLine(events, 2497);
+  assert.is(maps.length, 64);
+  assert.equal(maps.map((m) => m['page']), Array.from({ length: 64 }, (_, i) => i));
+  assert.equal(maps[2], { ev: 'devpt_map', tid: '75', dev: 'dmirror0', page: 2, pfn: '0x7fe33', write: false, note: 'ftrace line 2497: dmirror_do_fault' });
+  assert.ok(maps.every((m, i) => m['pfn'] === pfns[i]!.pfn));
+});
+
+test('the imported excerpt replays valid page by page', async () => {
+  const path = join(dir, 'head.txt');
+  writeFileSync(path, headText);
+  const { report } = await replayFile(path);
+  assert.is(report.outcome, 'valid', report.reason);
+  assert.is(report.imported?.from, 'ftrace');
+  assert.is(report.events, 1158);
+});
+
+test('an unknown event stops the import with file, line, field, expected and found', async () => {
+  const text = edit(100, (l) => l.replace(/ sched_\w+:| \w+:/, ' my_new_probe:'));
+  try {
+    await importText(text, 'unknown.txt');
+    assert.unreachable('an unknown event must be refused');
+  } catch (e) {
+    assert.instance(e, TraceInputError);
+    const err = e as TraceInputError;
+    assert.is(err.line, 100);
+    assert.match(err.message, /unknown\.txt:100: event: expected an event of the probe set .*found "my_new_probe"/);
+  }
+});
+
+test('a malformed line stops the import the same way', async () => {
+  try {
+    await importText(edit(50, () => 'this is not an ftrace line'), 'malformed.txt');
+    assert.unreachable('a malformed line must be refused');
+  } catch (e) {
+    assert.instance(e, TraceInputError);
+    assert.match((e as Error).message, /malformed\.txt:50: \(line\): expected an ftrace line .* found "this is not an ftrace line"/);
+  }
+});
+
+test('a malformed value of a known probe names its field', async () => {
+  try {
+    await importText(edit(2222, (l) => l.replace('seq=7', 'seq=seven')), 'value.txt');
+    assert.unreachable('a bad value must be refused');
+  } catch (e) {
+    assert.instance(e, TraceInputError);
+    assert.match((e as Error).message, /value\.txt:2222: mmu_interval_read_begin_ret\.seq: expected an unsigned decimal \(u64\), found "seven"/);
+  }
+});
+
+test('a test case outside the model (a MAP_SHARED buffer) stops at its first line and replays incomplete, never valid', async () => {
+  const text = edit(146, (l) => l.replace('flags: 22', 'flags: 21'));
+  const { events, header, summary } = await importText(text, 'shared.txt');
+  assert.equal(summary['unsupported'], { line: 147, reason: 'a shared buffer (MAP_SHARED is not modelled)' });
+  assert.equal(header['unsupported'], { line: 147, reason: 'a shared buffer (MAP_SHARED is not modelled)' });
+  assert.is(events.length, 1);
+  const { report } = await replayFile(join(dir, 'shared.txt'));
+  assert.is(report.outcome, 'incomplete');
+  assert.is(report.imported?.sourceLine, 147);
+  assert.match(report.reason, /line 147: a shared buffer/);
+});
+
+test('mprotect to PROT_NONE is outside the model: incomplete at its line', async () => {
+  const { summary } = await importText(edit(2192, (l) => l.replace('prot: 1)', 'prot: 0)')), 'none.txt');
+  assert.equal(summary['unsupported'], { line: 2192, reason: 'mprotect to PROT_NONE (not modelled)' });
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();

@@ -1,0 +1,57 @@
+/**
+ * `hmmcheck import ftrace FILE`: a kernel trace (ftrace text of a kernel
+ * running lib/test_hmm.c with kprobe events) written as hmmtrace v1
+ * (traces/ftrace/importer.ts holds the mapping table). The trace goes to
+ * --out or standard output; what was imported, ignored and where the import
+ * stopped goes to standard error (or, with --json and --out, to standard
+ * output as one object).
+ */
+import { importToFile } from '../ftrace/index.js';
+import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import type { Io } from './io.js';
+
+const FLAGS: FlagSpec = {
+  out: 'string',
+  probes: 'string',
+  json: 'boolean',
+  quiet: 'boolean',
+};
+
+/** 0 imported in full; 3 stopped at a line outside what the model covers (the trace so far is written). */
+const EXIT = { ok: 0, incomplete: 3 } as const;
+
+export async function runImport(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs('import', argv, FLAGS);
+  const [format, file, ...rest] = args.positionals;
+  if (format !== 'ftrace') {
+    throw new UsageError(`import: expected the format of the recording first (ftrace), found ${format === undefined ? 'nothing' : JSON.stringify(format)}`);
+  }
+  if (file === undefined || rest.length > 0) {
+    throw new UsageError(`import: expected one ftrace file (or - for standard input) after "ftrace", found ${file === undefined ? 0 : 1 + rest.length} arguments`);
+  }
+  const out = str(args, 'out') ?? '-';
+  const json = bool(args, 'json');
+  if (json && out === '-') throw new UsageError('import: --json prints the summary on standard output, so the trace needs --out FILE');
+  const probes = str(args, 'probes');
+  const { header, summary } = await importToFile(file, out === '-' ? (t) => io.out(t) : out, { ...(probes ? { probes } : {}) });
+  const display = file === '-' ? '<stdin>' : file;
+  const outcome = summary.unsupported ? 'incomplete' : 'ok';
+  if (json) {
+    io.out(JSON.stringify({ verb: 'import', format: 'ftrace', file: display, out, outcome, header, summary }) + '\n');
+  } else if (!bool(args, 'quiet')) {
+    const counts = Object.entries(summary.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const lines = [
+      `hmmcheck import ftrace ${display}: ${summary.lines.toLocaleString('en-US')} lines -> ${summary.events.toLocaleString('en-US')} hmmtrace events${out === '-' ? '' : ` in ${out}`}`,
+      `test: ${summary.test ?? '(not named by a tracing mark)'}${summary.rc !== null ? `, rc=${summary.rc}` : ''}`,
+      `events: ${counts || 'none'}`,
+      `left out: ${summary.outside} events outside the test's buffers, ${summary.afterRelease} after the mirror was released, ${summary.splits} huge-PMD split brackets`,
+    ];
+    if (summary.unsupported) {
+      lines.push(`stopped at line ${summary.unsupported.line}: ${summary.unsupported.reason} (outside what the model covers; replay judges this trace incomplete)`);
+    }
+    io.err(lines.join('\n') + '\n');
+  }
+  return EXIT[outcome];
+}
