@@ -152,16 +152,38 @@ export function followAttempts(events: readonly Item[]): { retried: Set<number>;
   return { retried: drop, broken };
 }
 
+export interface Projection {
+  /** perPage[i] is page lo + i's projection. */
+  readonly perPage: Item[][];
+  readonly retried: number;
+  /** Pages (all of them, not only the window's) that held a device page the recorder never named. */
+  readonly blind: ReadonlySet<number>;
+  readonly broken: SequenceBreak | null;
+}
+
 /**
- * Splits the events into one projection per page (page renumbered 0).
- * `pages` is the number of page indices the trace uses.
+ * Splits the events into one projection per page (page renumbered 0), for
+ * the pages in [lo, hi) only: replay takes the pages a window at a time so
+ * that the projections in memory are a window's, not the whole trace's
+ * times its range widths. `attempts` is followAttempts(events), computed
+ * once for all windows.
  */
-export function projectPages(events: readonly Item[], pages: number): { perPage: Item[][]; retried: number; blind: ReadonlySet<number>; broken: SequenceBreak | null } {
-  const { retried: drop, broken } = followAttempts(events);
-  const perPage: Item[][] = Array.from({ length: pages }, () => []);
+export function projectPages(
+  events: readonly Item[],
+  pages: number,
+  lo = 0,
+  hi = pages,
+  attempts: ReturnType<typeof followAttempts> = followAttempts(events),
+): Projection {
+  const { retried: drop, broken } = attempts;
+  const from = Math.max(0, lo);
+  const to = Math.min(pages, hi);
+  const perPage: Item[][] = Array.from({ length: Math.max(0, to - from) }, () => []);
   const put = (p: number, line: number, e: Mut): void => {
-    if (p >= 0 && p < pages) perPage[p]!.push({ line, event: e as Ev });
+    perPage[p - from]!.push({ line, event: e as Ev });
   };
+  /** The pages of [start, end) in the window. */
+  const span = (start: number, end: number): [number, number] => [Math.max(start, from), Math.min(end, to)];
   // A read_begin goes where its attempt's hmm_range_fault goes.
   const nextHrf = attemptRanges(events);
   // The migration each thread is in (migrate_vma_pages and _finalize name no range).
@@ -180,13 +202,14 @@ export function projectPages(events: readonly Item[], pages: number): { perPage:
     switch (e.ev) {
       case 'fork':
       case 'exit':
-        for (let p = 0; p < pages; p++) put(p, x.line, { ...e });
+        for (let p = from; p < to; p++) put(p, x.line, { ...e });
         return;
       case 'mmu_interval_read_begin': {
         const h = nextHrf.get(i);
         if (h === undefined) return;
         const hrf = events[h]!.event;
-        for (let p = hrf['start'] as number; p < (hrf['end'] as number); p++) put(p, x.line, { ...e });
+        const [a, b] = span(hrf['start'] as number, hrf['end'] as number);
+        for (let p = a; p < b; p++) put(p, x.line, { ...e });
         return;
       }
       case 'migrate_vma_pages': {
@@ -194,12 +217,11 @@ export function projectPages(events: readonly Item[], pages: number): { perPage:
         if (!r) return;
         const migrated = e['migrated'] as number[];
         const unseen = (e['unseen'] as number[] | undefined) ?? [];
-        for (let p = r.start; p < r.end; p++) {
+        for (const p of unseen) blind.add(p);
+        const [a, b] = span(r.start, r.end);
+        for (let p = a; p < b; p++) {
           const out: Mut = { ...e, migrated: migrated.includes(p) ? [0] : [] };
-          if (unseen.includes(p)) {
-            out['unseen'] = [0];
-            blind.add(p);
-          }
+          if (unseen.includes(p)) out['unseen'] = [0];
           else delete out['unseen'];
           put(p, x.line, out);
         }
@@ -209,32 +231,33 @@ export function projectPages(events: readonly Item[], pages: number): { perPage:
         const r = migRange.get(e.tid);
         migRange.delete(e.tid);
         if (!r) return;
-        for (let p = r.start; p < r.end; p++) put(p, x.line, { ...e });
+        const [a, b] = span(r.start, r.end);
+        for (let p = a; p < b; p++) put(p, x.line, { ...e });
         return;
       }
       case 'folio_free': {
         const p = pfnPage.get(String(e['pfn']));
         pfnPage.delete(String(e['pfn']));
-        if (p !== undefined) put(p, x.line, { ...e });
+        if (p !== undefined && p >= from && p < to) put(p, x.line, { ...e });
         return;
       }
       default:
         break;
     }
     if (RANGED.has(e.ev)) {
-      if (e.ev === 'migrate_vma_setup') migRange.set(e.tid, { start: e['start'] as number, end: e['end'] as number });
-      for (let p = e['start'] as number; p < (e['end'] as number); p++) {
+      if (e.ev === 'migrate_vma_setup') {
+        migRange.set(e.tid, { start: e['start'] as number, end: e['end'] as number });
+        for (const y of e['src'] as { page: number; pfn: unknown }[]) seePfn(y.pfn, y.page);
+      }
+      const [a, b] = span(e['start'] as number, e['end'] as number);
+      for (let p = a; p < b; p++) {
         const out: Mut = { ...e, start: 0, end: 1 };
         if (e.ev === 'hmm_range_fault' && e['pfns']) {
           const mine = (e['pfns'] as { page: number; pfn: unknown; write: boolean }[]).filter((y) => y.page === p);
           if (mine.length > 0) out['pfns'] = mine.map((y) => ({ ...y, page: 0 }));
           else delete out['pfns'];
         }
-        if (e.ev === 'migrate_vma_setup') {
-          const src = (e['src'] as { page: number; pfn: unknown }[]).filter((y) => y.page === p);
-          for (const y of src) seePfn(y.pfn, p);
-          out['src'] = src.map((y) => ({ ...y, page: 0 }));
-        }
+        if (e.ev === 'migrate_vma_setup') out['src'] = (e['src'] as { page: number }[]).filter((y) => y.page === p).map((y) => ({ ...y, page: 0 }));
         put(p, x.line, out);
       }
       return;
@@ -243,7 +266,7 @@ export function projectPages(events: readonly Item[], pages: number): { perPage:
       const p = e['page'] as number;
       if ((e['unseen'] as string[] | undefined)?.includes('pfn')) blind.add(p);
       else if (e['pfn'] !== undefined) seePfn(e['pfn'], p);
-      put(p, x.line, { ...e, page: 0 });
+      if (p >= from && p < to) put(p, x.line, { ...e, page: 0 });
     }
   });
   return { perPage, retried: drop.size, blind, broken };
@@ -319,7 +342,14 @@ export async function replayByPage(
   options: ReplayOptions = {},
 ): Promise<{ result: ReplayResult; pageOf: number | null; hidden: readonly StepKind[]; verdicts: PageVerdicts }> {
   const started = Date.now();
-  const { perPage, retried, blind, broken } = projectPages(events, pages);
+  const attempts = followAttempts(events);
+  const { broken } = attempts;
+  let retried = 0;
+  for (const i of attempts.retried) if (events[i]!.event.ev === 'mmu_interval_read_begin') retried++;
+  // Pages a window at a time; blind pages are known in full after the first pass.
+  const WINDOW = 64;
+  let window: Projection | null = null;
+  let blind: ReadonlySet<number> = new Set();
   // A page that held a device page the recorder never named cannot be told
   // which frees are its own: its folio_free events are the model's to place.
   const observed = header.observed;
@@ -334,8 +364,13 @@ export async function replayByPage(
   let reused = 0;
   let replayed = 0;
   for (let p = 0; p < pages; p++) {
-    const mine = blind.has(p) ? perPage[p]!.filter((x) => x.event.ev !== 'folio_free') : perPage[p]!;
-    perPage[p] = [];
+    if (p % WINDOW === 0) {
+      window = projectPages(events, pages, p, p + WINDOW, attempts);
+      blind = window.blind;
+    }
+    const own = window!.perPage[p % WINDOW]!;
+    window!.perPage[p % WINDOW] = [];
+    const mine = blind.has(p) ? own.filter((x) => x.event.ev !== 'folio_free') : own;
     if (mine.length === 0) {
       valid++;
       continue;
