@@ -18,11 +18,12 @@
  * not disturb the next and peak RSS is per run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replayFile } from '../../traces/hmm/replayFile.js';
+import { importToFile } from '../../traces/ftrace/index.js';
 import { writeLongTrace } from './longTrace.js';
 import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
@@ -94,6 +95,55 @@ async function replayHere(path: string): Promise<ReplayMeasure> {
   };
 }
 
+interface KernelMeasure {
+  readonly trace: string;
+  readonly lines: number;
+  readonly events: number;
+  readonly outcome: string;
+  readonly importSeconds: number;
+  readonly replaySeconds: number;
+  /** Events imported and replayed per second, both stages. */
+  readonly eventsPerSecond: number;
+  readonly peakRssMiB: number;
+}
+
+/** A shared kernel trace: import (ftrace to hmmtrace) then replay page by page, timed apart. */
+async function kernelHere(path: string): Promise<KernelMeasure> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-bench-kernel-'));
+  try {
+    const out = join(dir, 'imported.jsonl');
+    const t0 = process.hrtime.bigint();
+    const { summary } = await importToFile(path, out, {});
+    const t1 = process.hrtime.bigint();
+    const { report } = await replayFile(out);
+    const t2 = process.hrtime.bigint();
+    const importSeconds = Number(t1 - t0) / 1e9;
+    const replaySeconds = Number(t2 - t1) / 1e9;
+    return {
+      trace: basename(path).replace(/^hmm\.hmm_device_private\.|\.trace\.txt\.gz$/g, ''),
+      lines: summary.lines,
+      events: summary.events,
+      outcome: report.outcome,
+      importSeconds: Math.round(importSeconds * 100) / 100,
+      replaySeconds: Math.round(replaySeconds * 100) / 100,
+      eventsPerSecond: Math.round(summary.events / (importSeconds + replaySeconds)),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The shared Linux 6.1 captures beside the checkout, if there. */
+function measureKernel(): KernelMeasure[] {
+  const dir = fileURLToPath(new URL('../../../../shared/kernel-traces/linux-6.1/', import.meta.url));
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.trace.txt.gz'))
+    .sort()
+    .map((f) => child<KernelMeasure>([], ['--kernel', join(dir, f)]));
+}
+
 function child<T>(flags: string[], args: string[]): T {
   const self = fileURLToPath(import.meta.url);
   const out = execFileSync(process.execPath, [...flags, self, ...args], { encoding: 'utf8' });
@@ -125,6 +175,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(await measureHere(argv[one + 1]!)));
     return;
   }
+  const kp = argv.indexOf('--kernel');
+  if (kp >= 0) {
+    process.stdout.write(JSON.stringify(await kernelHere(argv[kp + 1]!)));
+    return;
+  }
   const rp = argv.indexOf('--replay');
   if (rp >= 0) {
     process.stdout.write(JSON.stringify(await replayHere(argv[rp + 1]!)));
@@ -145,6 +200,7 @@ async function main(argv: string[]): Promise<void> {
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
   const replay = await measureReplay(quick ? [10_000, 100_000] : [100_000, 1_000_000]);
+  const kernel = measureKernel();
   const result = {
     node: process.version,
     presets: Object.fromEntries(
@@ -166,6 +222,7 @@ async function main(argv: string[]): Promise<void> {
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
     replay,
+    kernel,
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -198,6 +255,17 @@ async function main(argv: string[]): Promise<void> {
         `${`random walk, ${m.outcome}`.padEnd(24)} ${f(m.events).padStart(10)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.eventsPerSecond).padStart(10)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${m.liveHeapMiB} MiB`.padStart(10)}`,
     ),
     'replay: end to end (world scan and replay), one process per run; live heap: after a full GC at the end.',
+    ...(kernel.length > 0
+      ? [
+          '',
+          `${'kernel trace (6.1)'.padEnd(24)} ${'lines'.padStart(8)} ${'events'.padStart(8)} ${'import s'.padStart(9)} ${'replay s'.padStart(9)} ${'events/s'.padStart(9)} ${'peak RSS'.padStart(9)}  outcome`,
+          ...kernel.map(
+            (m) =>
+              `${m.trace.padEnd(24)} ${f(m.lines).padStart(8)} ${f(m.events).padStart(8)} ${m.importSeconds.toFixed(2).padStart(9)} ${m.replaySeconds.toFixed(2).padStart(9)} ${f(m.eventsPerSecond).padStart(9)} ${`${m.peakRssMiB} MiB`.padStart(9)}  ${m.outcome}`,
+          ),
+          'kernel trace: ../shared/kernel-traces/linux-6.1 imported (ftrace to hmmtrace) then replayed page by page; events/s over both.',
+        ]
+      : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

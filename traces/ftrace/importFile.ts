@@ -22,6 +22,9 @@ import { readSession } from './session.js';
 /** The probe set of the shared Linux 6.1 capture, shipped as the default. */
 export const DEFAULT_PROBES = fileURLToPath(new URL('../../../traces/ftrace/kprobe_events.linux-6.1.txt', import.meta.url));
 
+/** The event name of an ftrace line: after the timestamp, up to ":" or "(" (a syscall) or " ->" (its return). */
+const EVENT_NAME = /\d\.\d+: (\w+)/;
+
 /** Events read in the first pass (session.ts). */
 const SESSION_EVENTS = new Set(['tracing_mark_write', 'sched_process_fork', 'sched_process_exit', 'sys_mmap', 'sys_munmap', 'dmirror_fops_open', 'dmirror_fops_release', 'dmirror_ioctl']);
 
@@ -72,10 +75,14 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
   try {
     const cast: FtraceLine[] = [];
     let any = false;
-    for await (const batch of ftraceLines(at, file)) {
-      for (const l of batch) {
+    // Pass 1 parses only the lines it needs (the event name is found cheaply);
+    // pass 2 parses, and so checks, every line.
+    for await (const batch of readLineBatches(at, { file })) {
+      for (const t of batch) {
+        if (isComment(t.text)) continue;
         any = true;
-        if (SESSION_EVENTS.has(l.event)) cast.push(l);
+        const m = EVENT_NAME.exec(t.text);
+        if (m && SESSION_EVENTS.has(m[1]!)) cast.push(parseLine(t.text.replace(/\r$/, ''), file, t.line));
       }
     }
     if (!any) throw new TraceInputError(file, 1, '(file)', 'ftrace text output (lines "COMM-PID (TGID) [CPU] FLAGS TIMESTAMP: EVENT: ...")', 'no event line');

@@ -37,7 +37,9 @@ export type Payload =
   | { readonly kind: 'marker'; readonly text: string }
   | { readonly kind: 'tracepoint'; readonly args: ReadonlyMap<string, string> };
 
-const HEAD = /^\s*(.+)-(\d+)\s+(?:\(\s*(\d+|-+)\)\s+)?\[(\d{3,})\]\s+(\S{4,5})\s+(\d+\.\d+):\s(.*)$/;
+// COMM is at most 15 characters (TASK_COMM_LEN): matching it lazily, up to
+// that, keeps the regex from scanning the whole line back for the last dash.
+const HEAD = /^\s*(.{1,15}?)-(\d+)\s+(?:\(\s*(\d+|-+)\)\s+)?\[(\d{3,})\]\s+(\S{4,5})\s+(\d+\.\d+):\s(.*)$/;
 const SYSCALL = /^(sys_\w+)\((.*)\)$/;
 const SYSCALL_RET = /^(sys_\w+) -> (\S+)$/;
 const EVENT = /^(\w+):\s?(.*)$/;
