@@ -19,13 +19,13 @@
  * | __mmu_notifier_invalidate_range_end               | invalidate_range_end |
  * | dmirror_interval_invalidate .. _ret               | invalidate {result = ret, cleared = a dmirror_do_update ran inside} |
  * | mmu_interval_read_begin_ret                       | mmu_interval_read_begin {seq} |
- * | hmm_range_fault .. _ret                           | hmm_range_fault {write = HMM_PFN_REQ_WRITE, result, pfns of the pages whose PTE the last walk saw} |
- * | dmirror_do_fault                                  | devpt_map per page (pfns[0..7], then the walk's PTEs) |
+ * | hmm_range_fault .. _ret                           | hmm_range_fault {write = HMM_PFN_REQ_WRITE, result, pfns: each page whose PTE the last walk saw present, write = the PTE's RW bit} |
+ * | dmirror_do_fault                                  | devpt_map per page (pfns[0..7] as hmm_range_fault returned them, then the walk's PTEs) |
  * | migrate_vma_setup .. _ret + dmirror_*alloc_and_copy | migrate_vma_setup {select, src (first 8 entries)} |
  * | dmirror_devmem_fault_alloc_and_copy               | devpt_unmap (its xa_erase) |
  * | migrate_vma_pages (+ migrate_vma_finalize's src)  | migrate_vma_pages {migrated, unseen: pages past the 8th} |
  * | migrate_vma_finalize                              | migrate_vma_finalize |
- * | dmirror_migrate_finalize_and_map                  | devpt_map per migrated page (dst pfn, or unseen past the 8th) |
+ * | dmirror_migrate_finalize_and_map                  | devpt_map per migrated page (dst pfn); past the 8th, per page with pfn and write unseen: replay maps what the model's driver would, if anything |
  * | dmirror_devmem_free                               | folio_free {pfn} |
  *
  * Ignored, as the model has no step for them or they repeat what the events
