@@ -42,17 +42,32 @@ export interface Cand {
 /** Driver events: taken as the trace says and judged by the invariants. */
 const FREE = new Set(['driver_lock', 'driver_unlock', 'devpt_map', 'devpt_unmap', 'device_read', 'device_write']);
 
+/** The pfn names an event mentions (pfn, dst, and those of src and pfns entries). */
+function pfnNames(e: Ev | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!e) return out;
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' || typeof v === 'number') out.add(idKey(v));
+  };
+  add(e['pfn']);
+  add(e['dst']);
+  for (const list of [e['src'], e['pfns']]) if (Array.isArray(list)) for (const x of list) add((x as { pfn?: unknown }).pfn);
+  return out;
+}
+
 /**
  * A free frame the step allocated without the event naming it (the page
  * migrate_to_ram or a fault allocates, which no probe sees) is a new page
  * under an unknown pfn: the name it had before it was freed no longer
- * denotes it. Bindings this step made (or remade) stay.
+ * denotes it. A name the event gives it stays (the kernel often hands the
+ * same pfn out again).
  */
-function reallocated(before: Bind, bind: Bind, from: HmmState, s: HmmState): Bind {
+function reallocated(bind: Bind, from: HmmState, s: HmmState, e: Ev | undefined): Bind {
   let out = bind;
+  let named: Set<string> | undefined;
   for (const [f, name] of bind.frame) {
     if (f === 0 || from.frames[f]!.ref !== 0 || s.frames[f]!.ref === 0) continue;
-    if (bind !== before && before.frame.get(f) !== name) continue;
+    if ((named ??= pfnNames(e)).has(name)) continue;
     out = dropFrame(out, f);
   }
   return out;
@@ -80,9 +95,10 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     return `${stateKey(c.s)}|${bindKey(c.b)}`;
   }
 
-  private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number): Step<Cand, HmmAction> {
+  /** `e`: the event the step matches (none for an unlogged step). */
+  private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number, e?: Ev): Step<Cand, HmmAction> {
     const s = applyStepCopy(this.rw.world, from, action);
-    return { action, next: { s, b: settle(reallocated(c.b, bind, from, s), s), p: touch(c.p, this.rw.world, action, at) } };
+    return { action, next: { s, b: settle(reallocated(bind, from, s, e), s), p: touch(c.p, this.rw.world, action, at) } };
   }
 
   hidden(c: Cand, plans: Plans<Ev>, afterLine: number): Step<Cand, HmmAction>[] {
@@ -115,7 +131,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     const threads = threadsFor(this.rw, e.tid, e.ev);
     for (const t of threads) {
       if (FREE.has(e.ev)) {
-        for (const m of this.driverStep(c, t, e, reasons)) out.push(m.keep ? { action: m.action, next: c } : this.take(c, c.s, m.action, m.bind, line));
+        for (const m of this.driverStep(c, t, e, reasons)) out.push(m.keep ? { action: m.action, next: c } : this.take(c, c.s, m.action, m.bind, line, e));
         continue;
       }
       for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {
@@ -130,7 +146,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
             const why = explainMismatch(this.rw, c, a);
             reasons.push(why ? `${u.reason}: ${why}` : u.reason);
           }
-          else out.push(this.take(c, s, u.action, u.bind, line));
+          else out.push(this.take(c, s, u.action, u.bind, line, e));
         }
       }
     }
