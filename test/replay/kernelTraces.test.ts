@@ -149,6 +149,21 @@ if (existsSync(shared)) {
     assert.match(report.reason, /^page 2 .*pfn "0x12345" for page 0 is not what the last hmm_range_fault of 75 returned/);
   });
 
+  test('migrate_fault run on a device-coherent dmirror: incomplete at its first migration, never valid', async () => {
+    const path = doctor('migrate_fault', 'coherent.txt', (l) => {
+      l.forEach((x, i) => {
+        if (x.includes('HMMTEST_')) l[i] = x.replace('hmm_device_private', 'hmm_device_coherent');
+      });
+      const marks = l.filter((x) => x.includes('HMMTEST_')).join('\n');
+      assert.match(marks, /HMMTEST_BEGIN hmm\.hmm_device_coherent\.migrate_fault/);
+    });
+    const { report } = await replayFile(path);
+    assert.is(report.outcome, 'incomplete');
+    assert.match(report.reason, /a migration to device-coherent memory/);
+    const first = text('migrate_fault').findIndex((x) => / migrate_vma_setup: /.test(x)) + 1;
+    assert.is(report.imported?.sourceLine, first);
+  });
+
   test('import from the CLI: the trace to --out, the summary to standard error, exit 2 with file:line on an unknown event', async () => {
     const out = join(dir, 'anon_read.jsonl');
     const ok = await run('import', 'ftrace', traceFile('anon_read'), '--out', out);

@@ -147,6 +147,13 @@ test('a test case outside the model (a MAP_SHARED buffer) stops at its first lin
   assert.match(report.reason, /line 147: a shared buffer/);
 });
 
+test('a buffer mapped read-only, or from hugetlbfs, is outside the model: the import stops at its mmap', async () => {
+  const readOnly = await importText(edit(146, (l) => l.replace('prot: 3', 'prot: 1')), 'ro.txt');
+  assert.equal(readOnly.summary['unsupported'], { line: 147, reason: "a buffer mapped with prot 1 (the model's mappings start PROT_READ|PROT_WRITE)" });
+  const huge = await importText(edit(146, (l) => l.replace('flags: 22', 'flags: 40022')), 'huge.txt');
+  assert.equal(huge.summary['unsupported'], { line: 147, reason: 'a hugetlbfs buffer (MAP_HUGETLB is not modelled)' });
+});
+
 test('mprotect to PROT_NONE is outside the model: incomplete at its line', async () => {
   const { summary } = await importText(edit(2192, (l) => l.replace('prot: 1)', 'prot: 0)')), 'none.txt');
   assert.equal(summary['unsupported'], { line: 2192, reason: 'mprotect to PROT_NONE (not modelled)' });

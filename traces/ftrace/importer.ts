@@ -47,9 +47,12 @@
  * accesses, page allocation and copies, and array entries past the 8th.
  *
  * Test cases the model does not cover stop the import at their first line
- * that needs them (`unsupported`): shared or file mappings, huge pages,
- * PROT_NONE, snapshots, exclusive access, explicit migration to system
- * memory, device eviction while pages are in use.
+ * that needs them (`unsupported`): shared, file or hugetlbfs mappings, THP,
+ * buffers mapped other than read-write, PROT_NONE, snapshots, exclusive
+ * access, explicit migration to system memory, device eviction while pages
+ * are in use, migration to device-coherent memory (known from the test name
+ * of the HMMTEST_BEGIN marker: hmm.hmm_device_coherent.*), and migration in
+ * a process that mirrors two devices (the hmm2 fixture).
  */
 import { TraceInputError } from '../errors.js';
 import type { FtraceLine } from './line.js';
@@ -65,6 +68,7 @@ const MNI_OFFSET = 0x18n;
 const FAULT_FLAG_WRITE = 0x1n;
 const HMM_PFN_REQ_WRITE = 1n << 62n;
 const MADV_DONTNEED = 4n;
+const MAP_HUGETLB = 0x40000;
 const PTE_PRESENT = 1n;
 const PTE_RW = 2n;
 const PTE_PFN_MASK = 0x000ffffffffff000n;
@@ -535,6 +539,12 @@ export class FtraceImporter {
         const dev = t.dev;
         if (!dev) return this.stop(l.line, 'migrate_vma_setup outside a dmirror migration');
         const flags = x('flags');
+        if ((flags & 1n) !== 0n && /device_coherent/.test(this.session.test ?? '')) {
+          return this.stop(l.line, 'a migration to device-coherent memory (MEMORY_DEVICE_COHERENT is level L4, not modelled yet)');
+        }
+        if ([...this.mirrors.values()].filter((y) => y.tgid === tgid && !y.removed).length > 1) {
+          return this.stop(l.line, 'a migration by a process that mirrors two devices (devices with different owners are level L4, not modelled yet)');
+        }
         const select = [...(flags & 1n ? ['system'] : []), ...(flags & 2n ? ['device_private'] : []), ...(flags & 4n ? ['device_coherent'] : [])];
         this.noteOwner(x('owner'), dev);
         t.mig = { dev, mm: tgid, start: x('start'), end: x('end'), select, toDevice: (flags & 1n) !== 0n, setup: null, pages: null, pagesEvent: null };
@@ -640,6 +650,10 @@ export class FtraceImporter {
       if (m && this.session.buffers.some((b) => b.start === m.start)) {
         if (m.file) return this.stop(l.line, 'a buffer mapped from a file (file-backed memory is not modelled)');
         if ((m.flags & 0x3) !== 0x2) return this.stop(l.line, 'a shared buffer (MAP_SHARED is not modelled)');
+        if ((m.flags & MAP_HUGETLB) !== 0) return this.stop(l.line, 'a hugetlbfs buffer (MAP_HUGETLB is not modelled)');
+        // The model's mappings start read-write, and the kernel changes no PTE (so
+        // invalidates nothing) to make an untouched range read-only: not importable.
+        if ((m.prot & 0x3) !== 0x3) return this.stop(l.line, `a buffer mapped with prot ${m.prot} (the model's mappings start PROT_READ|PROT_WRITE)`);
       }
       return;
     }
