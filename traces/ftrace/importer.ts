@@ -333,6 +333,7 @@ export class FtraceImporter {
   feed(l: FtraceLine): void {
     if (this.stopped) return;
     this.summary.lines++;
+    this.layout.now = l.line;
     const p = l.payload;
     const tgid = l.tgid ?? l.pid;
     if (p.kind === 'marker') return;

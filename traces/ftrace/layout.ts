@@ -16,26 +16,46 @@ export interface BufferRange {
   readonly end: bigint;
   /** Index of the buffer's first page. */
   readonly base: number;
+  /** The line of the mmap that made it. */
+  readonly origin: number;
 }
 
 export class Layout {
   readonly buffers: BufferRange[] = [];
   readonly pages: number;
+  /**
+   * The line being imported: an address means the buffer of the latest mmap
+   * before it that covers the address (a test that unmaps a buffer and maps
+   * another often gets the same addresses back: they are new pages).
+   */
+  now = Infinity;
 
   constructor(session: Session) {
     let base = 0;
     for (const b of session.buffers) {
-      if (this.buffers.some((x) => x.start === b.start)) continue;
+      if (this.buffers.some((x) => x.origin === b.origin)) continue;
       const end = b.start + BigInt(b.pages) * PAGE;
-      this.buffers.push({ start: b.start, end, base });
+      this.buffers.push({ start: b.start, end, base, origin: b.origin });
       base += b.pages;
     }
     this.pages = base;
   }
 
+  /** The buffers that addresses mean now: made before now, and not mapped over since. */
+  private current(): BufferRange[] {
+    // Only an mmap changes the answer: cached until one is passed.
+    const made = this.buffers.filter((b) => b.origin <= this.now);
+    if (made.length === this.madeCount && this.cached) return this.cached;
+    this.madeCount = made.length;
+    return (this.cached = made.filter((b) => !made.some((o) => o.origin > b.origin && o.start < b.end && b.start < o.end)));
+  }
+
+  private cached: BufferRange[] | null = null;
+  private madeCount = -1;
+
   /** The page index of a user address, or -1 outside every buffer. */
   page(addr: bigint): number {
-    for (const b of this.buffers) if (addr >= b.start && addr < b.end) return b.base + Number((addr - b.start) / PAGE);
+    for (const b of this.current()) if (addr >= b.start && addr < b.end) return b.base + Number((addr - b.start) / PAGE);
     return -1;
   }
 
@@ -47,7 +67,7 @@ export class Layout {
   clip(start: bigint, end: bigint): { start: number; end: number } | null | 'split' {
     let lo = -1;
     let hi = -1;
-    for (const b of this.buffers) {
+    for (const b of this.current()) {
       const s = start > b.start ? start : b.start;
       const e = end < b.end ? end : b.end;
       if (s >= e) continue;

@@ -34,6 +34,8 @@ export interface Mapping {
   readonly flags: number;
   readonly file: boolean;
   readonly line: number;
+  /** The line of the sys_mmap that made it (a fork's copy keeps its parent's). */
+  readonly origin: number;
   unmapped: number | null;
 }
 
@@ -47,6 +49,8 @@ export interface Mirror {
 /** A mapping the test drove through the driver: an ioctl's user address falls in it. */
 export interface Buffer {
   readonly tgid: number;
+  /** Its mapping's origin: one mmap, however many processes share it through fork. */
+  readonly origin: number;
   readonly start: bigint;
   readonly pages: number;
   /** The ioctl commands it was used with, in order (READ, WRITE, MIGRATE_TO_DEV, ...). */
@@ -133,7 +137,7 @@ export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<str
           const start = BigInt(p.ret);
           // A negative return is -errno: no mapping.
           if (start < 0n || start >= 0xfffffffffffff000n) break;
-          s.mappings.push({ tgid, start, end: start + ((call.len + PAGE - 1n) / PAGE) * PAGE, prot: call.prot, flags: call.flags, file: call.file, line: l.line, unmapped: null });
+          s.mappings.push({ tgid, start, end: start + ((call.len + PAGE - 1n) / PAGE) * PAGE, prot: call.prot, flags: call.flags, file: call.file, line: l.line, origin: l.line, unmapped: null });
         }
         break;
       case 'sys_munmap': {
@@ -160,8 +164,9 @@ export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<str
           const cmd = `0x${(f.get('cmd') as bigint).toString(16)}`;
           const map = s.mappings.find((m) => m.tgid === tgid && m.unmapped === null && uaddr >= m.start && uaddr < m.end);
           if (!map) throw new TraceInputError(file, l.line, 'dmirror_ioctl.uaddr', `an address inside a mapping of process ${tgid}`, `0x${uaddr.toString(16)}`);
-          let b = s.buffers.find((x) => x.tgid === tgid && x.start === map.start);
-          if (!b) s.buffers.push((b = { tgid, start: map.start, pages: Number((map.end - map.start) / PAGE), commands: [], mirrors: [] }));
+          // A buffer is one mmap: a test that maps, unmaps and maps again (often at the same address) has several.
+          let b = s.buffers.find((x) => x.tgid === tgid && x.origin === map.origin);
+          if (!b) s.buffers.push((b = { tgid, origin: map.origin, start: map.start, pages: Number((map.end - map.start) / PAGE), commands: [], mirrors: [] }));
           b.commands.push(COMMANDS[cmd] ?? cmd);
           if (!b.mirrors.includes(filp)) b.mirrors.push(filp);
         }
