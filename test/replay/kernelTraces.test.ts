@@ -113,6 +113,23 @@ if (existsSync(shared)) {
     assert.is(report.events, 2 * 2153 - 2);
   });
 
+  test('anon_read with its munmap done by a second thread of the test (pthread_create, as anon_teardown does): one mm, valid', async () => {
+    const path = doctor('anon_read', 'thread.txt', (l) => {
+      // Lines 6688-6698: sys_munmap of the buffer and its invalidation bracket, now by thread 76 of process 75.
+      for (let i = 6687; i < 6698; i++) {
+        assert.ok(l[i]!.includes('hmm-tests-75      (     75)'), l[i]);
+        l[i] = l[i]!.replace('hmm-tests-75      (     75)', 'hmm-tests-76      (     75)');
+      }
+      l.splice(6687, 0, '       hmm-tests-75      (     75) [000] .....     5.508000: sched_process_fork: comm=hmm-tests pid=75 child_comm=hmm-tests child_pid=76');
+    });
+    const { summary } = await importFtrace(path, {}, () => {});
+    // No fork event for a thread: the harness's fork of the test is the only one.
+    assert.is(summary.counts['fork'], 1);
+    const { report } = await replayFile(path);
+    // Taken for a fork, the thread had an mm of its own and could not unmap the test's buffer.
+    assert.is(report.outcome, 'valid', report.reason);
+  });
+
   test('doctored anon_read: the invalidate callback of the munmap skips dmirror_do_update: INV-2 once the PTEs are zapped', async () => {
     // ftrace line 6692 is the dmirror_do_update inside the munmap's dmirror_interval_invalidate.
     const path = doctor('anon_read', 'no-update.txt', (l) => {

@@ -25,6 +25,9 @@ export const DEFAULT_PROBES = fileURLToPath(new URL('../../../traces/ftrace/kpro
 /** The event name of an ftrace line: after the timestamp, up to ":" or "(" (a syscall) or " ->" (its return). */
 const EVENT_NAME = /\d\.\d+: (\w+)/;
 
+/** PID and TGID of a task line (the TGID column, with options/record-tgid). */
+const TASK = /^\s*.{1,15}?-(\d+)\s+\(\s*(\d+)\)/;
+
 /** Events read in the first pass (session.ts). */
 const SESSION_EVENTS = new Set(['tracing_mark_write', 'sched_process_fork', 'sched_process_exit', 'sys_mmap', 'sys_munmap', 'dmirror_fops_open', 'dmirror_fops_release', 'dmirror_ioctl']);
 
@@ -77,16 +80,19 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
     let any = false;
     // Pass 1 parses only the lines it needs (the event name is found cheaply);
     // pass 2 parses, and so checks, every line.
+    const threads = new Map<number, number>();
     for await (const batch of readLineBatches(at, { file })) {
       for (const t of batch) {
         if (isComment(t.text)) continue;
         any = true;
         const m = EVENT_NAME.exec(t.text);
         if (m && SESSION_EVENTS.has(m[1]!)) cast.push(parseLine(t.text.replace(/\r$/, ''), file, t.line));
+        const task = TASK.exec(t.text);
+        if (task && task[1] !== task[2]) threads.set(Number(task[1]), Number(task[2]));
       }
     }
     if (!any) throw new TraceInputError(file, 1, '(file)', 'ftrace text output (lines "COMM-PID (TGID) [CPU] FLAGS TIMESTAMP: EVENT: ...")', 'no event line');
-    const session = readSession(cast, probes, file);
+    const session = readSession(cast, probes, file, threads);
     const importer = new FtraceImporter(session, probes, file, sink);
     for await (const batch of ftraceLines(at, file)) {
       for (const l of batch) importer.feed(l);

@@ -10,7 +10,7 @@
  *
  * | ftrace event (function)                           | hmmtrace event |
  * |---------------------------------------------------|----------------|
- * | sched_process_fork                                | fork {mm, child} |
+ * | sched_process_fork                                | fork {mm, child}; nothing for a thread (its TGID column is its creator's) |
  * | sys_exit_group                                    | exit {mm} |
  * | sys_munmap / sys_mprotect / sys_madvise(DONTNEED) | munmap / mprotect / madvise_dontneed, clipped to the buffers |
  * | handle_mm_fault (mm/memory.c)                     | handle_mm_fault {mm, page, write = FAULT_FLAG_WRITE} |
@@ -342,6 +342,8 @@ export class FtraceImporter {
       if (p.kind !== 'tracepoint') return;
       const child = Number(p.args.get('child_pid'));
       if (this.retired.has(tgid)) return void this.summary.afterRelease++;
+      // pthread_create: a second task in the same mm, not a fork.
+      if (this.session.threads.get(child) === tgid) return;
       const t = this.task(l.pid);
       const event = { ev: 'fork', tid: String(l.pid), mm: String(tgid), child: String(child), note: `ftrace line ${l.line}: sched_process_fork` };
       // The tracepoint fires when copy_process is done: after the copy_page_range brackets, which the fork began.

@@ -61,6 +61,8 @@ export interface Buffer {
 export interface Session {
   test: string | null;
   rc: number | null;
+  /** Tasks that are threads of another process (their TGID column differs from their pid), pid -> tgid. */
+  readonly threads: ReadonlyMap<number, number>;
   readonly processes: Map<number, Process>;
   readonly mirrors: Mirror[];
   readonly mappings: Mapping[];
@@ -81,8 +83,12 @@ const COMMANDS: Record<string, string> = {
 
 const PAGE = 4096n;
 
-export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<string, Probe>, file: string): Session {
-  const s: Session = { test: null, rc: null, processes: new Map(), mirrors: [], mappings: [], buffers: [] };
+/**
+ * Who is who. `threads` (pid -> tgid for tasks whose TGID column is not their
+ * pid) tells a pthread_create from a fork: a thread shares its process's mm.
+ */
+export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<string, Probe>, file: string, threads: ReadonlyMap<number, number> = new Map()): Session {
+  const s: Session = { test: null, rc: null, threads, processes: new Map(), mirrors: [], mappings: [], buffers: [] };
   // sys_mmap's length, waiting for its return, per thread.
   const mmapLen = new Map<number, { len: bigint; prot: number; flags: number; file: boolean }>();
   const see = (l: FtraceLine): number => {
@@ -109,6 +115,8 @@ export function readSession(lines: Iterable<FtraceLine>, probes: ReadonlyMap<str
         if (p.kind !== 'tracepoint') break;
         const child = Number(p.args.get('child_pid'));
         if (!Number.isInteger(child)) throw new TraceInputError(file, l.line, 'sched_process_fork.child_pid', 'a pid', JSON.stringify(p.args.get('child_pid') ?? null));
+        // A new thread (clone with CLONE_VM) is no new process and copies nothing.
+        if (threads.get(child) === tgid) break;
         s.processes.set(child, { tgid: child, parent: tgid, comm: p.args.get('child_comm') ?? l.comm, since: l.line, exited: null });
         // fork copies the address space: the child has the parent's mappings.
         for (const m of s.mappings.filter((x) => x.tgid === tgid && x.unmapped === null)) s.mappings.push({ ...m, tgid: child, line: l.line });
