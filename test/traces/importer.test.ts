@@ -18,6 +18,7 @@ import { TraceInputError } from '../../traces/errors.js';
 import { importFtrace, IMPORT_OBSERVED } from '../../traces/ftrace/index.js';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { validateEvent, validateHeader } from '../../traces/format.js';
+import { run } from '../helpers/cli.js';
 
 const head = fileURLToPath(new URL('../../../test/fixtures/ftrace/anon_read.head.txt.gz', import.meta.url));
 const headText = gunzipSync(readFileSync(head)).toString('utf8');
@@ -157,6 +158,29 @@ test('a buffer mapped read-only, or from hugetlbfs, is outside the model: the im
 test('mprotect to PROT_NONE is outside the model: incomplete at its line', async () => {
   const { summary } = await importText(edit(2192, (l) => l.replace('prot: 1)', 'prot: 0)')), 'none.txt');
   assert.equal(summary['unsupported'], { line: 2192, reason: 'mprotect to PROT_NONE (not modelled)' });
+});
+
+test('hmmcheck import ftrace: the trace on standard output, the summary as JSON with --out, usage errors exit 2', async () => {
+  const plain = await run('import', 'ftrace', head);
+  assert.is(plain.code, 0, plain.err);
+  const lines = plain.out.trim().split('\n');
+  assert.is(lines.length, 1 + 1158);
+  assert.is(JSON.parse(lines[0]!).partition, 'page');
+  assert.match(plain.err, /2,486 lines -> 1,158 hmmtrace events/);
+  const out = join(dir, 'cli.jsonl');
+  const json = await run('import', 'ftrace', head, '--out', out, '--json');
+  assert.is(json.code, 0);
+  const summary = JSON.parse(json.out);
+  assert.equal([summary.verb, summary.outcome, summary.summary.events], ['import', 'ok', 1158]);
+  assert.is(readFileSync(out, 'utf8'), plain.out);
+  const stopped = await run('import', 'ftrace', join(dir, 'shared.txt'), '--out', join(dir, 'x.jsonl'));
+  assert.is(stopped.code, 3);
+  assert.match(stopped.err, /stopped at line 147: a shared buffer/);
+  for (const argv of [['import', head], ['import', 'ftrace'], ['import', 'ftrace', head, '--json'], ['import', 'perf', head]]) {
+    const r = await run(...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.err, /^hmmcheck: import: /);
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

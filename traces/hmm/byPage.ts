@@ -3,8 +3,11 @@
  * a kernel trace of a 1024-page buffer is 1024 small replays, one per page
  * index (with that index in every process, since fork gives the child its
  * parent's pages), each in a world of one page, instead of one replay whose
- * states hold 1024 pages. Memory stays that of one page's candidates; the
- * verdict is the earliest failing line over all pages.
+ * states hold 1024 pages. Memory is the events, one window of projections
+ * and one page's candidates; the verdict is the earliest failing line over
+ * all pages. Most pages of a test case see the same story under other pfn
+ * names: a page whose projection is, up to those names, one already found
+ * valid is not replayed again.
  *
  * What a page's projection keeps: every event naming the page (a range is
  * cut down to it, hmm_range_fault's pfns and migrate_vma_setup's src to its
