@@ -234,7 +234,6 @@ interface Migration {
   readonly start: bigint;
   readonly end: bigint;
   readonly select: string[];
-  readonly toDevice: boolean;
   setup: Slot | null;
   pages: Slot | null;
   pagesEvent: Ev | null;
@@ -254,6 +253,7 @@ interface Task {
 }
 
 const hexPfn = (pfn: bigint): string => `0x${pfn.toString(16)}`;
+const notifierEvent = (n: bigint): string => EVENTS[Number(n)] ?? `event ${n}`;
 
 export class FtraceImporter {
   readonly summary: ImportSummary;
@@ -285,10 +285,6 @@ export class FtraceImporter {
     });
   }
 
-  get pages(): number {
-    return this.layout.pages;
-  }
-
   /** Whether the import has stopped at a line the model does not cover. */
   get done(): boolean {
     return this.stopped;
@@ -318,8 +314,18 @@ export class FtraceImporter {
     return this.mirrors.get(dmirror);
   }
 
+  /** An hmmtrace event of this line's task, noting the line it comes from. */
+  private event(l: FtraceLine, e: Record<string, unknown>): Ev {
+    return { ev: e['ev'], tid: String(l.pid), ...e, note: `ftrace line ${l.line}: ${l.event}` } as unknown as Ev;
+  }
+
+  /** The mirror a device pfn belongs to: the one whose migration mapped it, else the process's. */
+  private deviceOf(pfn: string, tgid: number): string | undefined {
+    return this.devOf.get(pfn) ?? [...this.mirrors.values()].find((m) => m.tgid === tgid)?.name;
+  }
+
   private emit(l: FtraceLine, e: Record<string, unknown>): Slot {
-    const event = { ev: e['ev'], tid: String(l.pid), ...e, note: `ftrace line ${l.line}: ${l.event}` } as unknown as Ev;
+    const event = this.event(l, e);
     const t = this.task(l.pid);
     const b = t.brackets[t.brackets.length - 1];
     if (b && b.split === null) {
@@ -345,7 +351,7 @@ export class FtraceImporter {
       // pthread_create: a second task in the same mm, not a fork.
       if (this.session.threads.get(child) === tgid) return;
       const t = this.task(l.pid);
-      const event = { ev: 'fork', tid: String(l.pid), mm: String(tgid), child: String(child), note: `ftrace line ${l.line}: sched_process_fork` };
+      const event = this.event(l, { ev: 'fork', mm: String(tgid), child: String(child) });
       // The tracepoint fires when copy_process is done: after the copy_page_range brackets, which the fork began.
       if (t.fork) this.out.settle(t.fork, event);
       else this.out.emit(l.line, event);
@@ -403,7 +409,7 @@ export class FtraceImporter {
         const pfn = pagePointerToPfn(x('page'));
         if (!sw || pfn === null) return this.stop(l.line, 'dmirror_devmem_fault without its do_swap_page (or a page pointer outside vmemmap)');
         const name = hexPfn(pfn);
-        const dev = this.devOf.get(name) ?? [...this.mirrors.values()].find((m) => m.tgid === tgid)?.name;
+        const dev = this.deviceOf(name, tgid);
         if (!dev) return this.stop(l.line, 'a device page of no known mirror');
         t.dev = dev;
         this.emit({ ...l, line: sw.line, event: 'do_swap_page' }, { ev: 'do_swap_page', mm: String(sw.mm), page: sw.page, pfn: name });
@@ -421,7 +427,7 @@ export class FtraceImporter {
           this.summary.outside++;
           return;
         }
-        const ev = EVENTS[Number(x('event'))] ?? `event ${x('event')}`;
+        const ev = notifierEvent(x('event'));
         this.emit(l, { ev: 'invalidate_range_start', mm: String(tgid), ...range, event: ev, blockable: (x('flags') & 1n) !== 0n });
         return;
       }
@@ -449,7 +455,7 @@ export class FtraceImporter {
       case 'dmirror_interval_invalidate': {
         const m = this.mirrorOf(x('mni') - MNI_OFFSET);
         if (!m) return this.stop(l.line, 'an invalidate callback of a notifier that was never inserted');
-        const ev = EVENTS[Number(x('event'))] ?? `event ${x('event')}`;
+        const ev = notifierEvent(x('event'));
         const own = ev === 'migrate' && (this.owners.get(x('owner'))?.has(m.name) ?? false);
         t.inv = { dev: m.name, mm: m.tgid, start: x('start'), end: x('end'), event: ev, own, cleared: false };
         return;
@@ -550,7 +556,7 @@ export class FtraceImporter {
         }
         const select = [...(flags & 1n ? ['system'] : []), ...(flags & 2n ? ['device_private'] : []), ...(flags & 4n ? ['device_coherent'] : [])];
         this.noteOwner(x('owner'), dev);
-        t.mig = { dev, mm: tgid, start: x('start'), end: x('end'), select, toDevice: (flags & 1n) !== 0n, setup: null, pages: null, pagesEvent: null };
+        t.mig = { dev, mm: tgid, start: x('start'), end: x('end'), select, setup: null, pages: null, pagesEvent: null };
         return;
       }
       case 'migrate_vma_setup_ret': {
@@ -559,7 +565,7 @@ export class FtraceImporter {
         if (x('ret') !== 0n) return this.stop(l.line, `migrate_vma_setup returned ${x('ret')}`);
         const range = this.layout.clip(m.start, m.end);
         if (range === null || range === 'split') return this.stop(l.line, 'a migration outside the buffers');
-        m.setup = this.out.hold(l.line, { ev: 'migrate_vma_setup', tid: String(l.pid), dev: m.dev, mm: String(m.mm), ...range, select: m.select, src: [], note: `ftrace line ${l.line}: migrate_vma_setup_ret` });
+        m.setup = this.out.hold(l.line, this.event(l, { ev: 'migrate_vma_setup', dev: m.dev, mm: String(m.mm), ...range, select: m.select, src: [] }));
         return;
       }
       case 'dmirror_migrate_alloc_and_copy':
@@ -584,7 +590,7 @@ export class FtraceImporter {
         const m = t.mig;
         if (!m) return this.stop(l.line, 'migrate_vma_pages without its migrate_vma_setup');
         m.pages = this.out.hold(l.line);
-        m.pagesEvent = { ev: 'migrate_vma_pages', tid: String(l.pid), dev: m.dev, migrated: [], note: `ftrace line ${l.line}: migrate_vma_pages` };
+        m.pagesEvent = this.event(l, { ev: 'migrate_vma_pages', dev: m.dev, migrated: [] });
         return;
       }
       case 'dmirror_migrate_finalize_and_map': {
@@ -630,8 +636,7 @@ export class FtraceImporter {
         const pfn = pagePointerToPfn(x('page'));
         if (pfn === null) return this.stop(l.line, 'a device page pointer outside vmemmap');
         const name = hexPfn(pfn);
-        const dev = this.devOf.get(name) ?? [...this.mirrors.values()].find((m) => m.tgid === tgid)?.name;
-        this.emit(l, { ev: 'folio_free', pfn: name, dev });
+        this.emit(l, { ev: 'folio_free', pfn: name, dev: this.deviceOf(name, tgid) });
         return;
       }
       default:
@@ -650,7 +655,7 @@ export class FtraceImporter {
     const p = l.payload;
     if (l.event === 'sys_mmap' && p.kind === 'syscall_ret') {
       const m = this.session.mappings.find((x) => x.line === l.line && x.tgid === tgid);
-      if (m && this.session.buffers.some((b) => b.start === m.start)) {
+      if (m && this.session.buffers.some((b) => b.origin === m.origin)) {
         if (m.file) return this.stop(l.line, 'a buffer mapped from a file (file-backed memory is not modelled)');
         if ((m.flags & 0x3) !== 0x2) return this.stop(l.line, 'a shared buffer (MAP_SHARED is not modelled)');
         if ((m.flags & MAP_HUGETLB) !== 0) return this.stop(l.line, 'a hugetlbfs buffer (MAP_HUGETLB is not modelled)');

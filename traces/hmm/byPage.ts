@@ -171,13 +171,7 @@ export interface Projection {
  * times its range widths. `attempts` is followAttempts(events), computed
  * once for all windows.
  */
-export function projectPages(
-  events: readonly Item[],
-  pages: number,
-  lo = 0,
-  hi = pages,
-  attempts: ReturnType<typeof followAttempts> = followAttempts(events),
-): Projection {
+export function projectPages(events: readonly Item[], pages: number, lo: number, hi: number, attempts: ReturnType<typeof followAttempts>): Projection {
   const { retried: drop, broken } = attempts;
   const from = Math.max(0, lo);
   const to = Math.min(pages, hi);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
-import { importToFile } from '../ftrace/index.js';
+import { importToFile, isComment, parseLine } from '../ftrace/index.js';
 import { readLineBatches, spool } from '../lines.js';
 import { readTraceBatches } from '../reader.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
@@ -45,17 +45,21 @@ export interface ReplayFileOptions extends ReplayOptions {
 
 /**
  * Is this ftrace text rather than hmmtrace? An hmmtrace starts with its JSON
- * header (after blank or "#" lines); ftrace output with "# tracer:" or a task
- * line ("COMM-PID ... [CPU] ... TIMESTAMP: EVENT:").
+ * header (after blank or "#" lines); ftrace output with "# tracer:" or a line
+ * the ftrace line parser takes.
  */
 async function isFtrace(path: string, display: string): Promise<boolean> {
   for await (const batch of readLineBatches(path, { file: display })) {
     for (const l of batch) {
-      const t = l.text.trim();
-      if (t === '') continue;
-      if (t.startsWith('# tracer:')) return true;
-      if (t.startsWith('#')) continue;
-      return !t.startsWith('{') && /^\S.*-\d+\s.*\[\d+\].*\d+\.\d+:\s/.test(t);
+      if (l.text.startsWith('# tracer:')) return true;
+      if (isComment(l.text)) continue;
+      if (l.text.trimStart().startsWith('{')) return false;
+      try {
+        parseLine(l.text.replace(/\r$/, ''), display, l.line);
+        return true;
+      } catch {
+        return false;
+      }
     }
   }
   return false;
