@@ -10,13 +10,15 @@
  */
 import { canonicalKey } from './fingerprint.js';
 import { DEFAULT_DEADLOCK, type Model } from './model.js';
-import { indicesTo, replayIndices, replaySearchPath } from './path.js';
+import { indicesTo, NondeterminismError, replayIndices, replaySearchPath, sameUpToQuotient } from './path.js';
 import type { CheckResult, Stats, StopReason, Violation } from './result.js';
 import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
 import { WordQueue } from './wordQueue.js';
 import type { Checkpoint } from './checkpoint.js';
 import { CUT, DEADLOCK, type Words } from './expand.js';
+import { ProgressGraph } from './liveness.js';
+import type { ProgressCheck } from './result.js';
 
 export interface CheckOptions<S> {
   readonly strategy?: 'bfs' | 'dfs';
@@ -48,6 +50,13 @@ export interface CheckOptions<S> {
   /** Called about every `progressEveryMs` with the statistics so far. */
   readonly onProgress?: (stats: Stats) => void;
   readonly progressEveryMs?: number;
+  /**
+   * Look for livelocks when the model defines progress (default true): the
+   * search then records its graph (liveness.ts). False turns it off, with
+   * `livenessOff` as the reason the result gives.
+   */
+  readonly liveness?: boolean;
+  readonly livenessOff?: string;
 }
 
 interface Entry<S> {
@@ -77,6 +86,10 @@ export class Explorer<S, A> {
   private cutByDepth = false;
   private started = Date.now();
   private lastProgress = Date.now();
+  /** The graph the progress check needs, when it runs (liveness.ts). */
+  private graph: ProgressGraph | undefined;
+  private progressOff: string | undefined;
+  private progressChecked = false;
 
   constructor(
     private readonly model: Model<S, A>,
@@ -87,6 +100,14 @@ export class Explorer<S, A> {
     this.queue = model.pack && model.unpack ? new WordQueue(!this.bfs) : undefined;
     model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
     this.kindCounts = new Array<number>(model.actionKinds.length).fill(0);
+    if (model.progress) {
+      if (options.liveness === false) this.progressOff = options.livenessOff ?? 'turned off';
+      else if (options.resume) {
+        // restore() puts the checkpoint's graph back, if it has one.
+        this.graph = new ProgressGraph();
+      } else if (!this.store.trackIds?.()) this.progressOff = 'the store keeps no state ids (a bitstate table)';
+      else this.graph = new ProgressGraph();
+    }
     if (options.resume) {
       this.restore(options.resume);
       return;
@@ -125,10 +146,18 @@ export class Explorer<S, A> {
       const entry = this.take();
       if (entry === undefined) {
         this.finished = true;
+        this.checkProgress();
         break;
       }
       const { state, id, depth } = entry;
       const actions = model.actions(state);
+      const graph = this.graph;
+      const progress = model.progress;
+      if (graph) {
+        let enabled = 0;
+        for (const a of actions) enabled |= 1 << progress!.threadOf(a);
+        graph.state(id, enabled, progress!.busy(state));
+      }
       if (actions.length === 0) {
         if (model.isFinal && !model.isFinal(state)) this.recordDeadlock(id);
         continue;
@@ -152,6 +181,7 @@ export class Explorer<S, A> {
         }
         if (this.finished) break;
         const nid = this.insert(next, id, i);
+        if (graph) graph.edge(id, nid >= 0 ? nid : this.store.lastId!, progress!.threadOf(action), i);
         if (nid < 0) continue;
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
         if (this.checkState(next, nid)) this.enqueue(next, nid, depth + 1);
@@ -202,7 +232,37 @@ export class Explorer<S, A> {
       coverage,
       neverFired: coverage.filter((c) => c.count === 0).map((c) => c.kind),
       ...(stoppedBy !== undefined && outcome !== 'violated' ? { stoppedBy } : {}),
+      ...(this.model.progress ? { progress: this.progressCheck() } : {}),
     };
+  }
+
+  private progressCheck(): ProgressCheck {
+    const id = this.model.progress!.id;
+    if (this.progressChecked) return { id, checked: true, bytesPerState: this.graph!.bytesPerState() };
+    const why =
+      this.progressOff ??
+      (this.violations.length > 0 ? 'the search stopped at a violation' : 'the search did not cover the whole state space');
+    return { id, checked: false, why };
+  }
+
+  /**
+   * Once the whole space is covered without a violation: the livelock
+   * search on the recorded graph. A livelock is reported as a lasso.
+   */
+  private checkProgress(): void {
+    const progress = this.model.progress;
+    const graph = this.graph;
+    if (!progress || !graph || this.violations.length > 0 || this.stopReason || this.cutByDepth) return;
+    const lasso = graph.findLivelock(this.store.size, progress.threads);
+    this.progressChecked = true;
+    if (!lasso) return;
+    const prefix = indicesTo(this.store, lasso.entry);
+    const path = this.queue ? replaySearchPath(this.model, [...prefix, ...lasso.cycle]) : replayIndices(this.model, [...prefix, ...lasso.cycle]);
+    if (!sameUpToQuotient(this.model, path.states[prefix.length - 1]!, path.states[path.states.length - 1]!)) {
+      throw new NondeterminismError('a livelock cycle, replayed, does not come back to where it started');
+    }
+    this.violatedIds.add(progress.id);
+    this.violations.push({ kind: 'liveness', id: progress.id, sentence: progress.sentence, path, loopStart: prefix.length - 1, starved: lasso.thread });
   }
 
   /**
@@ -324,7 +384,8 @@ export class Explorer<S, A> {
     if (!(this.store instanceof FingerprintStore) || !this.queue) {
       throw new Error('checkpoints need the fingerprint store and a packed frontier (a model with pack and unpack, no --exact)');
     }
-    const { table, parents, actions } = this.store.snapshot();
+    const { table, parents, actions, ids } = this.store.snapshot();
+    const graph = this.graph && ids ? { ids, ...this.graph.snapshot() } : {};
     return {
       header: {
         identity: this.options.identity ?? '',
@@ -338,7 +399,7 @@ export class Explorer<S, A> {
         violations: this.violations.map((v) => ({ kind: v.kind, id: v.id, sentence: v.sentence, indices: v.path.indices })),
       },
       // Batches out on workers (parallel.ts) go back in front of the queue.
-      arrays: { table, parents, actions, queue: concat([...pending, this.queue.snapshot()]) },
+      arrays: { table, parents, actions, queue: concat([...pending, this.queue.snapshot()]), ...graph },
     };
   }
 
@@ -360,7 +421,12 @@ export class Explorer<S, A> {
     checkpointFits(cp, this.options.identity ?? '', this.bfs ? 'bfs' : 'dfs', this.kindCounts.length);
     if (!(this.store instanceof FingerprintStore) || !this.queue) fail('resuming needs the fingerprint store and a packed frontier');
     const { table, parents, actions, queue } = cp.arrays as Record<string, Int32Array>;
-    (this.store as FingerprintStore<S>).restore(table!, parents!, actions as unknown as Uint16Array);
+    const ids = cp.arrays['ids'] as Int32Array | undefined;
+    (this.store as FingerprintStore<S>).restore(table!, parents!, actions as unknown as Uint16Array, ids);
+    if (this.graph && !(ids && this.graph.restore(cp.arrays))) {
+      this.graph = undefined;
+      this.progressOff = 'the checkpoint resumed was saved without the progress graph';
+    }
     this.queue!.restore(queue!);
     this.transitions = h.transitions;
     this.maxDepthSeen = h.maxDepthSeen;

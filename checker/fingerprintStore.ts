@@ -26,6 +26,9 @@ export class FingerprintStore<S> extends HashStore<S> {
   private table: Int32Array;
   private capacity: number;
   private limit: number;
+  /** Per slot, the id of the state stored there; only once `trackIds` was called (4 bytes a slot). */
+  private ids: Int32Array | undefined;
+  lastId = -1;
 
   constructor(pack: Pack<S>, initialCapacity = 1024) {
     super(pack);
@@ -44,14 +47,28 @@ export class FingerprintStore<S> extends HashStore<S> {
       const a = t[2 * i]!;
       const b = t[2 * i + 1]!;
       if ((a | b) === 0) break;
-      if (a === hi && b === lo) return -1;
+      if (a === hi && b === lo) {
+        if (this.ids) this.lastId = this.ids[i]!;
+        return -1;
+      }
       if (++i === cap) i = 0;
     }
     t[2 * i] = hi;
     t[2 * i + 1] = lo;
     const id = this.added(parent, action);
+    if (this.ids) {
+      this.ids[i] = id;
+      this.lastId = id;
+    }
     if (this.count > this.limit) this.growTable();
     return id;
+  }
+
+  /** Ids can only be kept from the start: the slots of states stored before are not known. */
+  trackIds(): boolean {
+    if (this.count > 0 && !this.ids) return false;
+    this.ids ??= new Int32Array(this.capacity);
+    return true;
   }
 
   bytesPerState(): number {
@@ -64,15 +81,18 @@ export class FingerprintStore<S> extends HashStore<S> {
   }
 
   /** The store's contents, for a checkpoint (views, not copies: save them before the search goes on). */
-  snapshot(): { table: Int32Array; parents: Int32Array; actions: Uint16Array } {
-    return { table: this.table, ...this.links.snapshot(this.count) };
+  snapshot(): { table: Int32Array; parents: Int32Array; actions: Uint16Array; ids?: Int32Array } {
+    return { table: this.table, ...this.links.snapshot(this.count), ...(this.ids ? { ids: this.ids } : {}) };
   }
 
   /** Puts back what `snapshot` gave (a checkpoint being resumed). */
-  restore(table: Int32Array, parents: Int32Array, actions: Uint16Array): void {
+  restore(table: Int32Array, parents: Int32Array, actions: Uint16Array, ids?: Int32Array): void {
     if (table.length % 2 !== 0 || parents.length !== actions.length) throw new RangeError('store snapshot: inconsistent arrays');
+    if (ids && ids.length * 2 !== table.length) throw new RangeError('store snapshot: the ids do not match the table');
     // A copy: the caller's arrays (a checkpoint read once) must stay as saved.
     this.table = table.slice();
+    // Without the slots' ids a resumed search cannot record the progress graph.
+    this.ids = ids ? ids.slice() : undefined;
     this.capacity = table.length / 2;
     this.limit = Math.floor(this.capacity * MAX_LOAD);
     this.count = parents.length;
@@ -81,12 +101,15 @@ export class FingerprintStore<S> extends HashStore<S> {
 
   private growTable(): void {
     const old = this.table;
+    const oldIds = this.ids;
     const oldCap = this.capacity;
     this.capacity = Math.ceil(oldCap * 1.5);
     this.table = new Int32Array(this.capacity * 2);
     this.limit = Math.floor(this.capacity * MAX_LOAD);
     const t = this.table;
     const cap = this.capacity;
+    const ids = oldIds ? new Int32Array(cap) : undefined;
+    this.ids = ids;
     for (let j = 0; j < oldCap; j++) {
       const hi = old[2 * j]!;
       const lo = old[2 * j + 1]!;
@@ -95,6 +118,7 @@ export class FingerprintStore<S> extends HashStore<S> {
       while ((t[2 * i]! | t[2 * i + 1]!) !== 0) if (++i === cap) i = 0;
       t[2 * i] = hi;
       t[2 * i + 1] = lo;
+      if (ids) ids[i] = oldIds![j]!;
     }
   }
 }

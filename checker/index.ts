@@ -2,7 +2,8 @@
  * The generic checker: explores any `Model`, never imports the HMM model.
  */
 export type { Invariant, Model, StepProperty } from './model.js';
-export type { CheckResult, Outcome, Path, Stats, StopReason, Violation } from './result.js';
+export type { CheckResult, Outcome, Path, ProgressCheck, Stats, StopReason, Violation } from './result.js';
+export type { Lasso, Progress } from './liveness.js';
 export { canonicalKey } from './fingerprint.js';
 export { wordsKey } from './wordsKey.js';
 export { MapStore, type StateStore } from './store.js';
@@ -13,5 +14,5 @@ export { check, checkAsync, checkpointFits, CheckpointMismatch, defaultStore, Ex
 export { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export { checkParallel, type ModelSource, type ParallelOptions } from './parallel.js';
 export { simulate, type SimulateOptions, type SimulateResult } from './simulate.js';
-export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices } from './path.js';
+export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices, sameUpToQuotient } from './path.js';
 export { compileSchema, describeValue, SchemaDefinitionError, type SchemaIssue, type Validator } from './jsonSchema.js';

@@ -9,6 +9,8 @@
  * because counterexamples are stored as action indices and rebuilt by replay.
  */
 
+import type { Progress } from './liveness.js';
+
 /** A state property: true in every reachable state, or the model is wrong. */
 export interface Invariant<S> {
   /** Stable id, part of the contract (for example "INV-2"). */
@@ -76,4 +78,9 @@ export interface Model<S, A> {
   readonly actionKinds: readonly string[];
   /** One line describing an action, for reports. */
   formatAction?(action: A): string;
+  /**
+   * Threads and their operations, for the progress check (liveness.ts):
+   * without it no livelock is looked for.
+   */
+  readonly progress?: Progress<S, A>;
 }

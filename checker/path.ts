@@ -6,6 +6,7 @@
  * deterministic the replay diverges, and we say so instead of printing a wrong
  * counterexample.
  */
+import { canonicalKey } from './fingerprint.js';
 import type { Model } from './model.js';
 import type { Path } from './result.js';
 import type { StateStore } from './store.js';
@@ -102,6 +103,26 @@ export function replaySearchPath<S, A>(model: Model<S, A>, indices: readonly num
     rep = unpack.call(model, target);
   }
   return { states, actions, indices: out };
+}
+
+/** Equal states under the model's quotient: the same packed words, or the same fingerprint. */
+export function sameUpToQuotient<S, A>(model: Model<S, A>, a: S, b: S): boolean {
+  if (model.pack) {
+    const words = (s: S): Int32Array => {
+      let buf = new Int32Array(1024);
+      let n = model.pack!(s, buf);
+      if (n > buf.length) {
+        buf = new Int32Array(n);
+        n = model.pack!(s, buf);
+      }
+      return buf.subarray(0, n);
+    };
+    const x = words(a);
+    const y = words(b);
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  }
+  const key = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
+  return key(a) === key(b);
 }
 
 /** Encodes a path as "0/3/1", the string a user passes back to rebuild it. */

@@ -43,11 +43,32 @@ export interface Path<S, A> {
 }
 
 export interface Violation<S, A> {
-  readonly kind: 'invariant' | 'step' | 'deadlock';
+  readonly kind: 'invariant' | 'step' | 'deadlock' | 'liveness';
   readonly id: string;
   readonly sentence: string;
-  /** The shortest path found to the violation (shortest overall under BFS). */
+  /**
+   * The shortest path found to the violation (shortest overall under BFS).
+   * For a livelock, the whole lasso: the prefix, then the cycle.
+   */
   readonly path: Path<S, A>;
+  /**
+   * A livelock: the index in path.states where the cycle starts. The steps
+   * from there to the end repeat forever (the last state is the one at
+   * loopStart, up to the model's fingerprint quotient).
+   */
+  readonly loopStart?: number;
+  /** A livelock: the thread whose operation never finishes. */
+  readonly starved?: number;
+}
+
+/** Whether the progress check ran (a model with Model.progress), and why not. */
+export interface ProgressCheck {
+  readonly id: string;
+  readonly checked: boolean;
+  /** Why it did not run: the search stopped early, --workers, a bitstate table, a resumed checkpoint. */
+  readonly why?: string;
+  /** Bytes per state the recorded graph took (edges included). */
+  readonly bytesPerState?: number;
 }
 
 export interface CheckResult<S, A> {
@@ -59,4 +80,6 @@ export interface CheckResult<S, A> {
   /** Step kinds that never fired: a bug in the model or in the configuration. */
   readonly neverFired: readonly string[];
   readonly stoppedBy?: StopReason;
+  /** Present when the model defines progress (livelock freedom). */
+  readonly progress?: ProgressCheck;
 }

@@ -32,6 +32,13 @@ export interface StateStore<S> {
   insertPacked?(words: Int32Array, n: number, parent: number, action: number): number;
   /** Like insert, for a fingerprint computed elsewhere (a worker thread). */
   insertHash?(hi: number, lo: number, parent: number, action: number): number;
+  /**
+   * Turns on `lastId`: the id of the state the last insert met, new or
+   * stored before (the progress check records every edge). False when the
+   * store cannot tell (a bitstate table keeps no ids).
+   */
+  trackIds?(): boolean;
+  readonly lastId?: number;
 }
 
 /** A `Map` from fingerprint to id, with the path links beside it. */
@@ -40,11 +47,16 @@ export class MapStore<S> implements StateStore<S> {
   private readonly ids = new Map<string, number>();
   private readonly links = new PathLinks();
   private keyBytes = 0;
+  lastId = -1;
 
   constructor(private readonly fingerprint: (state: S) => string) {}
 
   get size(): number {
     return this.ids.size;
+  }
+
+  trackIds(): boolean {
+    return true;
   }
 
   insert(state: S, parent: number, action: number): number {
@@ -63,9 +75,14 @@ export class MapStore<S> implements StateStore<S> {
 
   private insertKey(key: string, parent: number, action: number): number {
     PathLinks.check(action);
-    if (this.ids.has(key)) return -1;
+    const seen = this.ids.get(key);
+    if (seen !== undefined) {
+      this.lastId = seen;
+      return -1;
+    }
     const id = this.ids.size;
     this.ids.set(key, id);
+    this.lastId = id;
     this.links.set(id, parent, action);
     this.keyBytes += key.length;
     return id;

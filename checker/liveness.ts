@@ -1,0 +1,346 @@
+/**
+ * Progress (livelock) checking under weak fairness, on the reachable graph.
+ *
+ * A livelock is a reachable cycle on which a thread has an operation started
+ * and never finished although that thread is enabled in every state of the
+ * cycle, and on which every thread is treated weakly fairly: each one either
+ * takes a step on the cycle or is disabled somewhere on it. Such a cycle is a
+ * schedule a fair scheduler may run forever (SPIN's non-progress cycles with
+ * weak fairness; TLC's WF_vars).
+ *
+ * The search records the graph as it goes (an edge per transition, the
+ * enabled and busy threads per expanded state). When it has covered the whole
+ * space, for each thread t the graph is cut down to the states where t is busy
+ * and enabled, and its strongly connected components are tested: a
+ * non-trivial component is a fair livelock exactly when every thread either
+ * has an edge inside it or is disabled in one of its states. (A thread
+ * enabled everywhere in a component without an edge inside it is enabled
+ * everywhere in every sub-component too, so the component can be dropped
+ * whole.) The counterexample is a lasso: the search's path to the
+ * component's shallowest state, then a cycle through that state that takes
+ * one step of each thread that steps inside and visits a state where each
+ * other thread is disabled.
+ *
+ * Soundness with the reductions: a fingerprint quotient is a bisimulation
+ * (Model.fingerprint), and a cycle of the quotient unrolls to a real cycle
+ * (a permutation of frames repeated until it is the identity), with the same
+ * enabled threads, so livelocks are neither lost nor invented by it (except
+ * through a hash collision, whose odds the report prints). A bitstate store
+ * drops states and cannot name the target of an edge: no progress check.
+ */
+
+/** What a model says so that its livelocks can be found (Model.progress). */
+export interface Progress<S, A> {
+  /** Stable id and the sentence reports print (for example LIVE-1). */
+  readonly id: string;
+  readonly sentence: string;
+  /** How many threads act (at most 31: enabled and busy threads are bit masks). */
+  readonly threads: number;
+  /** The thread that takes `action`. */
+  threadOf(action: A): number;
+  /**
+   * Bit t set: thread t has started an operation it has not finished. An
+   * operation's last step must lead to a state where its bit is clear.
+   */
+  busy(state: S): number;
+}
+
+/** A livelock found: where the cycle starts and the edges around it. */
+export interface Lasso {
+  /** The thread whose operation never finishes. */
+  readonly thread: number;
+  /** The state (search id) where the cycle starts and ends. */
+  readonly entry: number;
+  /** Action indices around the cycle, from `entry` back to it. */
+  readonly cycle: readonly number[];
+}
+
+/** Growable typed arrays of the search's graph; about 11 bytes per transition and 8 per state. */
+export class ProgressGraph {
+  private from = new Int32Array(1 << 12);
+  private to = new Int32Array(1 << 12);
+  private by = new Uint8Array(1 << 12);
+  private act = new Uint16Array(1 << 12);
+  private edges = 0;
+  private enabled = new Int32Array(1 << 12);
+  private busy = new Int32Array(1 << 12);
+  private expanded = new Uint8Array(1 << 12);
+  private states = 0;
+
+  /** A state the search expanded: which threads were enabled and busy in it. */
+  state(id: number, enabled: number, busy: number): void {
+    if (id >= this.enabled.length) {
+      const n = grow(this.enabled.length, id + 1);
+      this.enabled = resize(this.enabled, n);
+      this.busy = resize(this.busy, n);
+      this.expanded = resize(this.expanded, n);
+    }
+    this.enabled[id] = enabled;
+    this.busy[id] = busy;
+    this.expanded[id] = 1;
+    if (id >= this.states) this.states = id + 1;
+  }
+
+  /** A transition of thread `thread`, the `action`-th action of `from`, to `to`. */
+  edge(from: number, to: number, thread: number, action: number): void {
+    if (this.edges === this.from.length) {
+      const n = this.from.length * 2;
+      this.from = resize(this.from, n);
+      this.to = resize(this.to, n);
+      this.by = resize(this.by, n);
+      this.act = resize(this.act, n);
+    }
+    const e = this.edges++;
+    this.from[e] = from;
+    this.to[e] = to;
+    this.by[e] = thread;
+    this.act[e] = action;
+  }
+
+  /** The graph so far, for a checkpoint (copies trimmed to what is used). */
+  snapshot(): Record<string, Int32Array | Uint16Array> {
+    return {
+      graphFrom: this.from.slice(0, this.edges),
+      graphTo: this.to.slice(0, this.edges),
+      graphBy: Uint16Array.from(this.by.subarray(0, this.edges)),
+      graphAction: this.act.slice(0, this.edges),
+      graphEnabled: this.enabled.slice(0, this.states),
+      graphBusy: this.busy.slice(0, this.states),
+      graphExpanded: Uint16Array.from(this.expanded.subarray(0, this.states)),
+    };
+  }
+
+  /** The graph of a checkpoint (`snapshot`); false when the arrays are not all there or do not agree. */
+  restore(a: Readonly<Record<string, Int32Array | Uint16Array | undefined>>): boolean {
+    const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy, graphExpanded } = a;
+    if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy || !graphExpanded) return false;
+    const e = graphFrom.length;
+    const n = graphEnabled.length;
+    if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n || graphExpanded.length !== n) return false;
+    const cap = Math.max(1 << 12, e);
+    this.from = resize(Int32Array.from(graphFrom), cap);
+    this.to = resize(Int32Array.from(graphTo), cap);
+    this.by = resize(Uint8Array.from(graphBy), cap);
+    this.act = resize(Uint16Array.from(graphAction), cap);
+    this.edges = e;
+    const scap = Math.max(1 << 12, n);
+    this.enabled = resize(Int32Array.from(graphEnabled), scap);
+    this.busy = resize(Int32Array.from(graphBusy), scap);
+    this.expanded = resize(Uint8Array.from(graphExpanded), scap);
+    this.states = n;
+    return true;
+  }
+
+  /** Bytes held per state (edges included), for statistics. */
+  bytesPerState(): number {
+    const bytes = this.from.byteLength * 2 + this.by.byteLength + this.act.byteLength + this.enabled.byteLength * 2 + this.expanded.byteLength;
+    return Math.round((bytes / Math.max(1, this.states)) * 10) / 10;
+  }
+
+  /**
+   * The first fair livelock, thread by thread, or undefined. `states` is the
+   * number of states stored; every one of them must have been expanded (the
+   * search covered the space), else the answer would not mean anything.
+   */
+  findLivelock(states: number, threads: number): Lasso | undefined {
+    const csr = this.csr(states);
+    for (let t = 0; t < threads; t++) {
+      const bit = 1 << t;
+      const inside = (v: number): boolean => (this.busy[v]! & bit) !== 0 && (this.enabled[v]! & bit) !== 0 && this.expanded[v] === 1;
+      for (const comp of components(states, csr, inside)) {
+        const lasso = this.fairCycle(comp, csr, threads, t);
+        if (lasso) return lasso;
+      }
+    }
+    return undefined;
+  }
+
+  /** Edges grouped by source state (compressed sparse rows). */
+  private csr(states: number): Csr {
+    const start = new Int32Array(states + 1);
+    for (let e = 0; e < this.edges; e++) start[this.from[e]! + 1]!++;
+    for (let v = 0; v < states; v++) start[v + 1]! += start[v]!;
+    const fill = start.slice(0, states);
+    const to = new Int32Array(this.edges);
+    const by = new Uint8Array(this.edges);
+    const act = new Uint16Array(this.edges);
+    for (let e = 0; e < this.edges; e++) {
+      const k = fill[this.from[e]!]!++;
+      to[k] = this.to[e]!;
+      by[k] = this.by[e]!;
+      act[k] = this.act[e]!;
+    }
+    return { start, to, by, act };
+  }
+
+  /** A fair cycle inside the component `comp` (sorted ids) starving thread t, as a lasso. */
+  private fairCycle(comp: Int32Array, g: Csr, threads: number, t: number): Lasso | undefined {
+    const member = new Set<number>(comp);
+    // Per thread: an edge inside the component, else a state where it is disabled.
+    const edgeOf = new Array<number>(threads).fill(-1);
+    const restOf = new Array<number>(threads).fill(-1);
+    let selfLoop = false;
+    for (const v of comp) {
+      for (let k = g.start[v]!; k < g.start[v + 1]!; k++) {
+        if (!member.has(g.to[k]!)) continue;
+        if (g.to[k] === v) selfLoop = true;
+        if (edgeOf[g.by[k]!] === -1) edgeOf[g.by[k]!] = k;
+      }
+      for (let u = 0; u < threads; u++) if (restOf[u] === -1 && (this.enabled[v]! & (1 << u)) === 0) restOf[u] = v;
+    }
+    if (comp.length === 1 && !selfLoop) return undefined;
+    for (let u = 0; u < threads; u++) if (edgeOf[u] === -1 && restOf[u] === -1) return undefined;
+    // The shallowest state of the component (ids grow with depth under BFS).
+    const entry = comp[0]!;
+    return { thread: t, entry, cycle: this.cycleThrough(entry, member, g, threads) };
+  }
+
+  /**
+   * A short cycle from `entry` back to it inside the component that, for
+   * every thread, takes one of its steps or visits a state where it is
+   * disabled (greedily: the nearest unmet thread next, then home).
+   */
+  private cycleThrough(entry: number, member: ReadonlySet<number>, g: Csr, threads: number): number[] {
+    const unmet = new Set<number>();
+    for (let u = 0; u < threads; u++) unmet.add(u);
+    const visit = (v: number): void => {
+      for (const u of [...unmet]) if ((this.enabled[v]! & (1 << u)) === 0) unmet.delete(u);
+    };
+    const cycle: number[] = [];
+    let at = entry;
+    visit(at);
+    while (unmet.size > 0) {
+      const steps = nearest(g, member, at, (v) => [...unmet].some((u) => (this.enabled[v]! & (1 << u)) === 0), (k) => unmet.has(g.by[k]!));
+      for (const k of steps) {
+        cycle.push(g.act[k]!);
+        unmet.delete(g.by[k]!);
+        at = g.to[k]!;
+        visit(at);
+      }
+    }
+    for (const k of nearest(g, member, at, (v) => v === entry, () => false)) cycle.push(g.act[k]!);
+    return cycle;
+  }
+}
+
+interface Csr {
+  readonly start: Int32Array;
+  readonly to: Int32Array;
+  readonly by: Uint8Array;
+  readonly act: Uint16Array;
+}
+
+/** The source state of CSR edge k. */
+function sourceOf(g: Csr, k: number): number {
+  let lo = 0;
+  let hi = g.start.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (g.start[mid]! <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The shortest edge list (CSR indices) from `a` inside `member` that ends in
+ * a state with `goal` or with an edge with `goalEdge` (that edge included).
+ * Empty when `a` itself is a goal state.
+ */
+function nearest(g: Csr, member: ReadonlySet<number>, a: number, goal: (v: number) => boolean, goalEdge: (k: number) => boolean): number[] {
+  if (goal(a)) return [];
+  const via = new Map<number, number>([[a, -1]]);
+  const back = (v: number, last: number[]): number[] => {
+    const out = last;
+    for (let y = v; y !== a; ) {
+      const e = via.get(y)!;
+      out.push(e);
+      y = sourceOf(g, e);
+    }
+    return out.reverse();
+  };
+  const queue = [a];
+  for (let h = 0; h < queue.length; h++) {
+    const v = queue[h]!;
+    for (let k = g.start[v]!; k < g.start[v + 1]!; k++) {
+      const x = g.to[k]!;
+      if (!member.has(x)) continue;
+      if (goalEdge(k)) return back(v, [k]);
+      if (via.has(x)) continue;
+      via.set(x, k);
+      if (goal(x)) return back(x, []);
+      queue.push(x);
+    }
+  }
+  throw new Error(`liveness: state ${a} reaches no goal inside its strongly connected component`);
+}
+
+/**
+ * The strongly connected components of the subgraph of states with
+ * `inside(v)` (Tarjan's algorithm, iterative so that deep graphs do not
+ * overflow the stack), each as sorted ids. Single states are included; the
+ * caller tells a self-loop from a trivial component.
+ */
+function* components(n: number, g: Csr, inside: (v: number) => boolean): Generator<Int32Array> {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const callV: number[] = [];
+  const callK: number[] = [];
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1 || !inside(root)) continue;
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    callV.push(root);
+    callK.push(g.start[root]!);
+    while (callV.length > 0) {
+      const top = callV.length - 1;
+      const v = callV[top]!;
+      const k = callK[top]!;
+      if (k < g.start[v + 1]!) {
+        callK[top] = k + 1;
+        const x = g.to[k]!;
+        if (!inside(x)) continue;
+        if (index[x] === -1) {
+          index[x] = low[x] = next++;
+          stack.push(x);
+          onStack[x] = 1;
+          callV.push(x);
+          callK.push(g.start[x]!);
+        } else if (onStack[x] === 1 && index[x]! < low[v]!) low[v] = index[x]!;
+        continue;
+      }
+      callV.pop();
+      callK.pop();
+      if (callV.length > 0) {
+        const parent = callV[callV.length - 1]!;
+        if (low[v]! < low[parent]!) low[parent] = low[v]!;
+      }
+      if (low[v] === index[v]) {
+        const comp: number[] = [];
+        let x: number;
+        do {
+          x = stack.pop()!;
+          onStack[x] = 0;
+          comp.push(x);
+        } while (x !== v);
+        yield Int32Array.from(comp).sort();
+      }
+    }
+  }
+}
+
+function grow(size: number, atLeast: number): number {
+  let n = size * 2;
+  while (n < atLeast) n *= 2;
+  return n;
+}
+
+function resize<T extends Int32Array | Uint8Array | Uint16Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a.subarray(0, Math.min(a.length, n)) as never);
+  return b;
+}

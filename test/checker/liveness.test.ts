@@ -1,0 +1,79 @@
+/**
+ * The progress check (checker/liveness.ts) on toy models whose livelocks,
+ * or their absence, can be checked by hand: weak fairness, lassos, and when
+ * the check cannot run.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BitstateStore, check, replayIndices } from '../../checker/index.js';
+import { mutualAbort, repeat, spinLock } from '../fixtures/models/index.js';
+
+test('a spinner whose lock holder needs it to stop spinning livelocks: a lasso of prefix 1 and cycle 2', () => {
+  const m = spinLock({ spins: true, holderWaits: true });
+  const r = check(m);
+  assert.is(r.outcome, 'violated');
+  const v = r.violations[0]!;
+  assert.is(v.kind, 'liveness');
+  assert.is(v.id, 'PROGRESS');
+  assert.is(v.starved, 1);
+  assert.is(v.loopStart, 1);
+  assert.equal(v.path.actions.map((a) => `t${a.t} ${a.k}`), ['t0 acquire', 't1 spin', 't1 retry']);
+  // The cycle comes back to the state it started from.
+  assert.equal(v.path.states[3], v.path.states[1]);
+  assert.equal(replayIndices(m, v.path.indices).states, v.path.states);
+  assert.equal(r.progress, { id: 'PROGRESS', checked: true, bytesPerState: r.progress!.bytesPerState });
+});
+
+test('weak fairness: a spin while the holder can always release is not a livelock', () => {
+  const r = check(spinLock({ spins: true, holderWaits: false }));
+  assert.is(r.outcome, 'ok');
+  assert.is(r.progress!.checked, true);
+  assert.is(r.stats.states, 10);
+});
+
+test('a waiter that sleeps instead of spinning (disabled while the lock is held) is not a livelock', () => {
+  const r = check(spinLock({ spins: false, holderWaits: true }));
+  assert.is(r.outcome, 'ok');
+  assert.is(r.progress!.checked, true);
+});
+
+test('two threads aborting each other forever: a fair cycle in which both step', () => {
+  const r = check(mutualAbort());
+  assert.is(r.outcome, 'violated');
+  const v = r.violations[0]!;
+  assert.is(v.kind, 'liveness');
+  assert.is(v.starved, 0);
+  const cycle = v.path.actions.slice(v.loopStart);
+  assert.ok(cycle.some((a) => a.t === 0) && cycle.some((a) => a.t === 1), 'both threads step on the cycle');
+  assert.equal(v.path.states[v.path.states.length - 1], v.path.states[v.loopStart!]);
+  // The shallowest state of the cycle: thread 0 holds a reference (one get).
+  assert.is(v.loopStart, 1);
+});
+
+test('a cycle through states where the operation has finished is not a livelock', () => {
+  const r = check(repeat());
+  assert.is(r.outcome, 'ok');
+  assert.is(r.stats.states, 2);
+  assert.is(r.progress!.checked, true);
+});
+
+test('the check does not run on a search that stopped early, was turned off, or keeps no ids', () => {
+  const m = spinLock({ spins: true, holderWaits: true });
+  const cut = check(m, { maxStates: 2 });
+  assert.is(cut.outcome, 'incomplete');
+  assert.equal(cut.progress, { id: 'PROGRESS', checked: false, why: 'the search did not cover the whole state space' });
+  const off = check(m, { liveness: false, livenessOff: 'asked' });
+  assert.is(off.outcome, 'ok');
+  assert.equal(off.progress, { id: 'PROGRESS', checked: false, why: 'asked' });
+  const bits = check(m, { store: new BitstateStore((s, out) => (out[0] = JSON.stringify(s).length, 1), 1 << 16) });
+  assert.is(bits.progress!.checked, false);
+  assert.match(bits.progress!.why!, /bitstate/);
+});
+
+test('DFS finds the same livelock (the graph does not depend on the order)', () => {
+  const r = check(mutualAbort(), { strategy: 'dfs' });
+  assert.is(r.outcome, 'violated');
+  assert.is(r.violations[0]!.kind, 'liveness');
+});
+
+test.run();
