@@ -396,7 +396,13 @@ export class Explorer<S, A> {
         cutByDepth: this.cutByDepth,
         seconds: (Date.now() - this.started) / 1000,
         kindCounts: this.kindCounts,
-        violations: this.violations.map((v) => ({ kind: v.kind, id: v.id, sentence: v.sentence, indices: v.path.indices })),
+        violations: this.violations.map((v) => ({
+          kind: v.kind,
+          id: v.id,
+          sentence: v.sentence,
+          indices: v.path.indices,
+          ...(v.loopStart !== undefined ? { loopStart: v.loopStart, starved: v.starved } : {}),
+        })),
       },
       // Batches out on workers (parallel.ts) go back in front of the queue.
       arrays: { table, parents, actions, queue: concat([...pending, this.queue.snapshot()]), ...graph },
@@ -413,7 +419,7 @@ export class Explorer<S, A> {
       cutByDepth: boolean;
       seconds: number;
       kindCounts: number[];
-      violations: { kind: Violation<S, A>['kind']; id: string; sentence: string; indices: number[] }[];
+      violations: { kind: Violation<S, A>['kind']; id: string; sentence: string; indices: number[]; loopStart?: number; starved?: number }[];
     };
     const fail = (what: string): never => {
       throw new CheckpointMismatch(what);
@@ -435,7 +441,9 @@ export class Explorer<S, A> {
     this.started = Date.now() - h.seconds * 1000;
     for (const v of h.violations) {
       this.violatedIds.add(v.id);
-      this.violations.push({ kind: v.kind, id: v.id, sentence: v.sentence, path: replayIndices(this.model, v.indices) });
+      const lasso = v.loopStart !== undefined ? { loopStart: v.loopStart, starved: v.starved! } : {};
+      this.violations.push({ kind: v.kind, id: v.id, sentence: v.sentence, path: replayIndices(this.model, v.indices), ...lasso });
+      if (v.kind === 'liveness') this.progressChecked = true;
     }
     if (this.queued() === 0) this.finished = true;
   }

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BitstateStore, check, replayIndices } from '../../checker/index.js';
+import { BitstateStore, check, Explorer, replayIndices } from '../../checker/index.js';
 import { mutualAbort, repeat, spinLock } from '../fixtures/models/index.js';
 
 test('a spinner whose lock holder needs it to stop spinning livelocks: a lasso of prefix 1 and cycle 2', () => {
@@ -68,6 +68,30 @@ test('the check does not run on a search that stopped early, was turned off, or 
   const bits = check(m, { store: new BitstateStore((s, out) => (out[0] = JSON.stringify(s).length, 1), 1 << 16) });
   assert.is(bits.progress!.checked, false);
   assert.match(bits.progress!.why!, /bitstate/);
+});
+
+test('a checkpoint keeps the graph: a search stopped half-way and resumed finds the same livelock', () => {
+  const m = mutualAbort(3000);
+  const whole = check(m);
+  const ex = new Explorer(m, { identity: 'abort' });
+  ex.run(0);
+  assert.not.ok(ex.done, 'stopped half-way');
+  ex.interrupt();
+  const cp = ex.checkpoint();
+  assert.ok(cp.arrays['graphFrom'] && cp.arrays['ids'], 'the graph and the slot ids are saved');
+  const resumed = check(m, { identity: 'abort', resume: cp });
+  assert.is(resumed.outcome, 'violated');
+  assert.equal(resumed.violations.map((v) => [v.id, v.path.indices.join('/'), v.loopStart]), whole.violations.map((v) => [v.id, v.path.indices.join('/'), v.loopStart]));
+  // A checkpoint of a search that had found its livelock gives it back whole.
+  const done = new Explorer(mutualAbort(), { identity: 'small' });
+  done.run();
+  const again = check(mutualAbort(), { identity: 'small', resume: done.checkpoint() });
+  assert.equal([again.violations[0]!.loopStart, again.violations[0]!.starved, again.progress!.checked], [1, 0, true]);
+  // A checkpoint without the graph (saved by an older version, or by workers) resumes without the check, and says so.
+  const { graphFrom: _f, ...rest } = cp.arrays;
+  const bare = check(m, { identity: 'abort', resume: { header: cp.header, arrays: rest } });
+  assert.is(bare.outcome, 'ok');
+  assert.equal(bare.progress, { id: 'PROGRESS', checked: false, why: 'the checkpoint resumed was saved without the progress graph' });
 });
 
 test('DFS finds the same livelock (the graph does not depend on the order)', () => {
