@@ -88,7 +88,7 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'unpin_user_page':
       return `unpin_user_page(${formatPfn(a.pfn)})`;
     case 'do_swap_page':
-      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)})${w.variants.has('B12') ? ', no ref taken (B12)' : ' locked, ref taken'}`;
+      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)})${w.variants.has('B12') ? ', no ref taken (B12)' : w.variants.has('B17') ? ', ref taken, not locked (B17)' : ' locked, ref taken'}`;
     case 'migrate_to_ram':
       return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;
     case 'migrate_vma_collect':

@@ -233,7 +233,26 @@ export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, 
     actionKind: (a) => a.k,
     actionKinds: reachableKinds(w),
     formatAction: (a) => formatAction(w, a),
+    progress: {
+      id: 'LIVE-1',
+      sentence: SENTENCES['LIVE-1'],
+      threads: w.actors.length,
+      threadOf: (a) => a.t,
+      busy: (s) => busyThreads(s),
+    },
   };
+}
+
+/**
+ * Threads in the middle of an operation (LIVE-1): a CPU access or fault, a
+ * device fault, a migration, an invalidation. Every operation ends with the
+ * thread back at 'idle'; a pin held or a folio_free pending is not an
+ * operation in progress.
+ */
+export function busyThreads(s: HmmState): number {
+  let mask = 0;
+  for (let t = 0; t < s.threads.length; t++) if (s.threads[t]!.pc !== 'idle') mask |= 1 << t;
+  return mask;
 }
 
 /**

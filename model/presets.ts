@@ -60,6 +60,42 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'cpu-faults',
+    sentence:
+      'one page migrated to device memory while two CPU threads of the process read it: both fault on the device-private entry at once (do_swap_page, migrate_to_ram), the race behind the 2025 and 2026 livelock fixes',
+    config: {
+      name: 'cpu-faults',
+      pages: 1,
+      systemFrames: 3,
+      devices: [{ frames: 1, owner: 'dmirror0' }],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_read: 1 } },
+        { kind: 'cpu', name: 'cpu1', ops: { cpu_read: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
+    name: 'two-devices',
+    sentence:
+      'one page, two devices with different owners: the CPU writes it, each driver migrates it to its own memory, and the second device reads it (another owner\'s device-private page is faulted back to system memory by hmm_range_fault)',
+    config: {
+      name: 'two-devices',
+      pages: 1,
+      systemFrames: 3,
+      devices: [
+        { frames: 1, owner: 'dmirror0' },
+        { frames: 1, owner: 'dmirror1' },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1 } },
+        { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 1 } },
+        { kind: 'device', name: 'gpu1', mirror: 1, ops: { device_read: 1 } },
+        { kind: 'device', name: 'mig1', mirror: 1, ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
     name: 'fork',
     sentence:
       'one page shared by fork: the parent writes, migrates, forks and exits; the child writes, migrates its own copy and exits; the driver evicts its one device frame meanwhile (copy-on-write of device-private pages, RELEASE at exit, migrate_device_range, recycled device pages)',

@@ -76,12 +76,37 @@ export const VARIANTS = [
     origin: '"mm/hmm: fix ZONE_DEVICE anon page mapping reuse" (7ab0ad0e74f8, v5.3)',
   },
   {
+    id: 'B8',
+    level: 'L4',
+    behaviour: "hmm_range_fault reports any owner's device-private page as valid, so a device maps another device's private page",
+    expected: ['INV-16', 'INV-1'],
+    preset: 'two-devices',
+    origin: '"mm/hmm: check the device private page owner in hmm_range_fault()" (08ddddda667b, v5.7)',
+  },
+  {
+    id: 'B9',
+    level: 'L4',
+    behaviour: "hmm_range_fault returns -EFAULT on another owner's device-private page instead of faulting it back, so the device's legal access fails every time it is replayed",
+    expected: ['LIVE-1'],
+    preset: 'two-devices',
+    origin: '"mm/hmm: fault non-owner device private entries" (8a295dbbaf72, v6.0)',
+  },
+  {
     id: 'B12',
     level: 'L3',
     behaviour: 'do_swap_page calls migrate_to_ram without taking a reference on (or locking) the device page, so an eviction or another fault can free it first',
     expected: ['INV-9'],
     preset: 'fork',
     origin: '"mm/memory.c: fix race when faulting a device private page" (16ce101db85d, v6.1, CVE-2022-3523)',
+  },
+  {
+    id: 'B17',
+    level: 'L2',
+    behaviour:
+      "do_swap_page takes a reference on the device page but not its lock, so CPU threads faulting one page each hold a reference that fails the others' migrate_to_ram refcount check, and all of them retry forever",
+    expected: ['LIVE-1'],
+    preset: 'cpu-faults',
+    origin: '"mm/migrate: Trylock device page in do_swap_page" (1afaeb8293c9, v6.15)',
   },
   {
     id: 'H1',

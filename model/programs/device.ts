@@ -76,10 +76,16 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     }
     if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
     else if (pte.k === 'present') pfns.push(mkSnap(p, pte.pfn, pte.w));
-    else if (pte.k === 'devpriv' && w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device) {
-      // The caller's own device-private page (dev_private_owner matches): valid, no fault.
+    else if (pte.k === 'devpriv' && (w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device || w.variants.has('B8'))) {
+      // The caller's own device-private page (dev_private_owner matches): valid,
+      // no fault. Before "mm/hmm: check the device private page owner in
+      // hmm_range_fault()" (B8) any owner's page was.
       pfns.push(mkSnap(p, pte.pfn, pte.w));
     } else if (pte.k === 'devpriv') {
+      // Another owner's page is faulted back to system memory (do_swap_page
+      // -> its owner's migrate_to_ram); from B8's fix until "mm/hmm: fault
+      // non-owner device private entries" (B9) it was -EFAULT instead.
+      if (w.variants.has('B9')) return ret('EFAULT');
       out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
       return;
     } else return; // a migration entry: hmm_vma_handle_pte waits for it (migration_entry_wait)

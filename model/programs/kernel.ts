@@ -8,7 +8,7 @@ import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, freeFrames, ptePfn, samePte, unmapPending } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
-import { commitPlan, setupKeeps } from '../rules/migrate.js';
+import { commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
 export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
@@ -34,11 +34,12 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
     case 'devpriv': {
       // do_swap_page: pte_same under the PTL, then trylock; a locked page
       // makes the fault sleep until it is unlocked (v7.0 and later). Before
-      // the B12 fix it neither locked nor referenced the page.
+      // the B12 fix it neither locked nor referenced the page; before B17's
+      // it took a reference without the lock.
       // An entry that changed since the fault saw it (another process's
       // fault migrated the shared page back) makes it return and retry.
       const pfn = f.orig.pfn;
-      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && !w.variants.has('B12')) return;
+      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && faultLocks(w)) return;
       out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
       return;
     }
@@ -98,7 +99,12 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
         // sys->dev path relies on finalize_and_map overwriting the entry
         // instead: a device write between the copy and that overwrite lands
         // in the old page and is lost (INV-7), which a long random walk found.
-        if (s.mirrors[mig!.dev]!.pt[copy.page]) {
+        // Only a mapping of the source itself: an empty source has none to
+        // drop, and the page a racing CPU fault put there (which stays, the
+        // commit of an empty entry fails on a populated PTE) may be mapped
+        // again after any drop; unmapping that in a loop was a livelock of
+        // the model's own (LIVE-1), not of the driver's single xa_erase.
+        if (copy.pfn !== null && s.mirrors[mig!.dev]!.pt[copy.page]) {
           out.push({ t, k: 'devpt_unmap', dev: mig!.dev, page: copy.page });
           return;
         }

@@ -11,7 +11,9 @@
  * Each line is a step because another thread can run between any two of them.
  */
 import { mkEntry, mkOp, mkSnap } from '../state.js';
-import { completeAccess, finishOp, startOp, type Rule } from './common.js';
+import type { HmmAction } from '../actions.js';
+import type { World } from '../world.js';
+import { completeAccess, finishOp, startOp, type D, type Rule } from './common.js';
 
 export const mmu_interval_read_begin: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
@@ -48,9 +50,23 @@ export const hmm_range_fault: Rule = (d, a, w) => {
       break;
     default:
       th.snap = null;
-      finishOp(d, a.t, w);
+      // Variant B9: -EFAULT for a legal address (another owner's
+      // device-private page). The device replays the access that faulted,
+      // which faults again for as long as the page stays where it is.
+      if (w.variants.has('B9') && legalRange(d, a, w)) th.pc = 'access';
+      else finishOp(d, a.t, w);
   }
 };
+
+/** Every page of the fault's range is mapped with the access it asks for: an error there is the kernel's, not the caller's. */
+function legalRange(d: D, a: HmmAction, w: World): boolean {
+  const mm = d.mms[w.mirrors[a.dev!]!.mm]!;
+  for (let p = a.start!; p < a.end!; p++) {
+    const vma = mm.vma[p]!;
+    if (vma === 'none' || (a.write && vma !== 'rw')) return false;
+  }
+  return true;
+}
 
 // The driver steps below also run when a recorded trace shows a driver doing
 // them out of the reference order: they then leave the program counter alone.

@@ -51,7 +51,7 @@ export const migrate_vma_collect: Rule = (d, a, w) => {
     entries.push(e);
     if (e.pfn !== null && e.migrate) {
       const f = d.frames[e.pfn]!;
-      if (e.pfn !== mig.fault) f.lock = a.t;
+      if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = a.t;
       f.map--;
       mm.pte[p] = migration(e.pfn, e.w);
     }
@@ -70,7 +70,7 @@ function collectOne(d: D, w: World, t: number, page: number): MigEntry {
   if (pte.k === 'none' || pte.k === 'zero') return { ...skip, migrate: true, w: vma === 'rw' };
   if (pte.k !== 'present' && pte.k !== 'devpriv') return skip;
   const f = d.frames[pte.pfn]!;
-  if (pte.pfn !== mig.fault && f.lock !== -1) return skip; // folio_trylock failed: best effort
+  if (!preLocked(w, mig as MigCtx, pte.pfn) && f.lock !== -1) return skip; // folio_trylock failed: best effort
   if (f.pin > 0 && !w.variants.has('D3')) return skip; // maybe DMA-pinned: restored at once
   return { page, pfn: pte.pfn, migrate: true, w: pte.w, dst: null, copied: false };
 }
@@ -88,7 +88,7 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
     if (e.pfn === null || !e.migrate || setupKeeps(d as HmmState, w, mig as MigCtx, e.pfn)) return e;
     restoreMigrationPtes(d, w, e.pfn, e.pfn);
     const f = d.frames[e.pfn]!;
-    if (e.pfn !== mig.fault) f.lock = -1;
+    if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = -1;
     putPageBy(d, w, a.t, e.pfn);
     return { ...e, pfn: null, migrate: false, w: false };
   });
@@ -246,7 +246,7 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     const committed = e.migrate && e.dst !== null;
     if (e.pfn !== null) {
       restoreMigrationPtes(d, w, e.pfn, committed ? e.dst! : e.pfn);
-      if (e.pfn !== mig.fault) d.frames[e.pfn]!.lock = -1;
+      if (!preLocked(w, mig as MigCtx, e.pfn)) d.frames[e.pfn]!.lock = -1;
       putPageBy(d, w, a.t, e.pfn);
     }
     if (e.dst !== null) {
@@ -257,7 +257,7 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
   th.mig = null;
   if (th.fault) {
     if (mig.fault >= 0) {
-      d.frames[mig.fault]!.lock = -1;
+      if (faultLocks(w)) d.frames[mig.fault]!.lock = -1;
       putPageBy(d, w, a.t, mig.fault);
     }
     finishFault(d, a.t);
@@ -265,10 +265,24 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
 };
 
 /**
- * do_swap_page on a device-private entry: under the PTL, trylock the page
- * and take a reference. Variant B12 is the code before "mm/memory.c: fix
- * race when faulting a device private page": neither, so nothing keeps the
- * page alive until migrate_to_ram runs.
+ * Whether do_swap_page locks the device page before migrate_to_ram (v6.15
+ * and later). Variant B12 is the code before "mm/memory.c: fix race when
+ * faulting a device private page" (neither a lock nor a reference), B17 the
+ * code before "mm/migrate: Trylock device page in do_swap_page" (a
+ * reference only: migrate_vma_collect then trylocks the page itself).
+ */
+export function faultLocks(w: World): boolean {
+  return !w.variants.has('B12') && !w.variants.has('B17');
+}
+
+/** The fault page of a migrate_to_ram, locked by do_swap_page before the migration began. */
+function preLocked(w: World, mig: MigCtx, pfn: number): boolean {
+  return pfn === mig.fault && faultLocks(w);
+}
+
+/**
+ * do_swap_page on a device-private entry: under the PTL, take a reference
+ * and lock the page (variants B12, B17: see faultLocks).
  */
 export const do_swap_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
@@ -277,7 +291,7 @@ export const do_swap_page: Rule = (d, a, w) => {
   if (!w.variants.has('B12')) {
     const f = d.frames[a.pfn!]!;
     f.ref++;
-    f.lock = a.t;
+    if (faultLocks(w)) f.lock = a.t;
   }
   d.threads[a.t]!.pc = 'swap';
 };

@@ -42,8 +42,8 @@ test('--checkpoint on a stopped run, then --resume: the uninterrupted counts', a
   const second = await run('check', '--preset', 'small', '--resume', file, '--json');
   assert.is(second.code, 0);
   const j2 = JSON.parse(second.out);
-  assert.is(j2.stats.states, 192768);
-  assert.is(j2.stats.transitions, 488762);
+  assert.is(j2.stats.states, 182891);
+  assert.is(j2.stats.transitions, 460590);
   assert.is(j2.stats.depth, 67);
   const other = await run('check', '--preset', 'small', '--variant', 'D1', '--resume', file);
   assert.is(other.code, 2);
@@ -77,7 +77,7 @@ test('--max-memory stops with incomplete and the summary so far', async () => {
   assert.is(r.code, 3);
   assert.is(j.outcome, 'incomplete');
   assert.is(j.stoppedBy, 'max-memory');
-  assert.ok(j.stats.states < 192768);
+  assert.ok(j.stats.states < 182891);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,10 +4,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { VARIANTS, type VariantId } from '../../model/index.js';
+import { sameUpToQuotient } from '../../checker/index.js';
+import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
 import { checkWorld, presetWorld } from '../helpers/hmm.js';
 
-const PINNED: Record<string, { preset: string; invariant: string; steps: number; others?: string[] }> = {
+const PINNED: Record<string, { preset: string; invariant: string; steps: number; loop?: number; others?: string[] }> = {
   D1: { preset: 'small', invariant: 'INV-4', steps: 8 },
   D2: { preset: 'small', invariant: 'INV-2', steps: 12, others: ['INV-1'] },
   B3: { preset: 'small', invariant: 'INV-4', steps: 11 },
@@ -21,6 +22,13 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   B6: { preset: 'fork', invariant: 'INV-15', steps: 31 },
   // The parent faults on its device page without a reference; the driver's eviction frees it first.
   B12: { preset: 'fork', invariant: 'INV-9', steps: 25 },
+  // gpu1's hmm_range_fault takes mig0's device page as its own and maps it.
+  B8: { preset: 'two-devices', invariant: 'INV-16', steps: 18 },
+  // Livelocks are lassos: the steps to the cycle, then the cycle (loop).
+  // gpu1's read of the page on dmirror0: read_begin, -EFAULT, replay, for ever.
+  B9: { preset: 'two-devices', invariant: 'LIVE-1', steps: 29, loop: 27 },
+  // cpu0 and cpu1 each hold a reference that fails the other's migrate_to_ram.
+  B17: { preset: 'cpu-faults', invariant: 'LIVE-1', steps: 37, loop: 17 },
 };
 
 for (const v of VARIANTS) {
@@ -33,6 +41,7 @@ for (const v of VARIANTS) {
     assert.ok((v.expected as readonly string[]).includes(first.id), `${first.id} is one of ${v.expected.join(', ')}`);
     assert.is(first.id, want.invariant);
     assert.is(first.path.actions.length, want.steps);
+    assert.is(first.loopStart, want.loop);
     assert.equal(r.violations.slice(1).map((x) => x.id), want.others ?? []);
   });
 }
@@ -54,6 +63,26 @@ test('D1 on tiny: the driver maps a page after its own MIGRATE callback moved th
       '1:devpt_map',
     ],
   );
+});
+
+test('B17: the cycle is both CPU threads aborting each other, and the first cycle state comes back', () => {
+  const w = presetWorld('cpu-faults', ['B17']);
+  const v = checkWorld(w).violations[0]!;
+  assert.is(v.kind, 'liveness');
+  const cycle = v.path.actions.slice(v.loopStart);
+  assert.equal([...new Set(cycle.map((a) => w.actors[a.t]!.name))].sort(), ['cpu0', 'cpu1']);
+  // Each takes its reference (do_swap_page), and the migrations it starts restore the entry.
+  assert.is(cycle.filter((a) => a.k === 'do_swap_page').length, 2);
+  assert.ok(cycle.every((a) => a.k !== 'migrate_vma_pages' || (a.mig ?? []).every((e) => !e.migrate)), 'no migration commits on the cycle');
+  // Equal up to the model's quotient: the sequence counts grow on every turn and are renamed.
+  assert.ok(sameUpToQuotient(hmmModel(w), v.path.states[v.path.states.length - 1]!, v.path.states[v.loopStart!]!));
+  assert.not.ok(sameUpToQuotient(hmmModel(w), v.path.states[v.path.states.length - 2]!, v.path.states[v.loopStart!]!));
+});
+
+test('the unmodified cpu-faults preset has no livelock: the second fault sleeps on the page lock', () => {
+  const r = checkWorld(presetWorld('cpu-faults'));
+  assert.is(r.outcome, 'ok');
+  assert.is(r.progress!.checked, true);
 });
 
 test('B3: the valid flag is reset by invalidate_range_end, so the ABA race passes the check', () => {
