@@ -41,6 +41,7 @@ const FLAGS: FlagSpec = {
   'max-memory': 'integer',
   shard: 'string',
   'no-symmetry': 'boolean',
+  'no-liveness': 'boolean',
   bitstate: 'integer',
   json: 'boolean',
   out: 'string',
@@ -117,6 +118,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     const options = {
       strategy,
       exact,
+      ...(bool(args, 'no-liveness') ? { liveness: false, livenessOff: 'turned off by --no-liveness' } : {}),
       ...(orderSeed !== undefined ? { orderSeed } : {}),
       ...(bitstate !== undefined ? { store: new BitstateStore(model.pack!.bind(model), bitstate * 1048576) } : {}),
       identity,

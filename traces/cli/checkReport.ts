@@ -37,8 +37,16 @@ export interface ReportStep {
 export interface ReportViolation {
   readonly invariant: string;
   readonly sentence: string;
-  readonly kind: 'invariant' | 'step' | 'deadlock';
+  readonly kind: 'invariant' | 'step' | 'deadlock' | 'liveness';
   readonly steps: number;
+  /**
+   * A livelock (kind 'liveness') is a lasso: steps 1..loopStart reach the
+   * cycle, and steps loopStart+1..steps repeat forever (they lead back to
+   * the state after step loopStart).
+   */
+  readonly loopStart?: number;
+  /** A livelock: the thread whose operation never finishes, and that operation. */
+  readonly starved?: { readonly thread: string; readonly op: string };
   /** Action indices from the initial state: rebuilds the run with the same model. */
   readonly path: string;
   readonly counterexample: readonly ReportStep[];
@@ -78,6 +86,12 @@ export interface CheckReport {
   /** Set by `check --shard i/N`: which diversified search of a swarm this was (`hmmcheck merge` combines them). */
   readonly shard?: ShardInfo;
   readonly invariants: readonly { readonly id: string; readonly sentence: string }[];
+  /**
+   * The progress check (LIVE-1, livelocks under weak fairness): whether it
+   * ran, and if not why (the search stopped early or at a violation, ran on
+   * workers, on a bitstate table, or was resumed). Absent in older results.
+   */
+  readonly progress?: { readonly id: string; readonly checked: boolean; readonly why?: string };
   readonly violations: readonly ReportViolation[];
   readonly coverage: readonly { readonly kind: string; readonly count: number }[];
   /** Steps this configuration can take that never fired (meaningful only when the search was complete). */
@@ -92,6 +106,12 @@ export interface ShardInfo {
   readonly strategy: 'bfs' | 'dfs';
   /** The seed of the shuffled action order (absent: the model's order). */
   readonly orderSeed?: number;
+}
+
+/** The starved thread's name and the operation it is stuck in, at the cycle's first state. */
+function starvedOp(w: World, s: HmmState, t: number): { thread: string; op: string } {
+  const th = s.threads[t]!;
+  return { thread: w.actors[t]!.name, op: th.op ? th.op.kind : th.pc };
 }
 
 export function buildCheckReport(
@@ -123,6 +143,7 @@ export function buildCheckReport(
       sentence: v.sentence,
       kind: v.kind,
       steps: v.path.actions.length,
+      ...(v.loopStart !== undefined ? { loopStart: v.loopStart, starved: starvedOp(w, v.path.states[v.loopStart]!, v.starved!) } : {}),
       path: encodePath(v.path.indices),
       counterexample,
       finalState: Object.fromEntries(views[views.length - 1]!),
@@ -148,7 +169,8 @@ export function buildCheckReport(
       collisionProbability: s.collisionProbability,
     },
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
-    invariants: CHECKED.map((id) => ({ id, sentence: SENTENCES[id] })),
+    invariants: [...CHECKED, ...(r.progress?.checked ? [r.progress.id as 'LIVE-1'] : [])].map((id) => ({ id, sentence: SENTENCES[id] })),
+    ...(r.progress ? { progress: { id: r.progress.id, checked: r.progress.checked, ...(r.progress.why ? { why: r.progress.why } : {}) } } : {}),
     violations,
     coverage: r.coverage,
     neverFired: r.neverFired,

@@ -8,7 +8,8 @@
  */
 import { findVariant } from '../../model/index.js';
 import type { CheckReport } from '../cli/checkReport.js';
-import { raceDiagram } from './raceDiagram.js';
+import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
+import { raceDiagram, wrap } from './raceDiagram.js';
 import { PLAIN, type Style } from './style.js';
 
 const HIDDEN = ['.left', '.pc', '.hmm_pfns_seq'];
@@ -48,7 +49,8 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
         'a simulation covers only what it walked, NOT the state space',
     );
   } else if (r.outcome === 'ok') {
-    lines.push(`outcome: ${st.good('ok')}: no invariant violated and no deadlock in ${n(stats.states)} distinct states (the whole state space)`);
+    const live = r.progress?.checked ? ', no deadlock and no livelock' : ' and no deadlock';
+    lines.push(`outcome: ${st.good('ok')}: no invariant violated${live} in ${n(stats.states)} distinct states (the whole state space)`);
   } else if (r.outcome === 'incomplete') {
     lines.push(
       `outcome: ${st.warn('incomplete')}: ${STOP_WORDS[r.stoppedBy ?? ''] ?? 'stopped early'} after ${n(stats.states)} distinct states; ` +
@@ -59,16 +61,20 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   }
   for (const v of r.violations) {
     lines.push('');
-    const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.invariant;
+    const what2 = v.kind === 'deadlock' ? `${v.invariant} (deadlock)` : v.kind === 'liveness' ? `${v.invariant} (livelock)` : v.invariant;
     lines.push(`${st.bad(what2)}: ${v.sentence}`);
-    const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
-    lines.push(`counterexample: ${v.steps} steps (${sim ? `shrunk by fast-check from a random walk, seed ${sim.seed}` : r.strategy === 'dfs' ? 'found depth-first: maybe not the shortest' : 'shortest'}), ${last}`);
+    if (isLasso(v)) lines.push(...wrap(`counterexample: ${v.steps} steps, ${lassoSummary(v)}`, 78));
+    else {
+      const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
+      lines.push(`counterexample: ${v.steps} steps (${sim ? `shrunk by fast-check from a random walk, seed ${sim.seed}` : r.strategy === 'dfs' ? 'found depth-first: maybe not the shortest' : 'shortest'}), ${last}`);
+    }
     lines.push('');
     for (const l of raceDiagram(v, 78).trimEnd().split('\n')) lines.push(l === '' ? '' : `  ${l}`);
     lines.push('');
     lines.push('every step, with what it changed:');
     const tw = Math.max(6, ...v.counterexample.map((s) => s.thread.length));
     for (const s of v.counterexample) {
+      if (isLasso(v) && s.n === v.loopStart + 1) lines.push(`       ${st.warn(CYCLE_START)}`);
       lines.push(`  ${String(s.n).padStart(3)}  ${s.thread.padEnd(tw)}  ${st.strong(s.text)}`);
       for (const c of s.changes) {
         // The step itself says where the thread went and what it used up.
@@ -76,6 +82,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
         lines.push(`       ${' '.repeat(tw)}    ${st.dim(changeLine(c))}`);
       }
     }
+    if (isLasso(v)) lines.push(`       ${st.warn(cycleEnd(v))}`);
     lines.push(`  path: ${v.path}`);
   }
   lines.push('');
@@ -95,6 +102,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
     lines.push(`shard ${r.shard.index}/${r.shard.count}: ${r.shard.strategy}${r.shard.orderSeed !== undefined ? `, action order shuffled with seed ${r.shard.orderSeed}` : ''} (hmmcheck merge combines the shards' --out files)`);
   }
   lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
+  if (r.progress && !r.progress.checked) lines.push(`${r.progress.id} (livelocks) not checked: ${r.progress.why ?? 'unknown'}`);
   const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
   lines.push(`steps fired: ${fired.join(', ')}`);
   if (r.outcome === 'ok' && r.neverFired.length > 0) {

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { CheckReport } from '../cli/checkReport.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
 import { eventFootprint } from './raceDiagram.js';
+import { isLasso, lassoSummary } from './lasso.js';
 import { citedLines } from './replayText.js';
 
 /** Escapes text for an HTML text node or attribute value. */
@@ -52,7 +53,8 @@ interface Lane {
   readonly patches: readonly unknown[];
   readonly state: Readonly<Record<string, string>> | null;
   readonly event: unknown;
-  readonly mark: '' | 'violation' | 'cited';
+  /** 'cycle': a step of a livelock's cycle (the lasso's loop). */
+  readonly mark: '' | 'violation' | 'cited' | 'cycle';
 }
 
 interface Timeline {
@@ -77,7 +79,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
     title,
     verdict: r.outcome,
     invariant: v.invariant,
-    sentence: v.sentence,
+    sentence: isLasso(v) ? `${v.sentence}: ${lassoSummary(v)}` : v.sentence,
     footer: `${footer}; path ${v.path}`,
     steps: v.counterexample.map((st, i) => ({
       n: st.n,
@@ -89,7 +91,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
       patches: st.patches ?? [],
       state: st.state ?? null,
       event: st.event,
-      mark: i === v.counterexample.length - 1 ? 'violation' : '',
+      mark: i === v.counterexample.length - 1 ? 'violation' : isLasso(v) && st.n > v.loopStart ? 'cycle' : '',
     })),
   }));
 }
@@ -141,6 +143,7 @@ td.num{color:#888;font-family:monospace;text-align:right;min-width:2em}
 button.step{font:12px monospace;text-align:left;background:#eef3fb;border:1px solid #c9d6ee;border-radius:3px;padding:2px 6px;cursor:pointer;white-space:pre-wrap;max-width:32em}
 tr.violation button.step{background:#fbd5d5;border-color:#e08080;font-weight:bold}
 tr.cited button.step{background:#fff2c6;border-color:#e0c060}
+tr.cycle td.num,tr.violation td.num{border-left:3px solid #2a5bd7}
 tr.selected button.step{outline:2px solid #2a5bd7}
 tr.hidden,th.hidden,td.hidden{display:none}
 #detail h2{font-size:15px;margin:8px 0}

@@ -5,6 +5,7 @@
  * line in context). Text from a trace or a configuration (thread names,
  * sources, events) is escaped so that it cannot become markup or HTML.
  */
+import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
 import type { CheckReport } from '../cli/checkReport.js';
 import type { ReplayReport } from '../hmm/replayFile.js';
 import { changeLine, fingerprintNote } from './checkText.js';
@@ -38,7 +39,7 @@ export function checkMarkdown(r: CheckReport): string {
   out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants)}`, '');
   const verdict =
     r.outcome === 'ok'
-      ? `**ok**: no invariant violated and no deadlock in ${n(r.stats.states)} distinct states (the whole state space)`
+      ? `**ok**: no invariant violated${r.progress?.checked ? ', no deadlock and no livelock' : ' and no deadlock'} in ${n(r.stats.states)} distinct states (the whole state space)`
       : r.outcome === 'incomplete'
         ? `**incomplete**: stopped by ${mdText(r.stoppedBy ?? 'a bound')} after ${n(r.stats.states)} distinct states; the state space was NOT covered`
         : `**violated**`;
@@ -46,15 +47,20 @@ export function checkMarkdown(r: CheckReport): string {
   const simNote = sim ? `\n\nRandom walks, not an exhaustive check: ${n(sim.runs)} walks of at most ${sim.depth} steps, seed ${sim.seed}.` : '';
   out.push(`Outcome: ${verdict}${simNote}`, '');
   for (const v of r.violations) {
-    out.push(`## ${v.invariant}${v.kind === 'deadlock' ? ' (deadlock)' : ''}`, '', `> ${mdText(v.sentence)}`, '');
-    const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
-    out.push(`${sim ? 'Shrunk' : 'Shortest'} counterexample: ${v.steps} steps; ${last}.`, '');
+    out.push(`## ${v.invariant}${v.kind === 'deadlock' ? ' (deadlock)' : v.kind === 'liveness' ? ' (livelock)' : ''}`, '', `> ${mdText(v.sentence)}`, '');
+    if (isLasso(v)) out.push(`Counterexample: ${v.steps} steps, ${mdText(lassoSummary(v))}.`, '');
+    else {
+      const last = v.kind === 'step' ? 'the last step breaks it' : 'the state after the last step breaks it';
+      out.push(`${sim ? 'Shrunk' : 'Shortest'} counterexample: ${v.steps} steps; ${last}.`, '');
+    }
     out.push('### Race', '', mdFence(raceDiagram(v)));
     out.push('### Every step', '', '| # | thread | step | what changed |', '|---:|---|---|---|');
     for (const s of v.counterexample) {
+      if (isLasso(v) && s.n === v.loopStart + 1) out.push(`| | | **${mdText(CYCLE_START)}** | |`);
       const changes = s.changes.map((c) => changeLine(c, '→'));
       out.push(`| ${s.n} | ${mdText(s.thread)} | \`${s.text.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${changes.map(mdText).join('<br>')} |`);
     }
+    if (isLasso(v)) out.push(`| | | **${mdText(cycleEnd(v))}** | |`);
     out.push('', `Path (replays the run): \`${v.path}\``, '');
   }
   const s = r.stats;
@@ -62,6 +68,7 @@ export function checkMarkdown(r: CheckReport): string {
   out.push(`| ${n(s.states)} | ${n(s.transitions)} | ${s.depth} | ${s.seconds.toFixed(2)} | ${n(s.statesPerSecond)} | ${s.bytesPerState} |`, '');
   if (!r.simulation && s.store === 'fingerprint') out.push(`${fingerprintNote(s.collisionProbability)}.`, '');
   out.push(`Invariants checked: ${r.invariants.map((i) => i.id).join(', ')}.`, '');
+  if (r.progress && !r.progress.checked) out.push(`${r.progress.id} (livelocks) not checked: ${mdText(r.progress.why ?? 'unknown')}.`, '');
   return out.join('\n');
 }
 

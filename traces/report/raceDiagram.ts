@@ -12,6 +12,7 @@
  * margin are the counterexample's, so gaps show where steps were left out.
  */
 import type { ReportStep, ReportViolation } from '../cli/checkReport.js';
+import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
 
 const GUTTER = 5;
 const GAP = 2;
@@ -92,7 +93,8 @@ export function raceSlice(v: ReportViolation): { step: ReportStep; notes: string
     const dev = typeof s.event['dev'] === 'string' ? s.event['dev'] : undefined;
     const onPage = [...t.pages].some((p) => inv.pages.has(p)) || [...t.pfns].some((f) => inv.pfns.has(f));
     const lockOrSeq = LOCK_SEQ_STEPS.has(s.step) && (dev === undefined || inv.owners.size === 0 || inv.owners.has(dev));
-    if (!onPage && !lockOrSeq && s !== v.counterexample[v.counterexample.length - 1]) continue;
+    const inCycle = isLasso(v) && s.n > v.loopStart;
+    if (!onPage && !lockOrSeq && !inCycle && s !== v.counterexample[v.counterexample.length - 1]) continue;
     const notes = s.changes.flatMap((c): string[] => {
       if (c.after === undefined) return [];
       const p = keyPage(c.key);
@@ -156,8 +158,10 @@ export function raceDiagram(v: ReportViolation, width = 80): string {
   lines.push(row(threads));
   lines.push(row(threads.map((t) => '-'.repeat(t.length))));
   let prev = 0;
+  const loopStart = isLasso(v) ? v.loopStart : -1;
   for (const { step, notes } of slice) {
-    if (prev > 0 && step.n > prev + 1) lines.push(row([], '..'));
+    if (loopStart >= 0 && prev <= loopStart && step.n > loopStart) lines.push(' '.repeat(GUTTER) + CYCLE_START);
+    else if (prev > 0 && step.n > prev + 1) lines.push(row([], '..'));
     prev = step.n;
     const i = threads.indexOf(step.thread);
     const body = [...wrap(compactText(step.text, oneMm, oneDev), col), ...notes.flatMap((n) => wrap(oneDev ? own(n).replace(/^dmirror\d+ seq/, 'interval seq').replace(/^dmirror\d+ pt/, 'dev pt') : own(n), col - 2).map((l) => `  ${l}`))];
@@ -168,8 +172,10 @@ export function raceDiagram(v: ReportViolation, width = 80): string {
     });
   }
   lines.push('');
+  if (loopStart >= 0) lines.push(' '.repeat(GUTTER) + cycleEnd(v as ReportViolation & { loopStart: number }));
   const kind = v.kind === 'deadlock' ? 'deadlock' : v.kind === 'step' ? 'broken by this step' : 'broken in the state after this step';
-  for (const l of wrap(`${v.invariant} ${kind}: ${v.sentence}`, width)) lines.push(l);
+  const what = isLasso(v) ? `${v.invariant}, ${lassoSummary(v)}` : `${v.invariant} ${kind}: ${v.sentence}`;
+  for (const l of wrap(what, width)) lines.push(l);
   const left = v.counterexample.length - slice.length;
   if (left > 0) lines.push(...wrap(`(${left} of ${v.counterexample.length} steps left out: they touch neither these pages nor these frames)`, width));
   return lines.join('\n') + '\n';
