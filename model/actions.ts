@@ -49,6 +49,8 @@ export const STEP_KINDS = [
   // device-private memory and migration (mm/migrate_device.c, mm/memory.c, mm/memremap.c)
   'do_swap_page',
   'migrate_to_ram',
+  // do_swap_page's folio_put of the fault page, a step of its own only under variant B19
+  'folio_put',
   'migrate_vma_collect',
   'migrate_vma_setup',
   'alloc_page',
@@ -94,6 +96,10 @@ export interface HmmAction {
   readonly event?: InvEvent;
   /** For invalidate: false when the driver's callback left its device page table as it was (a trace says so). */
   readonly cleared?: boolean;
+  /** For invalidate_range_start: false for a non-blockable start (mmu_notifier_invalidate_range_start_nonblock). */
+  readonly blockable?: boolean;
+  /** For invalidate: the callback refused a non-blockable invalidation (it would have had to sleep for L(d)). */
+  readonly refused?: boolean;
   /** For migrate_vma_setup: the collected entries; for migrate_vma_pages: the entries after commit. */
   readonly mig?: readonly MigEntry[];
   /** For migrate_vma_setup: MIGRATE_VMA_SELECT_SYSTEM (true) or _DEVICE_PRIVATE. */

@@ -17,7 +17,7 @@ export function reachableKinds(w: World): StepKind[] {
   const devAccess = has('device_read') || has('device_write');
   const anyWrite = has('cpu_write') || has('device_write');
   const anyRead = has('cpu_read') || has('device_read');
-  const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw');
+  const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw') || has('oom_reap');
   const cow = anyWrite && anyRead;
   const migrate = has('migrate_to_device');
   const fork = has('fork');
@@ -35,7 +35,7 @@ export function reachableKinds(w: World): StepKind[] {
     mprotect: has('mprotect') || has('mprotect_rw'),
     invalidate_range_start: rangeOps || cow || migrate || fork || has('exit'),
     invalidate: (rangeOps || cow || migrate || fork || has('exit')) && w.mirrors.length > 0,
-    zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit'),
+    zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit') || has('oom_reap'),
     change_pte_range: has('mprotect') || has('mprotect_rw'),
     invalidate_range_end: rangeOps || cow || migrate || fork || has('exit'),
     mmu_interval_read_begin: devAccess,
@@ -53,6 +53,7 @@ export function reachableKinds(w: World): StepKind[] {
     unpin_user_page: has('gup'),
     do_swap_page: migrate && cpuAccess,
     migrate_to_ram: migrate && cpuAccess,
+    folio_put: migrate && cpuAccess && w.variants.has('B19'),
     migrate_vma_collect: migrate,
     migrate_vma_setup: migrate,
     alloc_page: migrate,

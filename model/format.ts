@@ -65,9 +65,9 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'change_pte_range':
       return `change_pte_range(mm${a.mm},${range}, ${a.write ? 'RW' : 'RO'})`;
     case 'invalidate_range_start':
-      return `invalidate_range_start(mm${a.mm},${range}, ${a.event?.toUpperCase()})`;
+      return `invalidate_range_start(mm${a.mm},${range}, ${a.event?.toUpperCase()}${a.blockable === false ? ', non-blockable (OOM reaper)' : ''})`;
     case 'invalidate':
-      return `invalidate(${dev}, mm${a.mm},${range}, ${a.event?.toUpperCase()})`;
+      return `invalidate(${dev}, mm${a.mm},${range}, ${a.event?.toUpperCase()})${a.refused ? ` = false (refused: L(d) is held)` : ''}`;
     case 'mmu_interval_read_begin':
       return `mmu_interval_read_begin(${dev}) = ${a.seq}`;
     case 'hmm_range_fault': {
@@ -103,6 +103,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_pages(${dev}) migrated [${(a.mig ?? []).filter((e) => e.migrate).map((e) => e.page).join(' ')}]`;
     case 'migrate_vma_finalize':
       return `migrate_vma_finalize(${dev})`;
+    case 'folio_put':
+      return `folio_put(${formatPfn(a.pfn)})`;
     case 'folio_free':
       return `folio_free(${formatPfn(a.pfn)})`;
     case 'fork':

@@ -277,6 +277,13 @@ export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
       },
     },
     {
+      // Drivers allocate only free pages: zone_device_page_init assumes a
+      // refcount of 0 (and a page whose folio_free is due is not free yet).
+      id: 'INV-9',
+      sentence: SENTENCES['INV-9'],
+      holds: (before, a) => a.k !== 'alloc_page' || (before.frames[a.pfn!]!.ref === 0 && !before.threads.some((t) => t.frees.includes(a.pfn!))),
+    },
+    {
       id: 'INV-6',
       sentence: SENTENCES['INV-6'],
       holds: (before, a, after) => {

@@ -51,13 +51,13 @@ const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
 const OPS: readonly OpKind[] = [
   'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
-  'fork', 'exit', 'migrate_device_range',
+  'fork', 'exit', 'migrate_device_range', 'oom_reap',
 ];
 const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
 const THENS: readonly InvThen[] = [
   'zap_pte_range', 'change_pte_range', 'wp_page_copy', 'migrate_vma_collect', 'migrate_vma_pages', 'copy_page_range', 'try_to_migrate',
 ];
-const RETS: readonly Ret[] = ['op_done', 'fault_done', 'access', 'hrf', 'mig_setup', 'mig_pages_done', 'mig_unmap'];
+const RETS: readonly Ret[] = ['op_done', 'fault_done', 'access', 'hrf', 'mig_setup', 'mig_pages_done', 'mig_unmap', 'nonblock'];
 
 const codes = <T extends string>(names: readonly T[]): Record<T, number> => {
   const out = {} as Record<T, number>;

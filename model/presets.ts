@@ -62,7 +62,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'cpu-faults',
     sentence:
-      'one page migrated to device memory while two CPU threads of the process read it: both fault on the device-private entry at once (do_swap_page, migrate_to_ram), the race behind the 2025 and 2026 livelock fixes',
+      'one page migrated to device memory (twice) while two CPU threads of the process read it: both fault on the device-private entry at once (do_swap_page, migrate_to_ram), the race behind the 2025 and 2026 livelock fixes, and the driver may migrate the page again while a fault is still returning',
     config: {
       name: 'cpu-faults',
       pages: 1,
@@ -71,7 +71,7 @@ export const PRESETS: readonly Preset[] = [
       actors: [
         { kind: 'cpu', name: 'cpu0', ops: { cpu_read: 1 } },
         { kind: 'cpu', name: 'cpu1', ops: { cpu_read: 1 } },
-        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 2 } },
       ],
     },
   },
@@ -92,6 +92,25 @@ export const PRESETS: readonly Preset[] = [
         { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 1 } },
         { kind: 'device', name: 'gpu1', mirror: 1, ops: { device_read: 1 } },
         { kind: 'device', name: 'mig1', mirror: 1, ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
+    name: 'oom-reaper',
+    sentence:
+      'one page, two devices each mirroring the process: the CPU writes the page, the second device reads it, and the OOM reaper reaps the process meanwhile (a non-blockable invalidation that a driver refuses while it holds its lock)',
+    config: {
+      name: 'oom-reaper',
+      pages: 1,
+      systemFrames: 2,
+      devices: [
+        { frames: 0, owner: 'dmirror0' },
+        { frames: 0, owner: 'dmirror1' },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1 } },
+        { kind: 'device', name: 'gpu1', mirror: 1, ops: { device_read: 1 } },
+        { kind: 'cpu', name: 'reaper', ops: { oom_reap: 1 } },
       ],
     },
   },

@@ -40,8 +40,14 @@ export function freeFrames(
   device = -1,
 ): number[] {
   const out: number[] = [];
+  // Variant B19: a driver that allocates device pages by pfn from its own
+  // buffer takes any page no PTE maps and nobody has locked, even one with
+  // references left (amdkfd's svm_bo bookkeeping).
+  const byPfn = zone === 'device' && world.variants.has('B19');
   for (let p = 0; p < s.frames.length; p++) {
-    if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device) || s.frames[p]!.ref !== 0) continue;
+    if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device)) continue;
+    const f = s.frames[p]!;
+    if (f.ref !== 0 && !(byPfn && f.map === 0 && f.lock === -1)) continue;
     // A device page waiting for its folio_free is not free yet.
     if (s.threads?.some((t) => t.frees.includes(p))) continue;
     out.push(p);

@@ -109,6 +109,7 @@ export type OpKind =
   | 'gup'
   | 'fork'
   | 'exit'
+  | 'oom_reap'
   | 'migrate_device_range';
 
 /** The operation a thread is in the middle of. */
@@ -127,7 +128,8 @@ export interface SnapEntry {
 }
 
 /** Where a thread goes when a nested kernel path returns. */
-export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done' | 'mig_unmap';
+/** 'nonblock': a non-blockable invalidation (the OOM reaper's): a callback may refuse it, and the operation ends with it. */
+export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done' | 'mig_unmap' | 'nonblock';
 
 /** The locals of handle_mm_fault (struct vm_fault). */
 export interface FaultCtx {

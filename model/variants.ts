@@ -36,12 +36,30 @@ export const VARIANTS = [
     origin: 'classic driver mistake: deferring the device page-table clear past the callback',
   },
   {
+    id: 'B1',
+    level: 'L4',
+    behaviour:
+      "a non-blockable invalidation whose driver callback refused (it would have slept for L(d)) is taken for a success: the OOM reaper zaps the pages while the device still maps them",
+    expected: ['INV-2', 'INV-14'],
+    preset: 'oom-reaper',
+    origin: '"mm/hmm: Fix error flows in hmm_invalidate_range_start" (v5.3)',
+  },
+  {
     id: 'B3',
     level: 'L1',
     behaviour: 'the 2019 API: hmm_range_valid() reads a flag that invalidate_range_end sets back to true',
     expected: ['INV-2', 'INV-4', 'INV-9'],
     preset: 'small',
     origin: '"mm/mmu_notifier: add an interval tree notifier" (v5.5) replaced the valid flag with a sequence count',
+  },
+  {
+    id: 'B4',
+    level: 'L4',
+    behaviour:
+      'a non-blockable start that fails at one subscriber does not end what the others started: the interval tree stays in an invalidation for ever',
+    expected: ['INV-14'],
+    preset: 'oom-reaper',
+    origin: '"mm/mmu_notifiers: ensure range_end() is paired with range_start()" (v5.12)',
   },
   {
     id: 'D3',
@@ -107,6 +125,15 @@ export const VARIANTS = [
     expected: ['LIVE-1'],
     preset: 'cpu-faults',
     origin: '"mm/migrate: Trylock device page in do_swap_page" (1afaeb8293c9, v6.15)',
+  },
+  {
+    id: 'B19',
+    level: 'L2',
+    behaviour:
+      "the driver allocates device pages by pfn from its own buffer and re-initialises one whose refcount is still live (do_swap_page's reference on the fault page, dropped after migrate_to_ram returns)",
+    expected: ['INV-9'],
+    preset: 'cpu-faults',
+    origin: '"drm/amdkfd: Fix svm_bo and vram page refcount" (amd-gfx, 2025; merge status uncertain)',
   },
   {
     id: 'H1',

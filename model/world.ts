@@ -70,6 +70,7 @@ const OP_ORDER: readonly OpKind[] = [
   'fork',
   'exit',
   'migrate_device_range',
+  'oom_reap',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {

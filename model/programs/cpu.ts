@@ -51,6 +51,11 @@ function rangeStep(s: HmmState, w: World, t: number, op: OpKind, start: number, 
     case 'mprotect_rw':
       if (canWrite(mm)) out.push({ t, k: 'mprotect', mm: m, start, end, write: op === 'mprotect_rw' });
       return;
+    case 'oom_reap':
+      // __oom_reap_task_mm: mmap_read_trylock, then a non-blockable UNMAP
+      // invalidation over the VMA (mm/oom_kill.c).
+      if (canRead(mm, t)) out.push({ t, k: 'invalidate_range_start', op: 'oom_reap', mm: m, start, end, event: 'unmap', blockable: false });
+      return;
     default:
       return;
   }

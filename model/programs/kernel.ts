@@ -131,6 +131,9 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       else out.push({ t, k: 'driver_unlock', dev: mig!.dev });
       return;
     }
+    case 'swap_done':
+      out.push({ t, k: 'folio_put', pfn: (th.fault!.orig as { pfn: number }).pfn });
+      return;
     case 'mig_finalize':
       out.push({ t, k: mig!.mm < 0 ? 'migrate_device_finalize' : 'migrate_vma_finalize', dev: mig!.dev });
       return;
@@ -169,6 +172,8 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
       const j = nextMirror(w, inv.mm, inv.cb);
       // Variant D2: the callback returns without clearing; the step says so, as a recorded trace would.
       if (j >= 0 && s.mirrors[j]!.lock === -1) out.push({ ...base, k: 'invalidate', dev: j, event: inv.event, ...(w.variants.has('D2') ? { cleared: false } : {}) });
+      // Non-blockable (the OOM reaper): mutex_trylock fails, the callback refuses instead of sleeping.
+      else if (j >= 0 && inv.ret === 'nonblock') out.push({ ...base, k: 'invalidate', dev: j, event: inv.event, refused: true });
       return;
     }
     case 'inv_then':

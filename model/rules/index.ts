@@ -44,6 +44,7 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   unpin_user_page: migrate.unpin_user_page,
   do_swap_page: migrate.do_swap_page,
   migrate_to_ram: migrate.migrate_to_ram,
+  folio_put: migrate.folio_put,
   migrate_vma_collect: migrate.migrate_vma_collect,
   migrate_vma_setup: migrate.migrate_vma_setup,
   alloc_page: migrate.alloc_page,

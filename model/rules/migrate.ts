@@ -255,6 +255,13 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     }
   }
   th.mig = null;
+  if (th.fault && mig.fault >= 0 && w.variants.has('B19')) {
+    // Back in do_swap_page: folio_unlock, then folio_put as a step of its
+    // own, so the driver can take the page in between (variant B19).
+    if (faultLocks(w)) d.frames[mig.fault]!.lock = -1;
+    th.pc = 'swap_done';
+    return;
+  }
   if (th.fault) {
     if (mig.fault >= 0) {
       if (faultLocks(w)) d.frames[mig.fault]!.lock = -1;
@@ -294,6 +301,16 @@ export const do_swap_page: Rule = (d, a, w) => {
     if (faultLocks(w)) f.lock = a.t;
   }
   d.threads[a.t]!.pc = 'swap';
+};
+
+/**
+ * do_swap_page's folio_put of the fault page after migrate_to_ram returned
+ * and the page was unlocked; folded into migrate_vma_finalize except under
+ * variant B19, where a driver allocating by pfn can reuse the page before it.
+ */
+export const folio_put: Rule = (d, a, w) => {
+  putPageBy(d, w, a.t, a.pfn!);
+  finishFault(d, a.t);
 };
 
 /** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */

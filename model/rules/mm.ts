@@ -78,6 +78,11 @@ export const invalidate_range_start: Rule = (d, a, w) => {
   } else if (th.inv === null && th.mig !== null) {
     // migrate_vma_pages populating empty entries: its own MIGRATE invalidation.
     th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_pages', false, 'mig_pages_done');
+  } else if (th.inv === null && a.op === 'oom_reap') {
+    startOp(d, a, w, 'oom_reap');
+    d.mms[a.mm!]!.mmapReaders++;
+    th.mmap = 1;
+    th.inv = mkInv(a.mm!, a.start!, a.end!, 'unmap', 'zap_pte_range', false, 'nonblock');
   } else if (th.inv === null) startMigrationToDevice(d, a, w);
   const inv = th.inv!;
   const mm = d.mms[inv.mm]!;
@@ -100,6 +105,7 @@ export const invalidate: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const inv = th.inv!;
   const mirror = d.mirrors[a.dev!]!;
+  if (a.refused) return refused(d, a, w);
   // The driver's own migration (range->owner is its pgmap owner): it leaves
   // its page table to its migration steps, but still bumps the sequence,
   // unless variant H1 (lib/test_hmm.c returns before mmu_interval_set_seq).
@@ -109,6 +115,34 @@ export const invalidate: Rule = (d, a, w) => {
   inv.cb = a.dev! + 1;
   th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
 };
+
+/**
+ * A callback refused a non-blockable invalidation: dmirror_interval_invalidate
+ * returns false when mutex_trylock of L(d) fails. mn_itree_invalidate then
+ * ends the interval tree's part (mn_itree_inv_end) and the start fails with
+ * -EAGAIN: the OOM reaper leaves the range as it is and calls no end. The
+ * reaper would try again later; the model's reaps once. Variant B1 (the
+ * 2019 hmm_invalidate_range_start) takes the refusal for success: the zap
+ * goes on while the device still maps the pages. Variant B4 leaves out the
+ * end of what had started (before "mm/mmu_notifiers: ensure range_end() is
+ * paired with range_start()").
+ */
+function refused(d: D, a: HmmAction, w: World): void {
+  const th = d.threads[a.t]!;
+  const inv = th.inv!;
+  if (w.variants.has('B1')) {
+    inv.cb = a.dev! + 1;
+    th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
+    return;
+  }
+  const mm = d.mms[inv.mm]!;
+  if (!w.variants.has('B4')) {
+    mm.active--;
+    if (mm.active === 0 && mm.seq & 1) mm.seq++;
+  }
+  th.inv = null;
+  finishOp(d, a.t, w);
+}
 
 /** Clears the PTEs of the range and releases their pages; the next access sees a fresh zero page. */
 export const zap_pte_range: Rule = (d, a, w) => {

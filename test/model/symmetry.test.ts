@@ -70,8 +70,9 @@ const COUNTS: Record<string, [number, number]> = {
   tiny: [4617, 3276],
   migrate: [46450, 21016],
   small: [1097108, 182891],
-  'cpu-faults': [578, 446],
+  'cpu-faults': [4186, 2272],
   'two-devices': [255822, 142656],
+  'oom-reaper': [1267, 916],
 };
 
 // Every variant on the small presets; on small (1.1 M states without
@@ -84,6 +85,7 @@ const CASES: Record<string, readonly string[]> = {
   'cpu-faults': ALL,
   small: ['D1', 'D2', 'B3', 'D3', 'D5', 'H1'],
   'two-devices': ['B8', 'B9'],
+  'oom-reaper': ALL,
 };
 
 for (const [preset, ids] of Object.entries(CASES)) {

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sameUpToQuotient } from '../../checker/index.js';
 import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
-import { checkWorld, presetWorld } from '../helpers/hmm.js';
+import { checkWorld, presetWorld, Script } from '../helpers/hmm.js';
 
 const PINNED: Record<string, { preset: string; invariant: string; steps: number; loop?: number; others?: string[] }> = {
   D1: { preset: 'small', invariant: 'INV-4', steps: 8 },
@@ -28,7 +28,15 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   // gpu1's read of the page on dmirror0: read_begin, -EFAULT, replay, for ever.
   B9: { preset: 'two-devices', invariant: 'LIVE-1', steps: 29, loop: 27 },
   // cpu0 and cpu1 each hold a reference that fails the other's migrate_to_ram.
-  B17: { preset: 'cpu-faults', invariant: 'LIVE-1', steps: 37, loop: 17 },
+  B17: { preset: 'cpu-faults', invariant: 'LIVE-1', steps: 46, loop: 26 },
+  // A CPU fault's migration back returns; before its folio_put, the driver's
+  // next migration to the device allocates the same device page by pfn.
+  B19: { preset: 'cpu-faults', invariant: 'INV-9', steps: 34 },
+  // gpu1 maps the page and holds L(d); the reaper's callback refuses, is
+  // taken for a success, and the zap frees the page the device maps.
+  B1: { preset: 'oom-reaper', invariant: 'INV-2', steps: 11, others: ['INV-3', 'INV-9', 'INV-1'] },
+  // The refused start leaves the interval tree inside an invalidation.
+  B4: { preset: 'oom-reaper', invariant: 'INV-14', steps: 8 },
 };
 
 for (const v of VARIANTS) {
@@ -83,6 +91,30 @@ test('the unmodified cpu-faults preset has no livelock: the second fault sleeps 
   const r = checkWorld(presetWorld('cpu-faults'));
   assert.is(r.outcome, 'ok');
   assert.is(r.progress!.checked, true);
+});
+
+test('the OOM reaper: a callback that would sleep refuses, and the reaper leaves the page mapped', () => {
+  const w = presetWorld('oom-reaper');
+  const r = checkWorld(w);
+  assert.is(r.outcome, 'ok');
+  const kinds = r.coverage.filter((c) => c.count > 0).map((c) => c.kind);
+  assert.ok(kinds.includes('zap_pte_range'), 'some reaps succeed');
+  // A reap refused: after the refusal the reaper is idle, the page still mapped.
+  const sc = new Script(w);
+  sc.step(0, 'handle_mm_fault');
+  sc.step(0, 'do_anonymous_page');
+  sc.step(1, 'mmu_interval_read_begin');
+  sc.step(1, 'hmm_range_fault');
+  sc.step(1, 'driver_lock');
+  sc.step(2, 'invalidate_range_start', { blockable: false });
+  sc.step(2, 'invalidate', { dev: 0 });
+  const refusal = sc.step(2, 'invalidate', { dev: 1 });
+  assert.is(refusal.refused, true);
+  const s = sc.state;
+  assert.is(s.threads[2]!.pc, 'idle');
+  assert.is(s.mms[0]!.pte[0]!.k, 'present');
+  assert.is(s.mms[0]!.active, 0);
+  assert.is(s.mms[0]!.seq % 2, 0, 'the interval tree left its invalidation (mn_itree_inv_end)');
 });
 
 test('B3: the valid flag is reset by invalidate_range_end, so the ABA race passes the check', () => {

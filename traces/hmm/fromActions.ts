@@ -37,8 +37,9 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'change_pte_range':
       return { ev: a.k, tid, ...range, write: a.write };
     case 'invalidate_range_start':
-      return { ev: a.k, tid, ...range, event: a.event };
+      return a.blockable === false ? { ev: a.k, tid, ...range, event: a.event, blockable: false } : { ev: a.k, tid, ...range, event: a.event };
     case 'invalidate':
+      if (a.refused) return { ev: a.k, tid, dev, ...range, event: a.event, result: false };
       return a.cleared === false ? { ev: a.k, tid, dev, ...range, event: a.event, cleared: false } : { ev: a.k, tid, dev, ...range, event: a.event };
     case 'mmu_interval_read_begin':
       return { ev: a.k, tid, dev, seq: a.seq };
@@ -86,6 +87,8 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return { ev: a.k, tid, dev, migrated: migratedPages(a) };
     case 'migrate_vma_finalize':
       return { ev: a.k, tid, dev };
+    case 'folio_put':
+      return { ev: a.k, tid, pfn: a.pfn };
     case 'folio_free':
       return { ev: a.k, tid, pfn: a.pfn, dev };
     case 'fork':

@@ -52,6 +52,7 @@ const FAULT_INSIDE = new Set([
   'migrate_vma_pages',
   'migrate_vma_finalize',
   'folio_free',
+  'folio_put',
   'try_to_migrate',
 ]);
 const HRF = new Set(['hmm_range_fault']);
@@ -159,6 +160,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
               ? [['mprotect', 'mprotect'], ['mprotect_rw', 'mprotect']]
               : [];
       const out = ops.filter(([, step]) => rw.hidden.has(step as never)).map(([k]) => setOp(s, t, k, start, end, k === 'mprotect_rw'));
+      // The OOM reaper's reap has no event of its own: its non-blockable UNMAP start is the first.
+      if (e['blockable'] === false && e['event'] === 'unmap' && w.actors[t]!.kind === 'cpu') return [setOp(s, t, 'oom_reap', start, end, false)];
       // A driver's migration to its device begins with collect's MIGRATE invalidation.
       if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') out.push(setOp(s, t, 'migrate_to_device', start, end, false));
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).

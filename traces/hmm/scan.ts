@@ -32,6 +32,7 @@ export const EITHER_EVENTS: ReadonlySet<string> = new Set([
   'migrate_vma_pages',
   'migrate_vma_finalize',
   'folio_free',
+  'folio_put',
   'migrate_vma_collect',
   'try_to_migrate',
   'migrate_device_pages',

@@ -102,6 +102,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
     case 'do_swap_page':
     case 'migrate_to_ram':
     case 'folio_free':
+    case 'folio_put':
     case 'gup':
     case 'unpin_user_page':
     case 'alloc_page': {
@@ -142,8 +143,19 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
       }
       break;
     }
-    case 'invalidate':
+    case 'invalidate': {
+      // result false: the callback refused a non-blockable invalidation; absent, it did not.
+      const refused = e['result'] === false;
+      if (refused !== (a.refused === true)) {
+        return { reason: `result: the callback ${a.refused ? 'refuses (L(d) is held, and the invalidation cannot sleep)' : 'returns true'} in the model, the trace says ${refused ? 'false' : 'true'}` };
+      }
       if (e['cleared'] === false) action = { ...action, cleared: false };
+      break;
+    }
+    case 'invalidate_range_start':
+      if ((e['blockable'] === false) !== (a.blockable === false)) {
+        return { reason: `blockable: the model's start is ${a.blockable === false ? 'non-blockable (the OOM reaper)' : 'blockable'}, the trace says ${show(e['blockable'] ?? true)}` };
+      }
       break;
     case 'migrate_device_range':
     case 'migrate_device_pages': {
