@@ -64,6 +64,9 @@ export const STEP_KINDS = [
   'migrate_device_pages',
   'migrate_device_finalize',
   'folio_free',
+  // device-exclusive access (mm/rmap.c make_device_exclusive, mm/memory.c remove_device_exclusive_entry)
+  'make_device_exclusive',
+  'restore_exclusive_pte',
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -98,6 +101,8 @@ export interface HmmAction {
   readonly cleared?: boolean;
   /** For invalidate_range_start: false for a non-blockable start (mmu_notifier_invalidate_range_start_nonblock). */
   readonly blockable?: boolean;
+  /** For devpt_map: an atomic mapping (over a device-exclusive entry). */
+  readonly atomic?: boolean;
   /** For invalidate: the callback refused a non-blockable invalidation (it would have had to sleep for L(d)). */
   readonly refused?: boolean;
   /** For migrate_vma_setup: the collected entries; for migrate_vma_pages: the entries after commit. */

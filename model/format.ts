@@ -23,11 +23,13 @@ export function formatPte(pte: Pte): string {
       return `Migration(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
     case 'devpriv':
       return `DevPriv(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
+    case 'devexcl':
+      return `DevExcl(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
   }
 }
 
 export function formatDevEntry(e: DevEntry | null): string {
-  return e ? `${formatPfn(e.pfn)},${e.w ? 'RW' : 'R'}` : 'None';
+  return e ? `${formatPfn(e.pfn)},${e.w ? 'RW' : 'R'}${e.atomic ? ',ATOMIC' : ''}` : 'None';
 }
 
 export function mirrorName(dev: number): string {
@@ -82,13 +84,14 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'devpt_unmap':
       return `devpt_unmap(${dev},${page})`;
     case 'devpt_map':
-      return `devpt_map(${dev},${page}, ${formatPfn(a.pfn)}, ${a.write ? 'RW' : 'R'})`;
+      return `devpt_map(${dev},${page}, ${formatPfn(a.pfn)}, ${a.write ? 'RW' : 'R'}${a.atomic ? ', ATOMIC' : ''})`;
     case 'gup':
       return `gup(mm${a.mm},${page}) = ${formatPfn(a.pfn)} pinned`;
     case 'unpin_user_page':
       return `unpin_user_page(${formatPfn(a.pfn)})`;
     case 'do_swap_page':
-      return `do_swap_page(mm${a.mm},${page}) DevPriv(${formatPfn(a.pfn)})${w.variants.has('B12') ? ', no ref taken (B12)' : w.variants.has('B17') ? ', ref taken, not locked (B17)' : ' locked, ref taken'}`;
+      // The entry is DevPriv (migrate_to_ram follows) or DevExcl (the revocation follows).
+      return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)}${w.variants.has('B12') ? ', no ref taken (B12)' : w.variants.has('B17') ? ', ref taken, not locked (B17)' : w.variants.has('B14') ? ', locked (a DevExcl entry: no ref taken, B14)' : ' locked, ref taken'}`;
     case 'migrate_to_ram':
       return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;
     case 'migrate_vma_collect':
@@ -105,6 +108,10 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_finalize(${dev})`;
     case 'folio_put':
       return `folio_put(${formatPfn(a.pfn)})`;
+    case 'make_device_exclusive':
+      return `make_device_exclusive(${dev}, mm${a.mm},${page}) ${a.pfn === null ? 'failed: no writable mapping' : `-> DevExcl(${formatPfn(a.pfn)})`}`;
+    case 'restore_exclusive_pte':
+      return `restore_exclusive_pte(mm${a.mm},${page}) -> ${formatPfn(a.pfn)}`;
     case 'folio_free':
       return `folio_free(${formatPfn(a.pfn)})`;
     case 'fork':

@@ -49,6 +49,7 @@ export const CHECKED: readonly InvariantId[] = [
   'INV-10',
   'INV-11',
   'INV-12',
+  'INV-13',
   'INV-14',
   'INV-15',
   'INV-16',
@@ -140,7 +141,7 @@ export function invariants(w: World): Invariant<HmmState>[] {
         const mm = w.mirrors[j]!.mm;
         const pte = s.mms[mm]!.pte[p]!;
         // A migration entry's write bit stands in for the entry it replaced.
-        const writable = cpuWritable(pte) || ((pte.k === 'devpriv' || pte.k === 'migration') && pte.w);
+        const writable = cpuWritable(pte) || ((pte.k === 'devpriv' || pte.k === 'migration' || pte.k === 'devexcl') && pte.w);
         return writable || invalOpen(s, w, j, p);
       }),
     ),
@@ -211,6 +212,22 @@ export function invariants(w: World): Invariant<HmmState>[] {
       for (let pfn = 1; pfn < s.frames.length; pfn++) if (counts[pfn] !== s.frames[pfn]!.map) return false;
       return true;
     }),
+    // An atomic device mapping exists only over the device-exclusive entry of
+    // its page: while it stands no CPU access can complete (the CPU faults),
+    // and a revocation's CLEAR callbacks drop it before restore_exclusive_pte.
+    inv('INV-13', (s) => {
+      for (let j = 0; j < s.mirrors.length; j++) {
+        const pt = s.mirrors[j]!.pt;
+        const mm = s.mms[w.mirrors[j]!.mm]!;
+        for (let p = 0; p < pt.length; p++) {
+          const e = pt[p];
+          if (!e || !e.atomic) continue;
+          const pte = mm.pte[p]!;
+          if (pte.k !== 'devexcl' || pte.pfn !== e.pfn) return false;
+        }
+      }
+      return true;
+    }),
     inv('INV-16', (s) =>
       forEachDevEntry(s, w, (j, _p, pfn) => w.zone[pfn] !== 'device' || w.frameDevice[pfn] === w.mirrors[j]!.device),
     ),
@@ -269,6 +286,11 @@ export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
         const th = before.threads[a.t]!;
         const mirror = before.mirrors[a.dev!]!;
         if (mirror.lock !== a.t) return false;
+        // An atomic entry is justified by make_device_exclusive: the page is locked and its entry exclusive.
+        if (a.atomic) {
+          const pte = before.mms[w.mirrors[a.dev!]!.mm]!.pte[a.page!]!;
+          return pte.k === 'devexcl' && pte.pfn === a.pfn && before.frames[a.pfn!]!.lock === a.t;
+        }
         // Entries for the destinations of the driver's own committed migration are justified by it.
         const mig = th.mig;
         if (mig && mig.committed && mig.src?.some((e) => e.page === a.page && e.migrate && e.dst === a.pfn)) return true;

@@ -45,19 +45,20 @@ const PCS: readonly Pc[] = [
   'idle', 'access', 'fault', 'inv_start', 'inv_cb', 'inv_then', 'inv_end',
   'begin', 'hrf', 'lock', 'retry', 'map', 'unlock', 'unlock_retry',
   'swap', 'mig_setup', 'mig_alloc', 'mig_unmap', 'mig_copy', 'mig_pages', 'mig_lock', 'mig_map', 'mig_unlock',
-  'mig_finalize', 'swap_done',
+  'mig_finalize', 'swap_done', 'excl_lock', 'excl_map', 'excl_unlock', 'excl_put',
 ];
-const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv'];
+const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv', 'devexcl'];
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
 const OPS: readonly OpKind[] = [
   'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
-  'fork', 'exit', 'migrate_device_range', 'oom_reap',
+  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic',
 ];
 const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
 const THENS: readonly InvThen[] = [
   'zap_pte_range', 'change_pte_range', 'wp_page_copy', 'migrate_vma_collect', 'migrate_vma_pages', 'copy_page_range', 'try_to_migrate',
+  'make_device_exclusive', 'restore_exclusive_pte',
 ];
-const RETS: readonly Ret[] = ['op_done', 'fault_done', 'access', 'hrf', 'mig_setup', 'mig_pages_done', 'mig_unmap', 'nonblock'];
+const RETS: readonly Ret[] = ['op_done', 'fault_done', 'access', 'hrf', 'mig_setup', 'mig_pages_done', 'mig_unmap', 'nonblock', 'exclusive', 'excl_restored'];
 
 const codes = <T extends string>(names: readonly T[]): Record<T, number> => {
   const out = {} as Record<T, number>;
@@ -321,7 +322,8 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
       else {
         bool(true);
         pfn(e.pfn);
-        bool(e.w);
+        // One word: write, and atomic (2), so that states without atomic entries pack as before.
+        out[pos++] = (e.w ? 1 : 0) | (e.atomic ? 2 : 0);
       }
     }
   }
@@ -408,7 +410,8 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
     const pt = tm.pt.map(() => {
       if (!bl()) return null;
       const pfn = rd();
-      return { pfn, w: bl() };
+      const bits = rd();
+      return { pfn, w: (bits & 1) !== 0, atomic: (bits & 2) !== 0 };
     });
     return { seq, lock, pt, valid };
   });

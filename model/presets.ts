@@ -115,6 +115,23 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'exclusive',
+    sentence:
+      'one page: a device takes exclusive (atomic) access to it (make_device_exclusive), two CPU threads write and read it, which revokes the access, and the driver migrates it to device memory meanwhile (hmm-tests exclusive)',
+    config: {
+      name: 'exclusive',
+      pages: 1,
+      systemFrames: 3,
+      devices: [{ frames: 1, owner: 'dmirror0' }],
+      actors: [
+        { kind: 'device', name: 'gpu0', ops: { device_atomic: 1 } },
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1 } },
+        { kind: 'cpu', name: 'cpu1', ops: { cpu_read: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
     name: 'fork',
     sentence:
       'one page shared by fork: the parent writes, migrates, forks and exits; the child writes, migrates its own copy and exits; the driver evicts its one device frame meanwhile (copy-on-write of device-private pages, RELEASE at exit, migrate_device_range, recycled device pages)',

@@ -13,6 +13,7 @@ export function ptePfn(pte: Pte): number {
     case 'present':
     case 'migration':
     case 'devpriv':
+    case 'devexcl':
       return pte.pfn;
     default:
       return -1;
@@ -25,8 +26,8 @@ export const cpuReadable = (pte: Pte): boolean => pte.k === 'present' || pte.k =
 /** A CPU store through this entry completes without a fault. */
 export const cpuWritable = (pte: Pte): boolean => pte.k === 'present' && pte.w;
 
-/** Entries that count in a page's mapcount (reference 1.3). */
-export const mapsPage = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'devpriv';
+/** Entries that count in a page's mapcount (reference 1.3; device-exclusive ones since v6.15, B16). */
+export const mapsPage = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'devpriv' || pte.k === 'devexcl';
 
 /**
  * The frames an allocation in a zone (device zone: of that device) may

@@ -24,13 +24,16 @@ export type Pte =
   | { readonly k: 'zero' }
   | { readonly k: 'present'; readonly pfn: number; readonly w: boolean }
   | { readonly k: 'migration'; readonly pfn: number; readonly w: boolean }
-  | { readonly k: 'devpriv'; readonly pfn: number; readonly w: boolean };
+  | { readonly k: 'devpriv'; readonly pfn: number; readonly w: boolean }
+  /** A device-exclusive entry (make_device_exclusive): the CPU faults; the page keeps its reference and mapcount. */
+  | { readonly k: 'devexcl'; readonly pfn: number; readonly w: boolean };
 
 export const PTE_NONE: Pte = { k: 'none' };
 export const PTE_ZERO: Pte = { k: 'zero' };
 export const present = (pfn: number, w: boolean): Pte => ({ k: 'present', pfn, w });
 export const devpriv = (pfn: number, w: boolean): Pte => ({ k: 'devpriv', pfn, w });
 export const migration = (pfn: number, w: boolean): Pte => ({ k: 'migration', pfn, w });
+export const devexcl = (pfn: number, w: boolean): Pte => ({ k: 'devexcl', pfn, w });
 
 /** VMA protection of a page: no VMA (unmapped), read-only, or read-write. */
 export type Prot = 'none' | 'r' | 'rw';
@@ -82,6 +85,8 @@ export interface FrameState {
 export interface DevEntry {
   readonly pfn: number;
   readonly w: boolean;
+  /** An atomic mapping (test_hmm's DPT_XA_TAG_ATOMIC), over a device-exclusive entry only. */
+  readonly atomic: boolean;
 }
 
 export interface MirrorState {
@@ -110,6 +115,7 @@ export type OpKind =
   | 'fork'
   | 'exit'
   | 'oom_reap'
+  | 'device_atomic'
   | 'migrate_device_range';
 
 /** The operation a thread is in the middle of. */
@@ -129,7 +135,7 @@ export interface SnapEntry {
 
 /** Where a thread goes when a nested kernel path returns. */
 /** 'nonblock': a non-blockable invalidation (the OOM reaper's): a callback may refuse it, and the operation ends with it. */
-export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done' | 'mig_unmap' | 'nonblock';
+export type Ret = 'op_done' | 'fault_done' | 'access' | 'hrf' | 'mig_setup' | 'mig_pages_done' | 'mig_unmap' | 'nonblock' | 'exclusive' | 'excl_restored';
 
 /** The locals of handle_mm_fault (struct vm_fault). */
 export interface FaultCtx {
@@ -161,7 +167,9 @@ export type InvThen =
   | 'migrate_vma_collect'
   | 'migrate_vma_pages'
   | 'copy_page_range'
-  | 'try_to_migrate';
+  | 'try_to_migrate'
+  | 'make_device_exclusive'
+  | 'restore_exclusive_pte';
 
 /** The locals of one invalidate_range_start .. invalidate_range_end bracket (struct mmu_notifier_range). */
 export interface InvCtx {
@@ -204,7 +212,12 @@ export type Pc =
   | 'mig_map'
   | 'mig_unlock'
   | 'mig_finalize'
-  | 'swap_done';
+  | 'swap_done'
+  // The driver's exclusive (atomic) access after make_device_exclusive: L(d), the atomic map, unlock, folio_unlock + folio_put.
+  | 'excl_lock'
+  | 'excl_map'
+  | 'excl_unlock'
+  | 'excl_put';
 
 /** One entry of struct migrate_vma's src/dst arrays. */
 export interface MigEntry {
@@ -294,7 +307,7 @@ export const mkInv = (
 
 export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry => ({ page, pfn, w });
 
-export const mkEntry = (pfn: number, w: boolean): DevEntry => ({ pfn, w });
+export const mkEntry = (pfn: number, w: boolean, atomic = false): DevEntry => ({ pfn, w, atomic });
 
 export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1, anon: -1 });
 

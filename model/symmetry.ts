@@ -95,7 +95,7 @@ export function canonicalFrames(s: HmmState, w: World, perm: Int32Array): void {
     const pte = s.mms[i]!.pte;
     for (let p = 0; p < pte.length; p++) {
       const x = pte[p]!;
-      if (x.k === 'present' || x.k === 'migration' || x.k === 'devpriv') addSite(x.pfn, site(PTE, i, p));
+      if (x.k === 'present' || x.k === 'migration' || x.k === 'devpriv' || x.k === 'devexcl') addSite(x.pfn, site(PTE, i, p));
     }
   }
   for (let j = 0; j < s.mirrors.length; j++) {
@@ -119,7 +119,7 @@ export function canonicalFrames(s: HmmState, w: World, perm: Int32Array): void {
       if (t.mig.fault > 0) addSite(t.mig.fault, site(MIG_FAULT, i, 0));
     }
     const o = t.fault?.orig;
-    if (o && (o.k === 'present' || o.k === 'migration' || o.k === 'devpriv')) addSite(o.pfn, site(FAULT_ORIG, i, 0));
+    if (o && (o.k === 'present' || o.k === 'migration' || o.k === 'devpriv' || o.k === 'devexcl')) addSite(o.pfn, site(FAULT_ORIG, i, 0));
     for (let k = 0; k < t.pins.length; k++) addSite(t.pins[k]!, site(PIN, i, k));
     for (let k = 0; k < t.frees.length; k++) addSite(t.frees[k]!, site(FREE, i, k));
   }

@@ -118,6 +118,23 @@ export const VARIANTS = [
     origin: '"mm/memory.c: fix race when faulting a device private page" (16ce101db85d, v6.1, CVE-2022-3523)',
   },
   {
+    id: 'B14',
+    level: 'L4',
+    behaviour:
+      'a fault on a device-exclusive entry waits for the page lock without holding a reference, so a migration can free the page before the fault locks it',
+    expected: ['INV-9'],
+    preset: 'exclusive',
+    origin: '"mm: take a page reference when removing device exclusive entries" (v6.3)',
+  },
+  {
+    id: 'B16',
+    level: 'L4',
+    behaviour: 'a device-exclusive entry holds the page reference but not its mapcount',
+    expected: ['INV-15', 'LIVE-1'],
+    preset: 'exclusive',
+    origin: '"mm/rmap: keep mapcount untouched for device-exclusive entries" ("mm: fixes for device-exclusive entries (hmm)", v6.15)',
+  },
+  {
     id: 'B17',
     level: 'L2',
     behaviour:

@@ -71,6 +71,7 @@ const OP_ORDER: readonly OpKind[] = [
   'exit',
   'migrate_device_range',
   'oom_reap',
+  'device_atomic',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {

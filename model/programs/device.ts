@@ -24,7 +24,29 @@ function stale(s: HmmState, w: World, dev: number, seq: number): boolean {
   return w.variants.has('B3') ? !mirror.valid : mirror.seq !== seq;
 }
 
+/**
+ * lib/test_hmm.c dmirror_exclusive for one page: make_device_exclusive
+ * takes the page writable (faulting as GUP does) and locked, then opens its
+ * EXCLUSIVE invalidation; a page another thread has locked makes it sleep.
+ */
+function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: boolean, out: HmmAction[]): void {
+  const spec = w.actors[t]!;
+  const mm = s.mms[spec.mm]!;
+  const pte = mm.pte[page]!;
+  if (pte.k === 'migration' || !canRead(mm, t)) return;
+  const op = fresh ? ({ op: 'device_atomic' } as const) : {};
+  if (pte.k === 'present' && pte.w && mm.vma[page] === 'rw') {
+    if (s.frames[pte.pfn]!.lock === -1) {
+      out.push({ t, k: 'invalidate_range_start', ...op, op: 'device_atomic', dev: spec.mirror, mm: spec.mm, start: page, end: page + 1, event: 'exclusive' });
+    }
+  } else if (mm.vma[page] !== 'rw') {
+    // GUP with FOLL_WRITE fails: make_device_exclusive returns an error, nothing is mapped.
+    out.push({ t, k: 'make_device_exclusive', ...op, dev: spec.mirror, mm: spec.mm, page, pfn: null });
+  } else out.push({ t, k: 'handle_mm_fault', ...op, mm: spec.mm, page, write: true });
+}
+
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, fresh: boolean, out: HmmAction[]): void {
+  if (op === 'device_atomic') return exclusiveStep(s, w, t, page, fresh, out);
   const dev = w.actors[t]!.mirror;
   const e = s.mirrors[dev]!.pt[page]!;
   const write = op === 'device_write';
@@ -81,6 +103,10 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
       // no fault. Before "mm/hmm: check the device private page owner in
       // hmm_range_fault()" (B8) any owner's page was.
       pfns.push(mkSnap(p, pte.pfn, pte.w));
+    } else if (pte.k === 'devexcl') {
+      // Another device's exclusive entry: the fault revokes it (remove_device_exclusive_entry).
+      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
+      return;
     } else if (pte.k === 'devpriv') {
       // Another owner's page is faulted back to system memory (do_swap_page
       // -> its owner's migrate_to_ram); from B8's fix until "mm/hmm: fault
@@ -152,6 +178,21 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
     case 'unlock':
     case 'unlock_retry':
       out.push({ t, k: 'driver_unlock', dev });
+      return;
+    // dmirror_atomic_map, then folio_unlock and folio_put of make_device_exclusive's page.
+    case 'excl_lock':
+      if (mirror.lock === -1) out.push({ t, k: 'driver_lock', dev });
+      return;
+    case 'excl_map': {
+      const e = th.snap![0]!;
+      out.push({ t, k: 'devpt_map', dev, page: e.page, pfn: e.pfn, write: e.w, atomic: true });
+      return;
+    }
+    case 'excl_unlock':
+      out.push({ t, k: 'driver_unlock', dev });
+      return;
+    case 'excl_put':
+      out.push({ t, k: 'folio_put', pfn: th.snap![0]!.pfn });
       return;
     default:
       if (th.inv) invalidationSteps(s, w, t, th, out);

@@ -31,6 +31,11 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
       // Only a spurious read fault gets here (a write to the zero page is wp_page_copy): nothing to do.
       if (!f.write) out.push({ t, k: 'do_anonymous_page', mm: f.mm, page: f.page, write: false, pfn: null });
       return;
+    case 'devexcl':
+      // do_swap_page -> remove_device_exclusive_entry: folio_lock sleeps while
+      // the page is locked (by the driver still mapping it, or another fault).
+      if (s.frames[f.orig.pfn]!.lock === -1) out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn: f.orig.pfn });
+      return;
     case 'devpriv': {
       // do_swap_page: pte_same under the PTL, then trylock; a locked page
       // makes the fault sleep until it is unlocked (v7.0 and later). Before
@@ -189,6 +194,12 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
           return;
         case 'migrate_vma_pages':
           out.push(pagesStep(s, w, t, th.mig!));
+          return;
+        case 'make_device_exclusive':
+          out.push({ t, k: 'make_device_exclusive', dev: w.actors[t]!.mirror, mm: inv.mm, page: inv.start, pfn: th.snap![0]!.pfn });
+          return;
+        case 'restore_exclusive_pte':
+          out.push({ t, k: 'restore_exclusive_pte', mm: inv.mm, page: inv.start, pfn: (th.fault!.orig as { pfn: number }).pfn });
           return;
         case 'try_to_migrate':
           out.push({ ...base, k: 'try_to_migrate' });

@@ -75,6 +75,7 @@ export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
   const th = d.threads[a.t]!;
   if (th.pc === 'lock') th.pc = w.variants.has('D1') ? 'map' : 'retry';
+  else if (th.pc === 'excl_lock') th.pc = 'excl_map';
   else if (th.pc === 'mig_lock') th.pc = 'mig_map';
 };
 
@@ -84,7 +85,12 @@ export const mmu_interval_read_retry: Rule = (d, a) => {
 
 export const devpt_map: Rule = (d, a) => {
   const th = d.threads[a.t]!;
-  d.mirrors[a.dev!]!.pt[a.page!] = mkEntry(a.pfn!, a.write!);
+  d.mirrors[a.dev!]!.pt[a.page!] = mkEntry(a.pfn!, a.write!, a.atomic === true);
+  // The exclusive access keeps its page: folio_unlock and folio_put come after the unlock.
+  if (th.pc === 'excl_map') {
+    th.pc = 'excl_unlock';
+    return;
+  }
   // The entries still to program are what is left of the snapshot.
   if (th.snap) th.snap = th.snap.filter((e) => e.page !== a.page);
   if (th.pc === 'map') th.pc = (th.snap ?? []).some((e) => e.pfn !== null) ? 'map' : 'unlock';
@@ -104,6 +110,7 @@ export const driver_unlock: Rule = (d, a, w) => {
     finishOp(d, a.t, w);
   } else if (th.pc === 'unlock_retry') th.pc = 'begin';
   else if (th.pc === 'mig_map') th.pc = 'mig_finalize';
+  else if (th.pc === 'excl_map' || th.pc === 'excl_unlock') th.pc = 'excl_put';
   else if (th.pc === 'unlock' || th.pc === 'map') {
     th.pc = 'access';
     th.snap = null;

@@ -6,6 +6,7 @@ import type { StepKind } from '../actions.js';
 import type { Rule } from './common.js';
 import * as cpu from './cpu.js';
 import * as driver from './driver.js';
+import * as excl from './exclusive.js';
 import * as migrate from './migrate.js';
 import * as mm from './mm.js';
 import * as proc from './process.js';
@@ -57,4 +58,6 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   migrate_device_pages: migrate.migrate_vma_pages,
   migrate_device_finalize: migrate.migrate_vma_finalize,
   folio_free: migrate.folio_free,
+  make_device_exclusive: excl.make_device_exclusive,
+  restore_exclusive_pte: excl.restore_exclusive_pte,
 };

@@ -18,6 +18,7 @@ import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
 import { rmapReaches, type World } from '../world.js';
 import { charge, finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { finishExclusive, removeExclusive } from './exclusive.js';
 
 /** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
 function mapping(w: World, pfn: number, write: boolean): Pte {
@@ -294,6 +295,7 @@ function preLocked(w: World, mig: MigCtx, pfn: number): boolean {
 export const do_swap_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
+  if (f.orig.k === 'devexcl') return removeExclusive(d, a, w);
   if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
   if (!w.variants.has('B12')) {
     const f = d.frames[a.pfn!]!;
@@ -309,6 +311,8 @@ export const do_swap_page: Rule = (d, a, w) => {
  * variant B19, where a driver allocating by pfn can reuse the page before it.
  */
 export const folio_put: Rule = (d, a, w) => {
+  // The same call ends the driver's exclusive access (folio_unlock first).
+  if (d.threads[a.t]!.pc === 'excl_put') return finishExclusive(d, a, w);
   putPageBy(d, w, a.t, a.pfn!);
   finishFault(d, a.t);
 };

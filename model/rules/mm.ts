@@ -10,9 +10,10 @@
  * step, which is what makes a device mapping left behind a use-after-free.
  */
 import type { HmmAction } from '../actions.js';
-import { devpriv, migration, mkInv, present, PTE_NONE } from '../state.js';
+import { devexcl, devpriv, migration, mkInv, present, PTE_NONE } from '../state.js';
 import type { World } from '../world.js';
 import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
 import { startMigrationToDevice } from './migrate.js';
 import { forkDone } from './process.js';
 
@@ -78,6 +79,8 @@ export const invalidate_range_start: Rule = (d, a, w) => {
   } else if (th.inv === null && th.mig !== null) {
     // migrate_vma_pages populating empty entries: its own MIGRATE invalidation.
     th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_pages', false, 'mig_pages_done');
+  } else if (th.inv === null && a.op === 'device_atomic') {
+    startExclusive(d, a, w);
   } else if (th.inv === null && a.op === 'oom_reap') {
     startOp(d, a, w, 'oom_reap');
     d.mms[a.mm!]!.mmapReaders++;
@@ -152,8 +155,9 @@ export const zap_pte_range: Rule = (d, a, w) => {
   for (let p = inv.start; p < inv.end; p++) {
     const pte = mm.pte[p]!;
     // A migration entry's page belongs to the migrating thread: zap just drops the entry.
-    if (pte.k === 'present' || pte.k === 'devpriv') {
-      d.frames[pte.pfn]!.map--;
+    if (pte.k === 'present' || pte.k === 'devpriv' || pte.k === 'devexcl') {
+      // B16: a device-exclusive entry held no mapcount.
+      if (!(pte.k === 'devexcl' && w.variants.has('B16'))) d.frames[pte.pfn]!.map--;
       putPageBy(d, w, a.t, pte.pfn);
     }
     mm.pte[p] = PTE_NONE;
@@ -173,6 +177,7 @@ export const change_pte_range: Rule = (d, a) => {
       if (pte.k === 'present' && pte.w) mm.pte[p] = present(pte.pfn, false);
       else if (pte.k === 'devpriv' && pte.w) mm.pte[p] = devpriv(pte.pfn, false);
       else if (pte.k === 'migration' && pte.w) mm.pte[p] = migration(pte.pfn, false);
+      else if (pte.k === 'devexcl' && pte.w) mm.pte[p] = devexcl(pte.pfn, false);
     }
   }
   th.pc = 'inv_end';
@@ -192,6 +197,8 @@ export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
   th.inv = null;
   if (then === 'copy_page_range') forkDone(d, w, a.t);
   if (ret === 'fault_done') finishFault(d, a.t);
+  else if (ret === 'exclusive') endExclusive(d, a.t, w);
+  else if (ret === 'excl_restored') endRemoveExclusive(d, a.t, w);
   else if (ret === 'mig_setup') th.pc = 'mig_setup';
   else if (ret === 'mig_unmap') th.pc = 'mig_unmap';
   else if (ret === 'mig_pages_done') th.pc = th.mig!.toDevice ? 'mig_lock' : 'mig_finalize';

@@ -55,8 +55,16 @@ export const copy_page_range: Rule = (d, a, w) => {
   const c = w.actors[a.t]!.child;
   const child = d.mms[c]!;
   for (let p = inv.start; p < inv.end; p++) {
-    const pte = parent.pte[p]!;
+    let pte = parent.pte[p]!;
     child.expect[p] = parent.expect[p]!;
+    if (pte.k === 'devexcl') {
+      // copy_nonpresent_pte: a device-exclusive entry is restored first
+      // (restore_exclusive_pte), then copied as a present one.
+      const pfn = pte.pfn;
+      pte = present(pfn, pte.w);
+      parent.pte[p] = pte;
+      if (w.variants.has('B16')) d.frames[pfn]!.map++;
+    }
     switch (pte.k) {
       case 'present': {
         const f = d.frames[pte.pfn]!;

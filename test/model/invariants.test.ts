@@ -25,7 +25,7 @@ const mapped = craft((d) => {
   d.mms[0]!.pte[0] = { k: 'present', pfn: 1, w: true };
   d.mms[0]!.expect[0] = 5;
   d.frames[1] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
-  d.mirrors[0]!.pt[0] = { pfn: 1, w: true };
+  d.mirrors[0]!.pt[0] = { pfn: 1, w: true, atomic: false };
 });
 
 test('the initial state and a coherent mapped state satisfy every invariant', () => {
@@ -71,7 +71,7 @@ test('INV-7: the page backing an address does not hold the last value written', 
 
 test('INV-9: a device entry for a freed page (and a PTE of one)', () => {
   const devOnly = produce(base, (d) => {
-    d.mirrors[0]!.pt[1] = { pfn: 2, w: false };
+    d.mirrors[0]!.pt[1] = { pfn: 2, w: false, atomic: false };
   });
   assert.equal(failing(devOnly), ['INV-2', 'INV-9', 'INV-1']);
   const locked = produce(base, (d) => {

@@ -73,6 +73,7 @@ const COUNTS: Record<string, [number, number]> = {
   'cpu-faults': [4186, 2272],
   'two-devices': [255822, 142656],
   'oom-reaper': [1267, 916],
+  exclusive: [49762, 19874],
 };
 
 // Every variant on the small presets; on small (1.1 M states without
@@ -86,6 +87,7 @@ const CASES: Record<string, readonly string[]> = {
   small: ['D1', 'D2', 'B3', 'D3', 'D5', 'H1'],
   'two-devices': ['B8', 'B9'],
   'oom-reaper': ALL,
+  exclusive: ['B14', 'B16'],
 };
 
 for (const [preset, ids] of Object.entries(CASES)) {

@@ -37,6 +37,11 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   B1: { preset: 'oom-reaper', invariant: 'INV-2', steps: 11, others: ['INV-3', 'INV-9', 'INV-1'] },
   // The refused start leaves the interval tree inside an invalidation.
   B4: { preset: 'oom-reaper', invariant: 'INV-14', steps: 8 },
+  // cpu0 revokes gpu0's exclusive access while cpu1 waits for the page lock
+  // without a reference; mig0 migrates the page away, freeing it; cpu1 locks it.
+  B14: { preset: 'exclusive', invariant: 'INV-9', steps: 30 },
+  // The exclusive entry stands without a mapcount.
+  B16: { preset: 'exclusive', invariant: 'INV-15', steps: 5 },
 };
 
 for (const v of VARIANTS) {
@@ -115,6 +120,32 @@ test('the OOM reaper: a callback that would sleep refuses, and the reaper leaves
   assert.is(s.mms[0]!.pte[0]!.k, 'present');
   assert.is(s.mms[0]!.active, 0);
   assert.is(s.mms[0]!.seq % 2, 0, 'the interval tree left its invalidation (mn_itree_inv_end)');
+});
+
+test('INV-13: a callback that leaves its page table alone (D2) keeps an atomic mapping over the restored PTE', () => {
+  const w = presetWorld('exclusive', ['D2']);
+  const v = checkWorld(w).violations[0]!;
+  assert.is(v.id, 'INV-13');
+  assert.is(v.path.actions.length, 15);
+  const kinds = v.path.actions.map((a) => a.k);
+  // Taken exclusive and mapped ATOMIC, then a CPU fault restores the PTE.
+  assert.ok(kinds.indexOf('make_device_exclusive') < kinds.indexOf('devpt_map'));
+  assert.is(kinds[kinds.length - 1], 'restore_exclusive_pte');
+  assert.ok(v.path.actions.some((a) => a.k === 'devpt_map' && a.atomic === true));
+});
+
+test('exclusive access: revoked by a CPU fault, the page is present again and no atomic entry is left', () => {
+  const w = presetWorld('exclusive');
+  const sc = new Script(w);
+  sc.runAlone(0);
+  assert.is(sc.state.mms[0]!.pte[0]!.k, 'devexcl');
+  assert.equal(sc.state.mirrors[0]!.pt[0], { pfn: 1, w: true, atomic: true });
+  assert.is(sc.state.frames[1]!.map, 1, 'the entry keeps its mapcount (v6.15)');
+  assert.is(sc.state.frames[1]!.lock, -1);
+  sc.runAlone(1);
+  assert.is(sc.state.mms[0]!.pte[0]!.k, 'present');
+  assert.is(sc.state.mirrors[0]!.pt[0], null);
+  assert.is(sc.state.frames[1]!.ref, 1);
 });
 
 test('B3: the valid flag is reset by invalidate_range_end, so the ABA race passes the check', () => {

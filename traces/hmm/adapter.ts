@@ -188,7 +188,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
         const page = e['page'] as number;
         const unseen = (e['unseen'] as string[] | undefined) ?? [];
         if (unseen.length > 0) return this.unseenMap(c, t, dev, page, unseen, e['write'] === true);
-        const base = { t, k: 'devpt_map' as const, dev, page, write: e['write'] === true };
+        const base = { t, k: 'devpt_map' as const, dev, page, write: e['write'] === true, ...(e['atomic'] === true ? { atomic: true } : {}) };
         const key = idKey(e['pfn']);
         const bound = c.b.pfn.get(key);
         if (bound !== undefined) return [{ action: { ...base, pfn: bound }, bind: c.b }];

@@ -54,7 +54,11 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'mmu_interval_read_retry':
       return { ev: a.k, tid, dev, seq: a.seq, retry: a.retry };
     case 'devpt_map':
-      return { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write };
+      return a.atomic ? { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write, atomic: true } : { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write };
+    case 'make_device_exclusive':
+      return { ev: a.k, tid, dev, mm: a.mm, page: a.page, pfn: a.pfn };
+    case 'restore_exclusive_pte':
+      return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn };
     case 'devpt_unmap':
       return { ev: a.k, tid, dev, page: a.page };
     case 'device_read':

@@ -53,6 +53,7 @@ const FAULT_INSIDE = new Set([
   'migrate_vma_finalize',
   'folio_free',
   'folio_put',
+  'restore_exclusive_pte',
   'try_to_migrate',
 ]);
 const HRF = new Set(['hmm_range_fault']);
@@ -102,6 +103,11 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
     case 'do_anonymous_page':
     case 'do_wp_page':
     case 'wp_page_copy': {
+      // A device thread faults outside hmm_range_fault only for make_device_exclusive's GUP.
+      if (idle && w.actors[t]!.kind === 'device' && e.ev === 'handle_mm_fault' && e['write'] === true && mmOk()) {
+        const page = e['page'] as number;
+        return [setOp(s, t, 'device_atomic', page, page + 1, true)];
+      }
       // The fault internals name the page; a write-protect fault is always a write.
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const write = e.ev === 'cpu_write' || e.ev === 'do_wp_page' || e.ev === 'wp_page_copy' || e['write'] === true;
@@ -135,6 +141,12 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       return [setOp(s, t, e.ev, 0, w.pages, false)];
     }
+    case 'make_device_exclusive': {
+      // Only its failure comes without an EXCLUSIVE invalidation before it.
+      if (!idle || w.actors[t]!.kind !== 'device') return [s];
+      const page = e['page'] as number;
+      return [setOp(s, t, 'device_atomic', page, page + 1, true)];
+    }
     case 'migrate_device_range': {
       if (!idle || w.actors[t]!.kind !== 'device') return [s];
       return [setOp(s, t, 'migrate_device_range', 0, 0, false)];
@@ -162,6 +174,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       const out = ops.filter(([, step]) => rw.hidden.has(step as never)).map(([k]) => setOp(s, t, k, start, end, k === 'mprotect_rw'));
       // The OOM reaper's reap has no event of its own: its non-blockable UNMAP start is the first.
       if (e['blockable'] === false && e['event'] === 'unmap' && w.actors[t]!.kind === 'cpu') return [setOp(s, t, 'oom_reap', start, end, false)];
+      // A driver's exclusive access: make_device_exclusive's EXCLUSIVE invalidation.
+      if (e['event'] === 'exclusive' && w.actors[t]!.kind === 'device') return [setOp(s, t, 'device_atomic', start, end, true)];
       // A driver's migration to its device begins with collect's MIGRATE invalidation.
       if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') out.push(setOp(s, t, 'migrate_to_device', start, end, false));
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).

@@ -18,6 +18,7 @@ export const DEVICE_EVENTS: ReadonlySet<string> = new Set([
   'device_read',
   'device_write',
   'migrate_device_range',
+  'make_device_exclusive',
 ]);
 
 /**
@@ -33,6 +34,7 @@ export const EITHER_EVENTS: ReadonlySet<string> = new Set([
   'migrate_vma_finalize',
   'folio_free',
   'folio_put',
+  'restore_exclusive_pte',
   'migrate_vma_collect',
   'try_to_migrate',
   'migrate_device_pages',

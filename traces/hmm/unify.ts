@@ -103,6 +103,8 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
     case 'migrate_to_ram':
     case 'folio_free':
     case 'folio_put':
+    case 'make_device_exclusive':
+    case 'restore_exclusive_pte':
     case 'gup':
     case 'unpin_user_page':
     case 'alloc_page': {
