@@ -67,6 +67,8 @@ export const STEP_KINDS = [
   // device-exclusive access (mm/rmap.c make_device_exclusive, mm/memory.c remove_device_exclusive_entry)
   'make_device_exclusive',
   'restore_exclusive_pte',
+  // moving a task to another memcg with its charges (mm/memcontrol-v1.c)
+  'mem_cgroup_move_charge',
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];

@@ -59,7 +59,7 @@ export class ConfigError extends Error {
 export const configSchema: object = schema;
 const validate = compileSchema(schema);
 
-const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup', 'fork', 'exit', 'oom_reap'];
+const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup', 'fork', 'exit', 'oom_reap', 'memcg_move'];
 const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write', 'migrate_to_device', 'migrate_device_range', 'device_atomic'];
 
 /** Validates an untrusted configuration (from a file or a trace header); `file` names it in errors. */
@@ -84,6 +84,9 @@ export function parseConfig(value: unknown, file: string): Config {
       if (!allowed.includes(op as OpKind)) {
         throw new ConfigError(file, `${at}.ops.${op}`, `an operation of a ${a.kind} actor (${allowed.join(', ')})`, `"${op}"`);
       }
+    }
+    if ((a.ops.memcg_move ?? 0) > 0 && processes < 2) {
+      throw new ConfigError(file, `${at}.ops.memcg_move`, "two processes or more (each process has its memcg; the move goes to the next process's)", `${processes} process`);
     }
     if (a.kind === 'cpu' && (a.process ?? 0) >= processes) {
       throw new ConfigError(file, `${at}.process`, `a process index below ${processes}`, `${a.process}`);

@@ -56,6 +56,7 @@ export function reachableKinds(w: World): StepKind[] {
     migrate_to_ram: migrate && cpuAccess,
     folio_put: (migrate && cpuAccess && w.variants.has('B19')) || atomic,
     make_device_exclusive: atomic,
+    mem_cgroup_move_charge: has('memcg_move'),
     restore_exclusive_pte: atomic && (cpuAccess || devAccess || has('gup')),
     migrate_vma_collect: migrate,
     migrate_vma_setup: migrate,

@@ -108,6 +108,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_finalize(${dev})`;
     case 'folio_put':
       return `folio_put(${formatPfn(a.pfn)})`;
+    case 'mem_cgroup_move_charge':
+      return `mem_cgroup_move_charge(mm${a.mm})`;
     case 'make_device_exclusive':
       return `make_device_exclusive(${dev}, mm${a.mm},${page}) ${a.pfn === null ? 'failed: no writable mapping' : `-> DevExcl(${formatPfn(a.pfn)})`}`;
     case 'restore_exclusive_pte':

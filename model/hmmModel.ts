@@ -99,6 +99,7 @@ const copyMm = (m: MmState): MmState => ({
   mmapWriter: m.mmapWriter,
   mmapReaders: m.mmapReaders,
   charged: m.charged,
+  cg: m.cg,
   chargeFailed: m.chargeFailed,
   life: m.life,
 });

@@ -22,6 +22,7 @@ export function initialState(w: World): HmmState {
     mmapWriter: -1,
     mmapReaders: 0,
     charged: 0,
+    cg: m,
     chargeFailed: false,
     life: w.parent[m]! >= 0 ? UNBORN : LIVE,
   });

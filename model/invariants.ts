@@ -306,6 +306,23 @@ export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
       holds: (before, a) => a.k !== 'alloc_page' || (before.frames[a.pfn!]!.ref === 0 && !before.threads.some((t) => t.frees.includes(a.pfn!))),
     },
     {
+      // Moving a task to another memcg takes the charges of every page only it
+      // maps, system or device-private, that the move can lock (a page under
+      // migration or locked elsewhere keeps its charge, as the kernel's does).
+      id: 'INV-11',
+      sentence: SENTENCES['INV-11'],
+      holds: (before, a, after) => {
+        if (a.k !== 'mem_cgroup_move_charge') return true;
+        const from = before.mms[a.mm!]!.cg;
+        for (const pte of after.mms[a.mm!]!.pte) {
+          if (pte.k !== 'present' && pte.k !== 'devpriv') continue;
+          const f = after.frames[pte.pfn]!;
+          if (f.map === 1 && before.frames[pte.pfn]!.lock === -1 && f.memcg === from) return false;
+        }
+        return true;
+      },
+    },
+    {
       id: 'INV-6',
       sentence: SENTENCES['INV-6'],
       holds: (before, a, after) => {

@@ -51,7 +51,7 @@ const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
 const OPS: readonly OpKind[] = [
   'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
-  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic',
+  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic', 'memcg_move',
 ];
 const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
 const THENS: readonly InvThen[] = [
@@ -298,6 +298,7 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
     num(mm.mmapWriter);
     num(mm.mmapReaders);
     num(mm.charged);
+    num(mm.cg);
     bool(mm.chargeFailed);
     num(mm.life);
   }
@@ -389,9 +390,10 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
     const mmapWriter = rd();
     const mmapReaders = rd();
     const charged = rd();
+    const cg = rd();
     const chargeFailed = bl();
     const life = rd();
-    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, chargeFailed, life };
+    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life };
   });
   const frames = template.frames.map(() => {
     const ref = rd();

@@ -132,6 +132,23 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'memcg',
+    sentence:
+      "one page, two processes each in its own memcg: the first process's page is migrated to device memory, the process moves to the second memcg with its charges (mem_cgroup_move_charge), and its CPU read brings the page back",
+    config: {
+      name: 'memcg',
+      processes: 2,
+      pages: 1,
+      systemFrames: 3,
+      devices: [{ frames: 1, owner: 'dmirror0' }],
+      mirrors: [{ device: 0, process: 0 }],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, memcg_move: 1, cpu_read: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
     name: 'fork',
     sentence:
       'one page shared by fork: the parent writes, migrates, forks and exits; the child writes, migrates its own copy and exits; the driver evicts its one device frame meanwhile (copy-on-write of device-private pages, RELEASE at exit, migrate_device_range, recycled device pages)',

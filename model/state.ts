@@ -50,8 +50,10 @@ export interface MmState {
   /** mmap_lock: the writer's thread index or -1, and the number of readers. */
   readonly mmapWriter: number;
   readonly mmapReaders: number;
-  /** The process's memcg (one per process): pages charged to it (page_counter usage). */
+  /** The memcg with this process's index (one per process): pages charged to it (page_counter usage). */
   readonly charged: number;
+  /** The memcg the process belongs to now: its own index, until mem_cgroup_move_charge moves it. */
+  readonly cg: number;
   /** Ghost, variant D4 only: a migration back to system memory failed on the memcg limit. */
   readonly chargeFailed: boolean;
   /** 0: not yet forked (the child of a fork that has not run), 1: live, 2: exited. */
@@ -116,6 +118,7 @@ export type OpKind =
   | 'exit'
   | 'oom_reap'
   | 'device_atomic'
+  | 'memcg_move'
   | 'migrate_device_range';
 
 /** The operation a thread is in the middle of. */

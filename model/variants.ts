@@ -118,6 +118,14 @@ export const VARIANTS = [
     origin: '"mm/memory.c: fix race when faulting a device private page" (16ce101db85d, v6.1, CVE-2022-3523)',
   },
   {
+    id: 'B13',
+    level: 'L4',
+    behaviour: "moving a task to another memcg skips its device-private entries, so their charges stay with the old memcg (and migrating them back keeps it there)",
+    expected: ['INV-11'],
+    preset: 'memcg',
+    origin: '"mm/memcg: fix device private memcg accounting" (9a137153fc87, v5.10)',
+  },
+  {
     id: 'B14',
     level: 'L4',
     behaviour:
@@ -161,6 +169,15 @@ export const VARIANTS = [
     expected: ['INV-2', 'INV-7'],
     preset: 'migrate',
     origin: 'lib/test_hmm.c dmirror_interval_invalidate; the on-list design hazard of reference section 5',
+  },
+  {
+    id: 'H2',
+    level: 'L4',
+    behaviour:
+      "the driver brackets make_device_exclusive with mmu_interval_read_begin and mmu_interval_read_retry (as nouveau_atomic_range_fault does) without filtering its own EXCLUSIVE event, so its own invalidation fails the check every time",
+    expected: ['LIVE-1'],
+    preset: 'exclusive',
+    origin: 'design hazard reported on-list (Alistair Popple, v6.15 device-exclusive series): the driver must filter its own MMU_NOTIFY_EXCLUSIVE',
   },
 ] as const satisfies readonly Variant[];
 

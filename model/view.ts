@@ -64,6 +64,7 @@ export function view(w: World, s: HmmState): View {
     );
     put(`memcg${m}.usage`, `${mm.charged}${Number.isFinite(w.memcgLimit) ? ` of ${w.memcgLimit}` : ''}`);
     if (mm.chargeFailed) put(`memcg${m}.migration_back_failed`, 'yes');
+    if (mm.cg !== m) put(`mm${m}.memcg`, `memcg${mm.cg}`);
   });
   s.frames.forEach((f, p) => {
     if (p === 0) return;

@@ -72,6 +72,7 @@ const OP_ORDER: readonly OpKind[] = [
   'migrate_device_range',
   'oom_reap',
   'device_atomic',
+  'memcg_move',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {

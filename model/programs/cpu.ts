@@ -85,6 +85,9 @@ function opStep(s: HmmState, w: World, t: number, op: OpKind, start: number, end
   const m = w.actors[t]!.mm;
   if (op === 'cpu_read' || op === 'cpu_write' || op === 'gup') accessStep(s, w, t, op, start, out);
   else if (op === 'exit') exitStep(s, w, t, out);
+  else if (op === 'memcg_move') {
+    if (canRead(s.mms[m]!, t)) out.push({ t, k: 'mem_cgroup_move_charge', op: 'memcg_move', mm: m });
+  }
   else if (op === 'fork') {
     if (canWrite(s.mms[m]!)) out.push({ t, k: 'fork', op: 'fork', mm: m, child: w.actors[t]!.child });
   } else rangeStep(s, w, t, op, start, end, out);
@@ -109,7 +112,7 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
         if (th.left[i] === 0) return;
         if (o.kind === 'cpu_read' || o.kind === 'cpu_write' || o.kind === 'gup') {
           for (const p of spec.pages) accessStep(s, w, t, o.kind, p, out);
-        } else if (o.kind === 'fork' || o.kind === 'exit') {
+        } else if (o.kind === 'fork' || o.kind === 'exit' || o.kind === 'memcg_move') {
           opStep(s, w, t, o.kind, 0, w.pages, out);
         } else {
           for (const [a, b] of spec.ranges) rangeStep(s, w, t, o.kind, a, b, out);

@@ -35,6 +35,12 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
   const pte = mm.pte[page]!;
   if (pte.k === 'migration' || !canRead(mm, t)) return;
   const op = fresh ? ({ op: 'device_atomic' } as const) : {};
+  // Variant H2: nouveau_atomic_range_fault's loop takes a sequence first.
+  if (w.variants.has('H2') && s.threads[t]!.snap === null) {
+    const dev = spec.mirror;
+    if (canBegin(s, w, dev)) out.push({ t, k: 'mmu_interval_read_begin', ...op, dev, seq: s.mirrors[dev]!.seq, start: page, end: page + 1, write: true });
+    return;
+  }
   if (pte.k === 'present' && pte.w && mm.vma[page] === 'rw') {
     if (s.frames[pte.pfn]!.lock === -1) {
       out.push({ t, k: 'invalidate_range_start', ...op, op: 'device_atomic', dev: spec.mirror, mm: spec.mm, start: page, end: page + 1, event: 'exclusive' });

@@ -35,10 +35,11 @@ export function putPage(d: D, pfn: number): void {
   }
 }
 
-/** mem_cgroup_charge of page `pfn` to process `mm`'s memcg. */
+/** mem_cgroup_charge of page `pfn` to the memcg process `mm` belongs to. */
 export function charge(d: D, pfn: number, mm: number): void {
-  d.frames[pfn]!.memcg = mm;
-  d.mms[mm]!.charged++;
+  const cg = d.mms[mm]!.cg;
+  d.frames[pfn]!.memcg = cg;
+  d.mms[cg]!.charged++;
 }
 
 /**

@@ -24,7 +24,8 @@ export const mmu_interval_read_begin: Rule = (d, a, w) => {
   th.seq = d.mirrors[a.dev!]!.seq;
   th.snap = [];
   th.snapSeq = -1;
-  th.pc = 'hrf';
+  // Variant H2: the exclusive access's loop (nouveau_atomic_range_fault) goes on to make_device_exclusive.
+  th.pc = th.op!.kind === 'device_atomic' ? 'access' : 'hrf';
 };
 
 /** hmm_range_fault returned (its internal faults are handle_mm_fault steps before this one). */
@@ -75,12 +76,19 @@ export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
   const th = d.threads[a.t]!;
   if (th.pc === 'lock') th.pc = w.variants.has('D1') ? 'map' : 'retry';
-  else if (th.pc === 'excl_lock') th.pc = 'excl_map';
+  else if (th.pc === 'excl_lock') th.pc = w.variants.has('H2') ? 'retry' : 'excl_map';
   else if (th.pc === 'mig_lock') th.pc = 'mig_map';
 };
 
 export const mmu_interval_read_retry: Rule = (d, a) => {
-  d.threads[a.t]!.pc = a.retry ? 'unlock_retry' : 'map';
+  const th = d.threads[a.t]!;
+  if (th.op?.kind === 'device_atomic') {
+    // Variant H2: a stale sequence leaves the page unmapped; after folio_unlock and folio_put the loop starts again.
+    if (a.retry) th.snap = [mkSnap(-1, th.snap![0]!.pfn, false)];
+    th.pc = a.retry ? 'excl_unlock' : 'excl_map';
+    return;
+  }
+  th.pc = a.retry ? 'unlock_retry' : 'map';
 };
 
 export const devpt_map: Rule = (d, a) => {

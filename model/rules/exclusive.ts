@@ -74,7 +74,16 @@ export function finishExclusive(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
   d.frames[a.pfn!]!.lock = -1;
   putPageBy(d, w, a.t, a.pfn!);
+  const again = th.snap![0]!.page < 0;
   th.snap = null;
+  // Variant H2: read_retry said the sequence moved: the loop begins again.
+  if (again) {
+    // mmap_read_unlock before the next round takes it again.
+    if (th.mmap === 1) d.mms[w.actors[a.t]!.mm]!.mmapReaders--;
+    th.mmap = 0;
+    th.pc = 'access';
+    return;
+  }
   finishOp(d, a.t, w);
 }
 

@@ -7,6 +7,7 @@ import type { Rule } from './common.js';
 import * as cpu from './cpu.js';
 import * as driver from './driver.js';
 import * as excl from './exclusive.js';
+import * as memcg from './memcg.js';
 import * as migrate from './migrate.js';
 import * as mm from './mm.js';
 import * as proc from './process.js';
@@ -60,4 +61,5 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   folio_free: migrate.folio_free,
   make_device_exclusive: excl.make_device_exclusive,
   restore_exclusive_pte: excl.restore_exclusive_pte,
+  mem_cgroup_move_charge: memcg.mem_cgroup_move_charge,
 };

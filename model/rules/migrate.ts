@@ -145,7 +145,7 @@ export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'ski
       const mm = s.mms[mig.mm]!;
       const pte = mm.pte[e.page]!;
       if (!((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none')) return 'skip';
-      return charge(mig.mm) ? 'commit' : 'memcg';
+      return charge(s.mms[mig.mm]!.cg) ? 'commit' : 'memcg';
     }
     // folio_migrate_mapping: exactly the migration's references, and unmapped.
     const f = s.frames[e.pfn]!;
@@ -198,7 +198,7 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
     const what = plan[i]!;
     if (what !== 'commit') {
       e.migrate = false;
-      if (what === 'memcg' && !mig.toDevice) d.mms[e.pfn === null ? mig.mm : d.frames[e.pfn]!.memcg]!.chargeFailed = true;
+      if (what === 'memcg' && !mig.toDevice) d.mms[e.pfn === null ? d.mms[mig.mm]!.cg : d.frames[e.pfn]!.memcg]!.chargeFailed = true;
       return;
     }
     const dst = e.dst!;
@@ -220,7 +220,8 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
     nf.anon = old.anon;
     if (w.variants.has('D4') && !mig.toDevice) {
       // D4: the new system page is charged anew; the old keeps its charge until freed.
-      charge(d, dst, old.memcg);
+      d.frames[dst]!.memcg = old.memcg;
+      d.mms[old.memcg]!.charged++;
     } else {
       // folio_migrate_flags -> mem_cgroup_migrate: the charge moves, nothing is charged.
       nf.memcg = old.memcg;

@@ -28,6 +28,18 @@ function refused(actors: unknown[], field: string, found: string): void {
   assert.unreachable(`accepted: ${JSON.stringify(actors)}`);
 }
 
+test('a memcg move needs a second process (its memcg is where the move goes)', () => {
+  try {
+    parseConfig({ ...base, processes: 1, actors: [{ kind: 'cpu', ops: { memcg_move: 1 } }] }, 'f.json');
+    assert.unreachable('accepted a memcg move with one process');
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.is((e as ConfigError).field, 'actors[0].ops.memcg_move');
+    assert.is((e as ConfigError).found, '1 process');
+  }
+  refused([{ kind: 'device', ops: { memcg_move: 1 } }], 'actors[0].ops.memcg_move', '"memcg_move"');
+});
+
 test('a fork needs a child, and only a fork has one', () => {
   refused([{ kind: 'cpu', ops: { fork: 1 } }], 'actors[0].child', 'nothing');
   refused([{ kind: 'cpu', ops: { cpu_read: 1 }, child: 1 }], 'actors[0].child', '1');

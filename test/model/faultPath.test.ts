@@ -47,7 +47,7 @@ test('a device write faults in a new writable page (no invalidation: the PTE was
     'device_write',
   ]);
   assert.equal(s.state.mms[0]!.pte[0], { k: 'present', pfn: 1, w: true });
-  assert.equal(s.state.mirrors[0]!.pt[0], { pfn: 1, w: true });
+  assert.equal(s.state.mirrors[0]!.pt[0], { pfn: 1, w: true, atomic: false });
   assert.is(s.state.mms[0]!.expect[0], s.state.frames[1]!.val);
 });
 
@@ -55,7 +55,7 @@ test('a write fault on the zero page breaks COW inside a CLEAR invalidation, whi
   const s = new Script(world({ cpu_write: 1 }, { device_read: 1 }));
   // The device maps the zero page ...
   s.runAlone(GPU);
-  assert.equal(s.state.mirrors[0]!.pt[0], { pfn: 0, w: false });
+  assert.equal(s.state.mirrors[0]!.pt[0], { pfn: 0, w: false, atomic: false });
   // ... and a CPU write replaces it: the callback clears the device entry first.
   s.step(CPU, 'handle_mm_fault', { write: true });
   s.step(CPU, 'invalidate_range_start', { event: 'clear' });

@@ -74,6 +74,7 @@ const COUNTS: Record<string, [number, number]> = {
   'two-devices': [255822, 142656],
   'oom-reaper': [1267, 916],
   exclusive: [49762, 19874],
+  memcg: [1918, 982],
 };
 
 // Every variant on the small presets; on small (1.1 M states without
@@ -87,7 +88,8 @@ const CASES: Record<string, readonly string[]> = {
   small: ['D1', 'D2', 'B3', 'D3', 'D5', 'H1'],
   'two-devices': ['B8', 'B9'],
   'oom-reaper': ALL,
-  exclusive: ['B14', 'B16'],
+  exclusive: ['B14', 'B16', 'H2'],
+  memcg: ALL,
 };
 
 for (const [preset, ids] of Object.entries(CASES)) {

@@ -42,6 +42,12 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   B14: { preset: 'exclusive', invariant: 'INV-9', steps: 30 },
   // The exclusive entry stands without a mapcount.
   B16: { preset: 'exclusive', invariant: 'INV-15', steps: 5 },
+  // gpu0 alone: read_begin, make_device_exclusive (its own EXCLUSIVE
+  // callback moves the sequence), read_retry fails, and round again.
+  H2: { preset: 'exclusive', invariant: 'LIVE-1', steps: 31, loop: 16 },
+  // The page moved to device memory, then the task moves to memcg1: the
+  // device-private entry is skipped and its charge stays with memcg0.
+  B13: { preset: 'memcg', invariant: 'INV-11', steps: 16 },
 };
 
 for (const v of VARIANTS) {

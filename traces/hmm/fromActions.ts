@@ -55,6 +55,8 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return { ev: a.k, tid, dev, seq: a.seq, retry: a.retry };
     case 'devpt_map':
       return a.atomic ? { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write, atomic: true } : { ev: a.k, tid, dev, page: a.page, pfn: a.pfn, write: a.write };
+    case 'mem_cgroup_move_charge':
+      return { ev: a.k, tid, mm: a.mm };
     case 'make_device_exclusive':
       return { ev: a.k, tid, dev, mm: a.mm, page: a.page, pfn: a.pfn };
     case 'restore_exclusive_pte':

@@ -57,6 +57,7 @@ const FAULT_INSIDE = new Set([
   'try_to_migrate',
 ]);
 const HRF = new Set(['hmm_range_fault']);
+const HRF_OR_EXCLUSIVE = new Set(['hmm_range_fault', 'make_device_exclusive']);
 /** How far into a thread's future to look for the event that names its operation. */
 const HORIZON = 1024;
 
@@ -141,6 +142,10 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       return [setOp(s, t, e.ev, 0, w.pages, false)];
     }
+    case 'mem_cgroup_move_charge': {
+      if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
+      return [setOp(s, t, 'memcg_move', 0, w.pages, false)];
+    }
     case 'make_device_exclusive': {
       // Only its failure comes without an EXCLUSIVE invalidation before it.
       if (!idle || w.actors[t]!.kind !== 'device') return [s];
@@ -187,6 +192,13 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
     }
     case 'mmu_interval_read_begin': {
       if (busy(th)) return [s];
+      // A sequence taken around make_device_exclusive (nouveau's loop, variant H2).
+      if (th.op?.kind === 'device_atomic') return [s];
+      const next = ahead(future, HRF_OR_EXCLUSIVE);
+      if (next?.ev === 'make_device_exclusive') {
+        const page = next['page'] as number;
+        return [setOp(s, t, 'device_atomic', page, page + 1, true, 'begin')];
+      }
       const fault = ahead(future, HRF);
       if (!fault && !th.op) {
         // The range this fault loop covers is not in the trace (it ends first):

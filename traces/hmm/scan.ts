@@ -62,6 +62,7 @@ export const CPU_EVENTS: ReadonlySet<string> = new Set([
   'fork',
   'copy_page_range',
   'exit',
+  'mem_cgroup_move_charge',
 ]);
 
 /** Is this event one a device-side thread takes? migrate_vma_setup selecting system memory is a migration to the device. */
