@@ -102,6 +102,7 @@ export class Explorer<S, A> {
     this.kindCounts = new Array<number>(model.actionKinds.length).fill(0);
     if (model.progress) {
       if (options.liveness === false) this.progressOff = options.livenessOff ?? 'turned off';
+      else if (model.progress.threads > 31) this.progressOff = `${model.progress.threads} threads: the graph keeps enabled threads as 31-bit masks`;
       else if (options.resume) {
         // restore() puts the checkpoint's graph back, if it has one.
         this.graph = new ProgressGraph();

@@ -62,6 +62,15 @@ export const VARIANTS = [
     origin: '"mm/mmu_notifiers: ensure range_end() is paired with range_start()" (v5.12)',
   },
   {
+    id: 'B5',
+    level: 'L1',
+    behaviour:
+      "the driver's invalidate_range_start callback takes its lock and holds it until invalidate_range_end (the ODP umem_rwsem pattern), which deadlocks when the core mm nests invalidations",
+    expected: ['INV-14'],
+    preset: 'small',
+    origin: '"RDMA/odp: Use mmu_interval_notifier_insert()" (f25a546e6529, v5.5)',
+  },
+  {
     id: 'D3',
     level: 'L2',
     behaviour: 'migrate_vma_setup and migrate_vma_pages skip the pin and reference checks, so a pinned page is committed as a migration source',

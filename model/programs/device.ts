@@ -43,7 +43,8 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
   }
   if (pte.k === 'present' && pte.w && mm.vma[page] === 'rw') {
     if (s.frames[pte.pfn]!.lock === -1) {
-      out.push({ t, k: 'invalidate_range_start', ...op, op: 'device_atomic', dev: spec.mirror, mm: spec.mm, start: page, end: page + 1, event: 'exclusive' });
+      // `op` always: it tells invalidate_range_start whose bracket this is.
+      out.push({ t, k: 'invalidate_range_start', op: 'device_atomic', dev: spec.mirror, mm: spec.mm, start: page, end: page + 1, event: 'exclusive' });
     }
   } else if (mm.vma[page] !== 'rw') {
     // GUP with FOLL_WRITE fails: make_device_exclusive returns an error, nothing is mapped.

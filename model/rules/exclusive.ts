@@ -22,7 +22,8 @@ import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './
 /** make_device_exclusive up to its invalidation: GUP (a reference, the PTE is present and writable), folio_lock, invalidate_range_start(EXCLUSIVE). */
 export function startExclusive(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
-  startOp(d, a, w, 'device_atomic');
+  // From idle the request starts here; after GUP's fault (or a round of H2's loop) it is under way.
+  if (th.pc === 'idle') startOp(d, a, w, 'device_atomic');
   th.op = mkOp('device_atomic', a.start!, a.end!, true);
   const mm = d.mms[a.mm!]!;
   mm.mmapReaders++;

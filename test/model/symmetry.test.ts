@@ -85,7 +85,7 @@ const CASES: Record<string, readonly string[]> = {
   tiny: ALL,
   migrate: ALL,
   'cpu-faults': ALL,
-  small: ['D1', 'D2', 'B3', 'D3', 'D5', 'H1'],
+  small: ['D1', 'D2', 'B3', 'B5', 'D3', 'D5', 'H1'],
   'two-devices': ['B8', 'B9'],
   'oom-reaper': ALL,
   exclusive: ['B14', 'B16', 'H2'],

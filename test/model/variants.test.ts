@@ -12,6 +12,8 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   D1: { preset: 'small', invariant: 'INV-4', steps: 8 },
   D2: { preset: 'small', invariant: 'INV-2', steps: 12, others: ['INV-1'] },
   B3: { preset: 'small', invariant: 'INV-4', steps: 11 },
+  // The migration's MIGRATE callback keeps L(d) inside its bracket.
+  B5: { preset: 'small', invariant: 'INV-14', steps: 2 },
   // CPU write, pin, then migrate: collect, the callback, unmap check skipped, alloc, copy, commit.
   D3: { preset: 'migrate', invariant: 'INV-6', steps: 11 },
   // An empty page migrated straight into device memory (10 steps), then GUP pins the device page.

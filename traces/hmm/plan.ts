@@ -56,7 +56,6 @@ const FAULT_INSIDE = new Set([
   'restore_exclusive_pte',
   'try_to_migrate',
 ]);
-const HRF = new Set(['hmm_range_fault']);
 const HRF_OR_EXCLUSIVE = new Set(['hmm_range_fault', 'make_device_exclusive']);
 /** How far into a thread's future to look for the event that names its operation. */
 const HORIZON = 1024;
@@ -194,12 +193,13 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (busy(th)) return [s];
       // A sequence taken around make_device_exclusive (nouveau's loop, variant H2).
       if (th.op?.kind === 'device_atomic') return [s];
+      // One look ahead: `future` may be an iterator that a second look would find spent.
       const next = ahead(future, HRF_OR_EXCLUSIVE);
       if (next?.ev === 'make_device_exclusive') {
         const page = next['page'] as number;
         return [setOp(s, t, 'device_atomic', page, page + 1, true, 'begin')];
       }
-      const fault = ahead(future, HRF);
+      const fault = next;
       if (!fault && !th.op) {
         // The range this fault loop covers is not in the trace (it ends first):
         // each page alone and the whole mirror, reading or writing.
