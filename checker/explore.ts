@@ -239,7 +239,12 @@ export class Explorer<S, A> {
 
   private progressCheck(): ProgressCheck {
     const id = this.model.progress!.id;
-    if (this.progressChecked) return { id, checked: true, bytesPerState: this.graph!.bytesPerState() };
+    if (this.progressChecked && this.graph) {
+      // The graph and the store's slot ids: what the check costs on top of the visited set.
+      const ids = this.store instanceof FingerprintStore ? this.store.idBytes() / Math.max(1, this.store.size) : 0;
+      return { id, checked: true, bytesPerState: Math.round((this.graph.bytesPerState() + ids) * 10) / 10 };
+    }
+    if (this.progressChecked) return { id, checked: true };
     const why =
       this.progressOff ??
       (this.violations.length > 0 ? 'the search stopped at a violation' : 'the search did not cover the whole state space');

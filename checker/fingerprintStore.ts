@@ -75,6 +75,11 @@ export class FingerprintStore<S> extends HashStore<S> {
     return Math.round((this.table.byteLength / Math.max(1, this.count)) * 10) / 10;
   }
 
+  /** Bytes of the slot ids `trackIds` keeps (the progress check's, not the visited set's). */
+  idBytes(): number {
+    return this.ids?.byteLength ?? 0;
+  }
+
   collisionProbability(): number {
     const n = this.count;
     return Math.min(1, (n * (n - 1)) / 2 ** 65);

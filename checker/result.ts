@@ -67,7 +67,7 @@ export interface ProgressCheck {
   readonly checked: boolean;
   /** Why it did not run: the search stopped early, --workers, a bitstate table, a resumed checkpoint. */
   readonly why?: string;
-  /** Bytes per state the recorded graph took (edges included). */
+  /** Bytes per state the recorded graph took (edges, and the store's slot ids, included). */
   readonly bytesPerState?: number;
 }
 

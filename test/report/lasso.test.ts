@@ -31,7 +31,7 @@ test('JSON: a lasso of 46 steps whose cycle starts after step 26; cpu0 starves i
   assert.is(v.loopStart, 26);
   assert.equal(v.starved, { thread: 'cpu0', op: 'cpu_read' });
   assert.is(v.counterexample.length, 46);
-  assert.equal(j.progress, { id: 'LIVE-1', checked: true });
+  assert.equal([j.progress!.id, j.progress!.checked], ['LIVE-1', true]);
   assert.ok(j.invariants.some((i) => i.id === 'LIVE-1'));
 });
 
@@ -76,6 +76,7 @@ test('an ok result says no livelock; --no-liveness and --workers say LIVE-1 was 
   assert.is(ok.code, 0);
   assert.match(ok.out, /^outcome: ok: no invariant violated, no deadlock and no livelock in 2,272 distinct states/m);
   assert.match(ok.out, /^invariants checked: .*INV-17, LIVE-1$/m);
+  assert.match(ok.out, /^LIVE-1 \(livelocks\) checked on the recorded graph: [\d.]+ B\/state more \(--no-liveness skips it\)$/m);
   const off = await run('check', '--preset', 'cpu-faults', '--variant', 'B17', '--no-liveness');
   assert.is(off.code, 0, 'without the progress check B17 breaks no safety invariant');
   assert.match(off.out, /^outcome: ok: no invariant violated and no deadlock in/m);

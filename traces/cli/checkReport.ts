@@ -91,7 +91,7 @@ export interface CheckReport {
    * ran, and if not why (the search stopped early or at a violation, ran on
    * workers, on a bitstate table, or was resumed). Absent in older results.
    */
-  readonly progress?: { readonly id: string; readonly checked: boolean; readonly why?: string };
+  readonly progress?: { readonly id: string; readonly checked: boolean; readonly why?: string; readonly bytesPerState?: number };
   readonly violations: readonly ReportViolation[];
   readonly coverage: readonly { readonly kind: string; readonly count: number }[];
   /** Steps this configuration can take that never fired (meaningful only when the search was complete). */
@@ -170,7 +170,16 @@ export function buildCheckReport(
     },
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     invariants: [...CHECKED, ...(r.progress?.checked ? [r.progress.id as 'LIVE-1'] : [])].map((id) => ({ id, sentence: SENTENCES[id] })),
-    ...(r.progress ? { progress: { id: r.progress.id, checked: r.progress.checked, ...(r.progress.why ? { why: r.progress.why } : {}) } } : {}),
+    ...(r.progress
+      ? {
+          progress: {
+            id: r.progress.id,
+            checked: r.progress.checked,
+            ...(r.progress.why ? { why: r.progress.why } : {}),
+            ...(r.progress.bytesPerState !== undefined ? { bytesPerState: r.progress.bytesPerState } : {}),
+          },
+        }
+      : {}),
     violations,
     coverage: r.coverage,
     neverFired: r.neverFired,

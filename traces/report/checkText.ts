@@ -103,6 +103,9 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   }
   lines.push(`invariants checked: ${r.invariants.map((i) => i.id).join(', ')}`);
   if (r.progress && !r.progress.checked) lines.push(`${r.progress.id} (livelocks) not checked: ${r.progress.why ?? 'unknown'}`);
+  if (r.progress?.checked && r.progress.bytesPerState !== undefined) {
+    lines.push(`${r.progress.id} (livelocks) checked on the recorded graph: ${r.progress.bytesPerState} B/state more (--no-liveness skips it)`);
+  }
   const fired = r.coverage.filter((c) => c.count > 0).map((c) => `${c.kind} ${n(c.count)}`);
   lines.push(`steps fired: ${fired.join(', ')}`);
   if (r.outcome === 'ok' && r.neverFired.length > 0) {
