@@ -56,8 +56,9 @@ export class Expander<S, A> {
 
   /**
    * Expands the records [id, depth, n, ...words] in `input[0..len)`, appending
-   * to `out`, per record: id, depth, status, successor count, then per
-   * successor: action index, kind index (-1: not a listed kind), failed step
+   * to `out`, per record: id, depth, the enabled and busy thread masks of the
+   * progress check (0 without one), status, successor count, then per
+   * successor: action index, its thread, kind index (-1: not a listed kind), failed step
    * properties (count, indices), fingerprint (high, low), failed invariants
    * (count, indices), packed length and words.
    */
@@ -73,9 +74,14 @@ export class Expander<S, A> {
       const state = model.unpack!(input.subarray(at + 3, at + 3 + n));
       at += 3 + n;
       const actions = model.actions(state);
-      out.room(4);
+      out.room(6);
       out.push(id);
       out.push(depth);
+      const progress = model.progress;
+      let enabled = 0;
+      if (progress) for (const a of actions) enabled |= 1 << progress.threadOf(a);
+      out.push(enabled);
+      out.push(progress ? progress.busy(state) : 0);
       if (actions.length === 0) {
         out.push(model.isFinal && !model.isFinal(state) ? DEADLOCK : FINAL);
         out.push(0);
@@ -92,6 +98,7 @@ export class Expander<S, A> {
         const action = actions[i]!;
         const next = model.next(state, action);
         out.push(i);
+        out.push(progress ? progress.threadOf(action) : 0);
         out.push(this.kindIndex.get(model.actionKind(action)) ?? -1);
         const mark = out.n;
         out.push(0);

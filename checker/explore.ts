@@ -305,13 +305,18 @@ export class Explorer<S, A> {
     while (at < len && !this.finished) {
       const id = out[at]!;
       const depth = out[at + 1]!;
-      const status = out[at + 2]!;
-      const count = out[at + 3]!;
-      at += 4;
+      const enabled = out[at + 2]!;
+      const busy = out[at + 3]!;
+      const status = out[at + 4]!;
+      const count = out[at + 5]!;
+      at += 6;
+      const graph = this.graph;
+      if (graph) graph.state(id, enabled, busy);
       if (status === DEADLOCK) this.recordDeadlock(id);
       else if (status === CUT) this.cutByDepth = true;
       for (let s = 0; s < count && !this.finished; s++) {
         const i = out[at++]!;
+        const thread = out[at++]!;
         const kind = out[at++]!;
         this.transitions++;
         if (kind >= 0) this.kindCounts[kind]!++;
@@ -328,6 +333,7 @@ export class Explorer<S, A> {
         at += n;
         if (this.finished) break;
         const nid = this.store.insertHash!(hi, lo, id, i);
+        if (graph) graph.edge(id, nid >= 0 ? nid : this.store.lastId!, thread, i);
         if (nid < 0) continue;
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
         let ok = true;
@@ -344,7 +350,10 @@ export class Explorer<S, A> {
 
   /** Marks the search over when nothing is queued (parallel.ts, once no batch is out). */
   settle(): void {
-    if (!this.finished && this.queued() === 0) this.finished = true;
+    if (!this.finished && this.queued() === 0) {
+      this.finished = true;
+      this.checkProgress();
+    }
     this.noteDepthCut();
   }
 

@@ -52,8 +52,8 @@ export async function checkParallel<S, A>(
 ): Promise<CheckResult<S, A>> {
   if (!model.pack || !model.unpack) throw new Error('checkParallel: the model must pack and unpack states');
   if ((options.strategy ?? 'bfs') !== 'bfs') throw new Error('checkParallel: only breadth-first search runs on workers');
-  // Workers return successors without the ids of those already stored, so the graph the progress check needs is not recorded.
-  const ex = new Explorer(model, { ...options, liveness: false, livenessOff: 'not checked with --workers (the graph is recorded only on one thread)' });
+  // The main thread records the progress graph from what the workers report (expand.ts).
+  const ex = new Explorer(model, options);
   const maxDepth = options.maxDepth ?? Infinity;
   const workers = Array.from(
     { length: options.workers },

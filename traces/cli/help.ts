@@ -50,10 +50,10 @@ thread that can always take a step never finishes the operation it started.
 One is printed as a lasso: the steps that reach the cycle, then the cycle.
 Frame symmetry and fingerprints keep it sound (they merge only states that
 behave alike; a hash collision could, with the odds printed, merge two).
-It does not run with --workers or --bitstate, on a search cut short (by a
-budget, as swarm shards are) or stopped at an earlier violation, or with
---no-liveness: the report then says "LIVE-1 not checked" and why. A resumed
-checkpoint keeps the graph. There is no partial-order reduction.
+It does not run with --bitstate, on a search cut short (by a budget, as
+swarm shards are) or stopped at an earlier violation, or with --no-liveness:
+the report then says "LIVE-1 not checked" and why. Workers and a resumed
+checkpoint keep the graph. There is no partial-order reduction.
 
 options:
   --preset NAME       a named configuration (default small; see hmmcheck presets)
@@ -67,7 +67,7 @@ options:
                       holds what as different (symmetry is on by default
                       where it holds: not in worlds that fork or evict)
   --no-liveness       skip the livelock search (LIVE-1) and the graph it
-                      records (about 60 bytes per state)
+                      records (about 45 to 70 bytes per state)
   --exact             store whole states instead of 64-bit fingerprints (no
                       chance of a hash collision; slower, several times the
                       memory). The report prints the collision odds otherwise.
