@@ -149,6 +149,32 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'full',
+    sentence:
+      "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg; not yet coherent memory, the dirty bit or a CPU TLB, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",
+    config: {
+      name: 'full',
+      processes: 2,
+      pages: 1,
+      systemFrames: 3,
+      memcgLimit: 2,
+      devices: [
+        { frames: 1, owner: 'dmirror0' },
+        { frames: 1, owner: 'dmirror1' },
+      ],
+      mirrors: [
+        { device: 0, process: 0 },
+        { device: 1, process: 0 },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, memcg_move: 1 } },
+        { kind: 'device', name: 'gpu0', mirror: 0, ops: { device_atomic: 1 } },
+        { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 1 } },
+        { kind: 'device', name: 'gpu1', mirror: 1, ops: { device_read: 1 } },
+      ],
+    },
+  },
+  {
     name: 'fork',
     sentence:
       'one page shared by fork: the parent writes, migrates, forks and exits; the child writes, migrates its own copy and exits; the driver evicts its one device frame meanwhile (copy-on-write of device-private pages, RELEASE at exit, migrate_device_range, recycled device pages)',
