@@ -140,6 +140,9 @@ test('presets, variants and invariants list one per line; --help has an example 
   const i = await run('invariants');
   assert.is(i.out.trim().split('\n').length, 18);
   assert.match(i.out, /^INV-2 +once a driver's invalidate callback/m);
+  const ij = JSON.parse((await run('invariants', '--json')).out) as { items: { id: string; checked: boolean }[] };
+  assert.equal(ij.items.filter((x) => !x.checked).map((x) => x.id), ['INV-8']);
+  assert.match(i.out, /^LIVE-1 .*\(on the whole graph once the search covers the space; --no-liveness skips it\)$/m);
   for (const verb of ['check', 'presets', 'variants', 'invariants']) {
     const h = await run(verb, '--help');
     assert.is(h.code, 0);
