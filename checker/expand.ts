@@ -45,6 +45,7 @@ export class Words {
 
 export class Expander<S, A> {
   private words = new Int32Array(256);
+  private threads = new Int32Array(64);
   private readonly kindIndex = new Map<string, number>();
 
   constructor(
@@ -78,8 +79,15 @@ export class Expander<S, A> {
       out.push(id);
       out.push(depth);
       const progress = model.progress;
+      // Each action's thread, once: the mask here and each successor's record below.
+      if (progress && actions.length > this.threads.length) this.threads = new Int32Array(actions.length * 2);
       let enabled = 0;
-      if (progress) for (const a of actions) enabled |= 1 << progress.threadOf(a);
+      if (progress) {
+        for (let i = 0; i < actions.length; i++) {
+          this.threads[i] = progress.threadOf(actions[i]!);
+          enabled |= 1 << this.threads[i]!;
+        }
+      }
       out.push(enabled);
       out.push(progress ? progress.busy(state) : 0);
       if (actions.length === 0) {
@@ -98,7 +106,7 @@ export class Expander<S, A> {
         const action = actions[i]!;
         const next = model.next(state, action);
         out.push(i);
-        out.push(progress ? progress.threadOf(action) : 0);
+        out.push(progress ? this.threads[i]! : 0);
         out.push(this.kindIndex.get(model.actionKind(action)) ?? -1);
         const mark = out.n;
         out.push(0);

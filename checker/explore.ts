@@ -154,9 +154,11 @@ export class Explorer<S, A> {
       const actions = model.actions(state);
       const graph = this.graph;
       const progress = model.progress;
+      // Each action's thread, once: the enabled mask and the edges both need it.
+      const threads = graph ? this.threadsOf(actions) : undefined;
       if (graph) {
         let enabled = 0;
-        for (const a of actions) enabled |= 1 << progress!.threadOf(a);
+        for (let i = 0; i < actions.length; i++) enabled |= 1 << threads![i]!;
         graph.state(id, enabled, progress!.busy(state));
       }
       if (actions.length === 0) {
@@ -182,7 +184,7 @@ export class Explorer<S, A> {
         }
         if (this.finished) break;
         const nid = this.insert(next, id, i);
-        if (graph) graph.edge(id, nid >= 0 ? nid : this.store.lastId!, progress!.threadOf(action), i);
+        if (graph) graph.edge(id, nid >= 0 ? nid : this.store.lastId!, threads![i]!, i);
         if (nid < 0) continue;
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
         if (this.checkState(next, nid)) this.enqueue(next, nid, depth + 1);
@@ -235,6 +237,16 @@ export class Explorer<S, A> {
       ...(stoppedBy !== undefined && outcome !== 'violated' ? { stoppedBy } : {}),
       ...(this.model.progress ? { progress: this.progressCheck() } : {}),
     };
+  }
+
+  private threadBuf = new Int32Array(64);
+
+  /** The thread of each action, in a buffer reused from state to state. */
+  private threadsOf(actions: readonly A[]): Int32Array {
+    if (actions.length > this.threadBuf.length) this.threadBuf = new Int32Array(actions.length * 2);
+    const progress = this.model.progress!;
+    for (let i = 0; i < actions.length; i++) this.threadBuf[i] = progress.threadOf(actions[i]!);
+    return this.threadBuf;
   }
 
   private progressCheck(): ProgressCheck {

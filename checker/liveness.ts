@@ -64,7 +64,6 @@ export class ProgressGraph {
   private edges = 0;
   private enabled = new Int32Array(1 << 12);
   private busy = new Int32Array(1 << 12);
-  private expanded = new Uint8Array(1 << 12);
   private states = 0;
 
   /** A state the search expanded: which threads were enabled and busy in it. */
@@ -73,11 +72,9 @@ export class ProgressGraph {
       const n = grow(this.enabled.length, id + 1);
       this.enabled = resize(this.enabled, n);
       this.busy = resize(this.busy, n);
-      this.expanded = resize(this.expanded, n);
     }
     this.enabled[id] = enabled;
     this.busy[id] = busy;
-    this.expanded[id] = 1;
     if (id >= this.states) this.states = id + 1;
   }
 
@@ -106,17 +103,16 @@ export class ProgressGraph {
       graphAction: this.act.slice(0, this.edges),
       graphEnabled: this.enabled.slice(0, this.states),
       graphBusy: this.busy.slice(0, this.states),
-      graphExpanded: Uint16Array.from(this.expanded.subarray(0, this.states)),
     };
   }
 
   /** The graph of a checkpoint (`snapshot`); false when the arrays are not all there or do not agree. */
   restore(a: Readonly<Record<string, Int32Array | Uint16Array | undefined>>): boolean {
-    const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy, graphExpanded } = a;
-    if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy || !graphExpanded) return false;
+    const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy } = a;
+    if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy) return false;
     const e = graphFrom.length;
     const n = graphEnabled.length;
-    if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n || graphExpanded.length !== n) return false;
+    if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n) return false;
     const cap = Math.max(1 << 12, e);
     this.from = resize(Int32Array.from(graphFrom), cap);
     this.to = resize(Int32Array.from(graphTo), cap);
@@ -126,14 +122,13 @@ export class ProgressGraph {
     const scap = Math.max(1 << 12, n);
     this.enabled = resize(Int32Array.from(graphEnabled), scap);
     this.busy = resize(Int32Array.from(graphBusy), scap);
-    this.expanded = resize(Uint8Array.from(graphExpanded), scap);
     this.states = n;
     return true;
   }
 
   /** Bytes held per state (edges included), for statistics. */
   bytesPerState(): number {
-    const bytes = this.from.byteLength * 2 + this.by.byteLength + this.act.byteLength + this.enabled.byteLength * 2 + this.expanded.byteLength;
+    const bytes = this.from.byteLength * 2 + this.by.byteLength + this.act.byteLength + this.enabled.byteLength * 2;
     return Math.round((bytes / Math.max(1, this.states)) * 10) / 10;
   }
 
@@ -146,7 +141,8 @@ export class ProgressGraph {
     const csr = this.csr(states);
     for (let t = 0; t < threads; t++) {
       const bit = 1 << t;
-      const inside = (v: number): boolean => (this.busy[v]! & bit) !== 0 && (this.enabled[v]! & bit) !== 0 && this.expanded[v] === 1;
+      // A state never expanded has no enabled thread recorded, so it is never inside.
+      const inside = (v: number): boolean => (this.busy[v]! & bit) !== 0 && (this.enabled[v]! & bit) !== 0;
       for (const comp of components(states, csr, inside)) {
         const lasso = this.fairCycle(comp, csr, threads, t);
         if (lasso) return lasso;

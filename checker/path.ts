@@ -65,16 +65,7 @@ export function replaySearchPath<S, A>(model: Model<S, A>, indices: readonly num
   const { pack, unpack } = model;
   if (!pack || !unpack) return replayIndices(model, indices);
   if (indices.length === 0) throw new NondeterminismError('empty path');
-  let buf = new Int32Array(1024);
-  const words = (s: S): Int32Array => {
-    let n = pack.call(model, s, buf);
-    if (n > buf.length) {
-      buf = new Int32Array(n * 2);
-      n = pack.call(model, s, buf);
-    }
-    return buf.slice(0, n);
-  };
-  const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  const words = (s: S): Int32Array => packedWords(model, s);
   let real = model.initialStates()[indices[0]!];
   if (real === undefined) throw new NondeterminismError(`no initial state ${indices[0]}`);
   let rep = unpack.call(model, words(real));
@@ -105,22 +96,22 @@ export function replaySearchPath<S, A>(model: Model<S, A>, indices: readonly num
   return { states, actions, indices: out };
 }
 
+/** A state's packed words (the model must pack), in a buffer of their own. */
+function packedWords<S, A>(model: Model<S, A>, s: S): Int32Array {
+  let buf = new Int32Array(1024);
+  let n = model.pack!(s, buf);
+  if (n > buf.length) {
+    buf = new Int32Array(n);
+    n = model.pack!(s, buf);
+  }
+  return buf.subarray(0, n);
+}
+
+const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** Equal states under the model's quotient: the same packed words, or the same fingerprint. */
 export function sameUpToQuotient<S, A>(model: Model<S, A>, a: S, b: S): boolean {
-  if (model.pack) {
-    const words = (s: S): Int32Array => {
-      let buf = new Int32Array(1024);
-      let n = model.pack!(s, buf);
-      if (n > buf.length) {
-        buf = new Int32Array(n);
-        n = model.pack!(s, buf);
-      }
-      return buf.subarray(0, n);
-    };
-    const x = words(a);
-    const y = words(b);
-    return x.length === y.length && x.every((v, i) => v === y[i]);
-  }
+  if (model.pack) return same(packedWords(model, a), packedWords(model, b));
   const key = model.fingerprint ? model.fingerprint.bind(model) : canonicalKey;
   return key(a) === key(b);
 }

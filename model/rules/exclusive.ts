@@ -28,12 +28,12 @@ export function startExclusive(d: D, a: HmmAction, w: World): void {
   const mm = d.mms[a.mm!]!;
   mm.mmapReaders++;
   th.mmap = 1;
-  const pte = mm.pte[a.start!]!;
-  const f = d.frames[(pte as { pfn: number }).pfn]!;
+  const pfn = (mm.pte[a.start!] as { pfn: number }).pfn;
+  const f = d.frames[pfn]!;
   f.ref++;
   f.lock = a.t;
   // The locked page; its page index turns from -1 to the page once the entry is device-exclusive.
-  th.snap = [mkSnap(-1, (pte as { pfn: number }).pfn, false)];
+  th.snap = [mkSnap(-1, pfn, false)];
   th.inv = mkInv(a.mm!, a.start!, a.end!, 'exclusive', 'make_device_exclusive', false, 'exclusive');
 }
 
