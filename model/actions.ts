@@ -69,6 +69,8 @@ export const STEP_KINDS = [
   'restore_exclusive_pte',
   // moving a task to another memcg with its charges (mm/memcontrol-v1.c)
   'mem_cgroup_move_charge',
+  // collect's TLB flush after it dropped the PTL: a step of its own only under variant B11 (arch TLB code)
+  'flush_tlb_range',
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];

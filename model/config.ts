@@ -39,6 +39,10 @@ export interface Config {
   readonly systemFrames: number;
   /** Pages each process's memcg may hold; absent: no limit. */
   readonly memcgLimit?: number;
+  /** Model the PTE dirty bit and PG_dirty (level L4, INV-8); default off. */
+  readonly dirty?: boolean;
+  /** Model a CPU TLB per process, a second mirror of its page table (level L4); default off. */
+  readonly tlb?: boolean;
   readonly devices: readonly DeviceConfig[];
   readonly mirrors?: readonly MirrorConfig[];
   readonly actors: readonly ActorConfig[];

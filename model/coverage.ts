@@ -20,6 +20,8 @@ export function reachableKinds(w: World): StepKind[] {
   const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw') || has('oom_reap');
   const cow = anyWrite && anyRead;
   const migrate = has('migrate_to_device');
+  // Without device memory a migration collects and rolls back: nothing is allocated, copied or faulted back.
+  const devMem = migrate && w.zone.includes('device');
   const fork = has('fork');
   const evict = has('migrate_device_range');
   const atomic = has('device_atomic');
@@ -52,19 +54,19 @@ export function reachableKinds(w: World): StepKind[] {
     device_write: has('device_write'),
     gup: has('gup'),
     unpin_user_page: has('gup'),
-    do_swap_page: (migrate && cpuAccess) || (atomic && (cpuAccess || devAccess || has('gup'))),
-    migrate_to_ram: migrate && cpuAccess,
-    folio_put: (migrate && cpuAccess && w.variants.has('B19')) || atomic,
+    do_swap_page: (devMem && cpuAccess) || (atomic && (cpuAccess || devAccess || has('gup'))),
+    migrate_to_ram: devMem && cpuAccess,
+    folio_put: (devMem && cpuAccess && w.variants.has('B19')) || atomic,
     make_device_exclusive: atomic,
     mem_cgroup_move_charge: has('memcg_move'),
     restore_exclusive_pte: atomic && (cpuAccess || devAccess || has('gup')),
     migrate_vma_collect: migrate,
     migrate_vma_setup: migrate,
-    alloc_page: migrate,
-    migrate_copy: migrate,
+    alloc_page: devMem,
+    migrate_copy: devMem,
     migrate_vma_pages: migrate,
     migrate_vma_finalize: migrate,
-    folio_free: migrate && (cpuAccess || has('exit') || evict),
+    folio_free: devMem && (cpuAccess || has('exit') || evict),
     fork,
     copy_page_range: fork && (cpuAccess || devAccess || migrate),
     exit: has('exit'),
@@ -73,6 +75,7 @@ export function reachableKinds(w: World): StepKind[] {
     migrate_device_range: evict,
     migrate_device_pages: evict,
     migrate_device_finalize: evict,
+    flush_tlb_range: migrate && w.tlb && w.variants.has('B11'),
   };
   return STEP_KINDS.filter((k) => wanted[k]);
 }

@@ -18,7 +18,7 @@ export function formatPte(pte: Pte): string {
     case 'zero':
       return 'Zero';
     case 'present':
-      return `Present(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
+      return `Present(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'}${pte.d ? ',D' : ''})`;
     case 'migration':
       return `Migration(${formatPfn(pte.pfn)},${pte.w ? 'W' : 'R'})`;
     case 'devpriv':
@@ -108,6 +108,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_finalize(${dev})`;
     case 'folio_put':
       return `folio_put(${formatPfn(a.pfn)})`;
+    case 'flush_tlb_range':
+      return `flush_tlb_range(mm${a.mm},${range})`;
     case 'mem_cgroup_move_charge':
       return `mem_cgroup_move_charge(mm${a.mm})`;
     case 'make_device_exclusive':

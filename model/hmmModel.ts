@@ -18,7 +18,7 @@ import { initialState } from './init.js';
 import { invariants, SENTENCES, stepProperties } from './invariants.js';
 import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
-import { RULES } from './rules/index.js';
+import { applyRule } from './rules/index.js';
 import { EXITED, type FrameState, type HmmState, type InvCtx, type MigCtx, type MigEntry, type MirrorState, type MmState, type ThreadState } from './state.js';
 import { buildWorld, type World } from './world.js';
 import type { Config } from './config.js';
@@ -50,7 +50,7 @@ export interface ModelOptions {
 /** Applies one step. Pure: returns a new state and leaves `s` untouched. */
 export function applyStep(w: World, s: HmmState, a: HmmAction, freeze = true): HmmState {
   return (freeze ? frozen : thawed).produce(s, (d) => {
-    RULES[a.k](d, a, w);
+    applyRule(s, d, a, w);
   });
 }
 
@@ -61,7 +61,7 @@ export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { sta
     patchesOn = true;
   }
   const [state, patches] = patching.produceWithPatches(s, (d) => {
-    RULES[a.k](d, a, w);
+    applyRule(s, d, a, w);
   });
   return { state, patches };
 }
@@ -102,6 +102,7 @@ const copyMm = (m: MmState): MmState => ({
   cg: m.cg,
   chargeFailed: m.chargeFailed,
   life: m.life,
+  tlb: m.tlb.length === 0 ? m.tlb : m.tlb.slice(),
 });
 
 const copyFrame = (f: FrameState): FrameState => ({
@@ -111,6 +112,7 @@ const copyFrame = (f: FrameState): FrameState => ({
   val: f.val,
   pin: f.pin,
   memcg: f.memcg,
+  dirty: f.dirty,
   anon: f.anon,
 });
 
@@ -165,7 +167,7 @@ const copyMigEntry = (e: MigEntry): MigEntry => ({ page: e.page, pfn: e.pfn, mig
  */
 export function applyStepCopy(w: World, s: HmmState, a: HmmAction): HmmState {
   const d = copyState(s, a.t);
-  RULES[a.k](d as never, a, w);
+  applyRule(s, d as never, a, w);
   return d;
 }
 

@@ -12,6 +12,7 @@ import { cpuWritable, invalOpen, mapsPage, migratedTo, migrationHome, ptePfn } f
 import type { HmmState, Pte } from './state.js';
 import { LIVE, ZERO_PFN } from './state.js';
 import { rmapReaches, type World } from './world.js';
+import { tlbJustified } from './rules/tlb.js';
 
 export const SENTENCES = {
   'INV-1': 'every mapping of an address (the CPU PTE and each device page table) refers to the one page that currently backs it',
@@ -45,6 +46,7 @@ export const CHECKED: readonly InvariantId[] = [
   'INV-5',
   'INV-6',
   'INV-7',
+  'INV-8',
   'INV-9',
   'INV-10',
   'INV-11',
@@ -133,7 +135,7 @@ export function invariants(w: World): Invariant<HmmState>[] {
       forEachDevEntry(s, w, (j, p, pfn) => {
         const mm = w.mirrors[j]!.mm;
         return backing(s.mms[mm]!.pte[p]!) === pfn || invalOpen(s, w, j, p) || migrating(s, mm, p, pfn);
-      }),
+      }) && tlbCoherent(s),
     ),
     inv('INV-3', (s) =>
       forEachDevEntry(s, w, (j, p, _pfn, write) => {
@@ -276,8 +278,59 @@ export function invariants(w: World): Invariant<HmmState>[] {
   ];
 }
 
+/**
+ * INV-2's CPU TLB clause (a world with a TLB): a cached translation matches
+ * the PTE, the TLB being the second mirror whose "callback" is the flush
+ * under the PTL. The one window allowed is that of a thread whose flush of
+ * its own migration entries is still to come (the PTE is the migration entry
+ * of the cached page, which it holds locked): that is the kernel's deferred
+ * flush, and variant B11 is when something else changes the PTE meanwhile.
+ */
+function tlbCoherent(s: HmmState): boolean {
+  for (let m = 0; m < s.mms.length; m++) {
+    const mm = s.mms[m]!;
+    for (let p = 0; p < mm.tlb.length; p++) {
+      const e = mm.tlb[p];
+      if (!e || tlbJustified(e, mm.pte[p]!)) continue;
+      const pte = mm.pte[p]!;
+      const pending = s.threads.some((t) => t.pc === 'tlb_flush' && t.inv !== null && t.inv.mm === m && t.inv.start <= p && p < t.inv.end);
+      if (!(pending && pte.k === 'migration' && pte.pfn === e.pfn)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * INV-8 on one step: a dirty PTE the step took down or replaced left its
+ * dirty bit on the folio, or its replacement is dirty itself (a COW copy, a
+ * write-protect that keeps the bit); a zap discards the data with the bit.
+ * A committed migration's destination is dirty if its source was
+ * (folio_migrate_flags).
+ */
+function dirtyKept(before: HmmState, a: HmmAction, after: HmmState): boolean {
+  if (a.k === 'zap_pte_range' || a.k === 'exit') return true;
+  for (let m = 0; m < before.mms.length; m++) {
+    const was = before.mms[m]!.pte;
+    const now = after.mms[m]!.pte;
+    for (let p = 0; p < was.length; p++) {
+      const b = was[p]!;
+      if (b.k !== 'present' || !b.d) continue;
+      const n = now[p]!;
+      if ((n.k === 'present' && n.d) || after.frames[b.pfn]!.dirty) continue;
+      return false;
+    }
+  }
+  if (a.k === 'migrate_vma_pages' || a.k === 'migrate_device_pages') {
+    for (const e of after.threads[a.t]!.mig?.src ?? []) {
+      if (e.migrate && e.pfn !== null && e.dst !== null && before.frames[e.pfn]!.dirty && !after.frames[e.dst]!.dirty) return false;
+    }
+  }
+  return true;
+}
+
 export function stepProperties(w: World): StepProperty<HmmState, HmmAction>[] {
   return [
+    { id: 'INV-8', sentence: SENTENCES['INV-8'], holds: (before, a, after) => !w.dirty || dirtyKept(before, a, after) },
     {
       id: 'INV-4',
       sentence: SENTENCES['INV-4'],

@@ -45,7 +45,7 @@ const PCS: readonly Pc[] = [
   'idle', 'access', 'fault', 'inv_start', 'inv_cb', 'inv_then', 'inv_end',
   'begin', 'hrf', 'lock', 'retry', 'map', 'unlock', 'unlock_retry',
   'swap', 'mig_setup', 'mig_alloc', 'mig_unmap', 'mig_copy', 'mig_pages', 'mig_lock', 'mig_map', 'mig_unlock',
-  'mig_finalize', 'swap_done', 'excl_lock', 'excl_map', 'excl_unlock', 'excl_put',
+  'mig_finalize', 'swap_done', 'excl_lock', 'excl_map', 'excl_unlock', 'excl_put', 'tlb_flush',
 ];
 const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv', 'devexcl'];
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
@@ -118,7 +118,8 @@ function pte(p: Pte): void {
   out[pos++] = PTE_CODE[p.k];
   if (p.k !== 'none' && p.k !== 'zero') {
     pfn(p.pfn);
-    bool(p.w);
+    // One word: write, and dirty (2), so that worlds without the dirty bit pack as before.
+    out[pos++] = (p.w ? 1 : 0) | (p.k === 'present' && p.d ? 2 : 0);
   }
 }
 
@@ -301,6 +302,15 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
     num(mm.cg);
     bool(mm.chargeFailed);
     num(mm.life);
+    for (let p = 0; p < mm.tlb.length; p++) {
+      const e = mm.tlb[p]!;
+      if (e === null) bool(false);
+      else {
+        bool(true);
+        pfn(e.pfn);
+        bool(e.w);
+      }
+    }
   }
   for (let i = 0; i < nf; i++) {
     const f = s.frames[perm ? inv[i]! : i]!;
@@ -308,7 +318,8 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
     num(f.map);
     num(f.lock);
     num(f.val);
-    num(f.pin);
+    // One word: pins, and PG_dirty in bit 0 (clear in worlds without the dirty bit).
+    num(f.pin * 2 + (f.dirty ? 1 : 0));
     num(f.memcg);
     num(f.anon);
   }
@@ -379,7 +390,9 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
     if (k === 'none') return PTE_NONE;
     if (k === 'zero') return PTE_ZERO;
     const pfn = rd();
-    return { k, pfn, w: bl() };
+    const bits = rd();
+    const w = (bits & 1) !== 0;
+    return k === 'present' && (bits & 2) !== 0 ? { k, pfn, w, d: true } : { k, pfn, w };
   };
   const mms = template.mms.map((tm): MmState => {
     const vma = tm.vma.map(() => code(PROTS, 'vma'));
@@ -393,17 +406,22 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
     const cg = rd();
     const chargeFailed = bl();
     const life = rd();
-    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life };
+    const tlb = tm.tlb.map(() => {
+      if (!bl()) return null;
+      const pfn = rd();
+      return { pfn, w: bl() };
+    });
+    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tlb };
   });
   const frames = template.frames.map(() => {
     const ref = rd();
     const map = rd();
     const lock = rd();
     const val = rd();
-    const pin = rd();
+    const pinDirty = rd();
     const memcg = rd();
     const anon = rd();
-    return { ref, map, lock, val, pin, memcg, anon };
+    return { ref, map, lock, val, pin: pinDirty >> 1, memcg, dirty: (pinDirty & 1) !== 0, anon };
   });
   const mirrors = template.mirrors.map((tm): MirrorState => {
     const seq = rd();

@@ -149,15 +149,36 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'dirty-tlb',
+    sentence:
+      "one page, with the PTE dirty bit and a CPU TLB modelled: the CPU writes and reads it (through its TLB once cached), a second CPU thread discards it (MADV_DONTNEED), and the driver tries to migrate it to a device that has no free memory, so the migration collects the page and rolls back",
+    config: {
+      name: 'dirty-tlb',
+      pages: 1,
+      systemFrames: 2,
+      dirty: true,
+      tlb: true,
+      // No device memory: the migration cannot commit, so it rolls back (the case B10 loses data in), and lib/test_hmm.c's unchecked map after finalize (README, findings) stays out of the way of MADV_DONTNEED.
+      devices: [{ frames: 0, owner: 'dmirror0' }],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, cpu_read: 1 } },
+        { kind: 'cpu', name: 'cpu1', ops: { madvise_dontneed: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
     name: 'full',
     sentence:
-      "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg; not yet coherent memory, the dirty bit or a CPU TLB, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",
+      "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg, with the PTE dirty bit and a CPU TLB modelled; not yet coherent memory, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",
     config: {
       name: 'full',
       processes: 2,
       pages: 1,
       systemFrames: 3,
       memcgLimit: 2,
+      dirty: true,
+      tlb: true,
       devices: [
         { frames: 1, owner: 'dmirror0' },
         { frames: 1, owner: 'dmirror1' },

@@ -126,7 +126,8 @@ export function samePte(a: Pte, b: Pte): boolean {
   if (a.k !== b.k) return false;
   if (a.k === 'none' || a.k === 'zero') return true;
   const bb = b as typeof a;
-  return a.pfn === bb.pfn && a.w === bb.w;
+  // pte_same compares the whole entry, the dirty bit with it.
+  return a.pfn === bb.pfn && a.w === bb.w && (a.k !== 'present' || a.d === (bb as { d?: true }).d);
 }
 
 /**

@@ -22,7 +22,8 @@
 export type Pte =
   | { readonly k: 'none' }
   | { readonly k: 'zero' }
-  | { readonly k: 'present'; readonly pfn: number; readonly w: boolean }
+  /** `d`: the hardware dirty bit, only in worlds that model it (config `dirty`); absent when clear. */
+  | { readonly k: 'present'; readonly pfn: number; readonly w: boolean; readonly d?: true }
   | { readonly k: 'migration'; readonly pfn: number; readonly w: boolean }
   | { readonly k: 'devpriv'; readonly pfn: number; readonly w: boolean }
   /** A device-exclusive entry (make_device_exclusive): the CPU faults; the page keeps its reference and mapcount. */
@@ -30,7 +31,8 @@ export type Pte =
 
 export const PTE_NONE: Pte = { k: 'none' };
 export const PTE_ZERO: Pte = { k: 'zero' };
-export const present = (pfn: number, w: boolean): Pte => ({ k: 'present', pfn, w });
+// A clean PTE has no `d` key, so worlds without the dirty bit build the same objects as before it existed.
+export const present = (pfn: number, w: boolean, d = false): Pte => (d ? { k: 'present', pfn, w, d: true } : { k: 'present', pfn, w });
 export const devpriv = (pfn: number, w: boolean): Pte => ({ k: 'devpriv', pfn, w });
 export const migration = (pfn: number, w: boolean): Pte => ({ k: 'migration', pfn, w });
 export const devexcl = (pfn: number, w: boolean): Pte => ({ k: 'devexcl', pfn, w });
@@ -58,6 +60,17 @@ export interface MmState {
   readonly chargeFailed: boolean;
   /** 0: not yet forked (the child of a fork that has not run), 1: live, 2: exited. */
   readonly life: number;
+  /**
+   * The CPU TLB of the process, a second mirror of its page table (config
+   * `tlb`; empty otherwise): per page, the translation a CPU access cached
+   * (the PTE's frame and write bit), or null.
+   */
+  readonly tlb: readonly (TlbEntry | null)[];
+}
+
+export interface TlbEntry {
+  readonly pfn: number;
+  readonly w: boolean;
 }
 
 export const UNBORN = 0;
@@ -75,6 +88,8 @@ export interface FrameState {
   readonly pin: number;
   /** folio->memcg_data: the process (memcg) the page is charged to, or -1. */
   readonly memcg: number;
+  /** PG_dirty (folio_mark_dirty): where a PTE's dirty bit goes when the PTE is taken down but the data kept. */
+  readonly dirty: boolean;
   /**
    * folio->mapping of an anonymous page: the process whose anon_vma the
    * page's rmap walks start from (its own, or an ancestor's after fork), or
@@ -220,7 +235,9 @@ export type Pc =
   | 'excl_lock'
   | 'excl_map'
   | 'excl_unlock'
-  | 'excl_put';
+  | 'excl_put'
+  // Variant B11: collect dropped the PTL before flush_tlb_range.
+  | 'tlb_flush';
 
 /** One entry of struct migrate_vma's src/dst arrays. */
 export interface MigEntry {
@@ -312,7 +329,7 @@ export const mkSnap = (page: number, pfn: number | null, w: boolean): SnapEntry 
 
 export const mkEntry = (pfn: number, w: boolean, atomic = false): DevEntry => ({ pfn, w, atomic });
 
-export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1, anon: -1 });
+export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1, dirty: false, anon: -1 });
 
 export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
   page,

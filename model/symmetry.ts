@@ -5,7 +5,7 @@
  * symmetry reduction). `canonicalFrames` finds the renumbering that makes a
  * state canonical: within each kind, frames sorted by a signature that does
  * not mention frame numbers (their fields, and every place that references
- * them: PTEs, device page tables, snapshots, migration entries, pins, frees).
+ * them: PTEs, TLBs, device page tables, snapshots, migration entries, pins, frees).
  * Two frames tie only if nothing references either and their fields are
  * equal, and then they are identical, so the result is a canonical form (up
  * to a hash of the references, see siteHash: a collision costs reduction,
@@ -40,6 +40,7 @@ const MIG_FAULT = 6 << 24;
 const FAULT_ORIG = 7 << 24;
 const PIN = 8 << 24;
 const FREE = 9 << 24;
+const TLB = 10 << 24;
 
 const site = (kind: number, a: number, b: number): number => kind + a * 4096 + b;
 
@@ -97,6 +98,11 @@ export function canonicalFrames(s: HmmState, w: World, perm: Int32Array): void {
       const x = pte[p]!;
       if (x.k === 'present' || x.k === 'migration' || x.k === 'devpriv' || x.k === 'devexcl') addSite(x.pfn, site(PTE, i, p));
     }
+    const tlb = s.mms[i]!.tlb;
+    for (let p = 0; p < tlb.length; p++) {
+      const e = tlb[p];
+      if (e) addSite(e.pfn, site(TLB, i, p));
+    }
   }
   for (let j = 0; j < s.mirrors.length; j++) {
     const pt = s.mirrors[j]!.pt;
@@ -150,6 +156,7 @@ function compare(s: HmmState, a: number, b: number): number {
     fa.val - fb.val ||
     fa.pin - fb.pin ||
     fa.memcg - fb.memcg ||
+    +fa.dirty - +fb.dirty ||
     fa.anon - fb.anon ||
     siteCount[a]! - siteCount[b]! ||
     siteHash[a]! - siteHash[b]!

@@ -119,6 +119,24 @@ export const VARIANTS = [
     origin: '"mm/hmm: fault non-owner device private entries" (8a295dbbaf72, v6.0)',
   },
   {
+    id: 'B10',
+    level: 'L4',
+    behaviour:
+      "migrate_vma_collect takes down a dirty PTE without passing its dirty bit to the folio, so a migration that fails and restores the PTE leaves a page reclaim takes for clean",
+    expected: ['INV-8', 'INV-7'],
+    preset: 'dirty-tlb',
+    origin: '"mm/migrate_device.c: copy pte dirty bit to page" (fd35ca3d12cc, v6.0)',
+  },
+  {
+    id: 'B11',
+    level: 'L4',
+    behaviour:
+      "migrate_vma_collect flushes the TLB after dropping the PTL, so a MADV_DONTNEED that finds the migration entry (nothing present, nothing to flush) returns while the CPU can still reach the page through its TLB",
+    expected: ['INV-2', 'INV-9'],
+    preset: 'dirty-tlb',
+    origin: '"mm/migrate_device.c: flush TLB while holding PTL" (60bae7370896, v6.0)',
+  },
+  {
     id: 'B12',
     level: 'L3',
     behaviour: 'do_swap_page calls migrate_to_ram without taking a reference on (or locking) the device page, so an eviction or another fault can free it first',

@@ -65,6 +65,7 @@ export function view(w: World, s: HmmState): View {
     put(`memcg${m}.usage`, `${mm.charged}${Number.isFinite(w.memcgLimit) ? ` of ${w.memcgLimit}` : ''}`);
     if (mm.chargeFailed) put(`memcg${m}.migration_back_failed`, 'yes');
     if (mm.cg !== m) put(`mm${m}.memcg`, `memcg${mm.cg}`);
+    mm.tlb.forEach((e, p) => put(`mm${m}.tlb[${p}]`, e ? `${formatPfn(e.pfn)},${e.w ? 'W' : 'R'}` : 'none'));
   });
   s.frames.forEach((f, p) => {
     if (p === 0) return;
@@ -73,7 +74,7 @@ export function view(w: World, s: HmmState): View {
       `${formatPfn(p)}`,
       f.ref === 0
         ? `free (${zone})`
-        : `ref ${f.ref} map ${f.map}${f.pin > 0 ? ` pins ${f.pin}` : ''} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''}${f.memcg >= 0 ? ` memcg${f.memcg}` : ''} (${zone})`,
+        : `ref ${f.ref} map ${f.map}${f.pin > 0 ? ` pins ${f.pin}` : ''} value ${f.val}${f.lock >= 0 ? ` locked by ${threadName(w, f.lock)}` : ''}${f.memcg >= 0 ? ` memcg${f.memcg}` : ''}${f.dirty ? ' dirty' : ''} (${zone})`,
     );
   });
   s.mirrors.forEach((mi, j) => {

@@ -54,6 +54,10 @@ export interface World {
    * and shows one page at a time, lets the walk take them on any page.
    */
   readonly spuriousFaults: boolean;
+  /** CPU writes set the PTE dirty bit, which must reach PG_dirty when the PTE goes (config `dirty`). */
+  readonly dirty: boolean;
+  /** Each process has a CPU TLB that CPU accesses fill and go through (config `tlb`). */
+  readonly tlb: boolean;
 }
 
 const OP_ORDER: readonly OpKind[] = [
@@ -119,6 +123,8 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     memcgLimit: config.memcgLimit ?? Infinity,
     anyFrame: options.anyFrame ?? true,
     spuriousFaults: options.spuriousFaults ?? false,
+    dirty: config.dirty ?? false,
+    tlb: config.tlb ?? false,
     parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {
       const forker = config.actors.find((a) => a.child === m);
       return forker ? (forker.process ?? 0) : -1;

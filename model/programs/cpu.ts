@@ -8,12 +8,19 @@ import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn } from '../queries.
 import { LIVE, type HmmState, type OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
 import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
+import { tlbHit } from '../rules/tlb.js';
 
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, out: HmmAction[]): void {
   const m = w.actors[t]!.mm;
   const mm = s.mms[m]!;
   const pte = mm.pte[page]!;
   const vma = mm.vma[page]!;
+  // A translation the TLB cached completes without a look at the PTE.
+  if (w.tlb && op !== 'gup') {
+    const hit = tlbHit(s, m, page, op === 'cpu_write');
+    if (hit && op === 'cpu_read') return void out.push({ t, k: 'cpu_read', op, mm: m, page, value: s.frames[hit.pfn]!.val });
+    if (hit) return void out.push({ t, k: 'cpu_write', op, mm: m, page, value: writeValue(w, t, s.threads[t]!.left) });
+  }
   // A migration entry: the access waits for the migration (migration_entry_wait).
   if (pte.k === 'migration') return;
   if (op === 'gup') {

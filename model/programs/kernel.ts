@@ -231,6 +231,9 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
         }
       }
       return;
+    case 'tlb_flush':
+      out.push({ ...base, k: 'flush_tlb_range' });
+      return;
     case 'inv_end':
       out.push({ ...base, k: 'invalidate_range_end' });
       return;

@@ -25,6 +25,7 @@ export function putPage(d: D, pfn: number): void {
   if (f.ref <= 0) {
     f.ref = 0;
     f.val = 0;
+    f.dirty = false;
     f.anon = -1;
     // mem_cgroup_uncharge: in free_zone_device_folio for a device page, in
     // the folio's release otherwise; here at refcount zero for both.

@@ -11,15 +11,28 @@
 import type { HmmAction } from '../actions.js';
 import { mkFault, mkInv, mkOp, present, PTE_ZERO } from '../state.js';
 import { samePte } from '../queries.js';
+import type { HmmState } from '../state.js';
+import { tlbFill, tlbHit } from './tlb.js';
 import { allocMapped, completeAccess, finishFault, putPage, startOp, type D, type Rule } from './common.js';
 import type { World } from '../world.js';
 
-export const cpu_read: Rule = (d, a, w) => completeAccess(d, a, w);
+export const cpu_read: Rule = (d, a, w) => {
+  if (!tlbHit(d as HmmState, a.mm!, a.page!, false)) tlbFill(d, w, a.mm!, a.page!);
+  completeAccess(d, a, w);
+};
 
+/**
+ * A store through the TLB's translation, or else through the PTE (which the
+ * TLB then caches). The MMU sets the PTE's dirty bit on a store through it.
+ */
 export const cpu_write: Rule = (d, a, w) => {
   const mm = d.mms[a.mm!]!;
   const pte = mm.pte[a.page!]!;
-  if (pte.k === 'present') d.frames[pte.pfn]!.val = a.value!;
+  const hit = tlbHit(d as HmmState, a.mm!, a.page!, true);
+  const pfn = hit ? hit.pfn : pte.k === 'present' ? pte.pfn : -1;
+  if (pfn >= 0) d.frames[pfn]!.val = a.value!;
+  if (w.dirty && pte.k === 'present' && pte.pfn === pfn && !pte.d) mm.pte[a.page!] = present(pte.pfn, pte.w, true);
+  if (!hit) tlbFill(d, w, a.mm!, a.page!);
   mm.expect[a.page!] = a.value!;
   completeAccess(d, a, w);
 };
@@ -53,14 +66,15 @@ export const handle_mm_fault: Rule = (d: D, a: HmmAction, w: World) => {
 };
 
 /** Populates an empty PTE: the zero page for a read, a new zeroed page for a write. */
-export const do_anonymous_page: Rule = (d, a) => {
+export const do_anonymous_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
   if (mm.pte[f.page]!.k === 'none') {
     if (f.write) {
       allocMapped(d, a.pfn!, 0, f.mm);
-      mm.pte[f.page] = present(a.pfn!, true);
+      // A write fault maps the new page dirty (pte_mkdirty in do_anonymous_page).
+      mm.pte[f.page] = present(a.pfn!, true, w.dirty);
     } else {
       mm.pte[f.page] = PTE_ZERO;
     }
@@ -74,7 +88,7 @@ export const do_anonymous_page: Rule = (d, a) => {
  * copied (wp_page_copy, a COW break after fork, which changes an existing
  * PTE and so runs inside an invalidation).
  */
-export const do_wp_page: Rule = (d, a) => {
+export const do_wp_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
@@ -90,13 +104,14 @@ export const do_wp_page: Rule = (d, a) => {
       th.pc = 'inv_start';
       return;
     }
-    mm.pte[f.page] = present(pte.pfn, true);
+    // wp_page_reuse: writable and dirty.
+    mm.pte[f.page] = present(pte.pfn, true, w.dirty);
   }
   finishFault(d, a.t);
 };
 
 /** The PTL section of wp_page_copy: install the private copy if the PTE is unchanged. */
-export const wp_page_copy: Rule = (d, a) => {
+export const wp_page_copy: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
@@ -108,7 +123,7 @@ export const wp_page_copy: Rule = (d, a) => {
       d.frames[pte.pfn]!.map--;
       putPage(d, pte.pfn);
     }
-    mm.pte[f.page] = present(a.pfn, true);
+    mm.pte[f.page] = present(a.pfn, true, w.dirty);
   }
   th.pc = 'inv_end';
 };

@@ -49,6 +49,8 @@ export const make_device_exclusive: Rule = (d, a, w) => {
   const pte = mm.pte[a.page!]!;
   if (pte.k === 'present' && pte.pfn === a.pfn) {
     mm.pte[a.page!] = devexcl(pte.pfn, pte.w);
+    // The dirty bit goes to the folio, as try_to_migrate_one's does.
+    if (pte.d) d.frames[pte.pfn]!.dirty = true;
     // B16: the entry holds the mapping's reference but drops its mapcount.
     if (w.variants.has('B16')) d.frames[pte.pfn]!.map--;
     th.snap = [mkSnap(a.page!, pte.pfn, pte.w)];

@@ -11,6 +11,11 @@ import * as memcg from './memcg.js';
 import * as migrate from './migrate.js';
 import * as mm from './mm.js';
 import * as proc from './process.js';
+import * as tlb from './tlb.js';
+import type { HmmAction } from '../actions.js';
+import type { HmmState } from '../state.js';
+import type { World } from '../world.js';
+import type { D } from './common.js';
 
 export type { D, Rule } from './common.js';
 
@@ -62,4 +67,15 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   make_device_exclusive: excl.make_device_exclusive,
   restore_exclusive_pte: excl.restore_exclusive_pte,
   mem_cgroup_move_charge: memcg.mem_cgroup_move_charge,
+  flush_tlb_range: tlb.flush_tlb_range,
 };
+
+/**
+ * One step: its rule, then (in a world with a CPU TLB) the flush the kernel
+ * does for every present PTE the step took down (tlb.ts). `before` is the
+ * state the step started from; `d` its copy or draft.
+ */
+export function applyRule(before: HmmState, d: D, a: HmmAction, w: World): void {
+  RULES[a.k](d, a, w);
+  if (w.tlb) tlb.flushChanged(before, d, a, w);
+}

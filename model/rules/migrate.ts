@@ -53,12 +53,16 @@ export const migrate_vma_collect: Rule = (d, a, w) => {
     if (e.pfn !== null && e.migrate) {
       const f = d.frames[e.pfn]!;
       if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = a.t;
+      // The PTE's dirty bit goes to the folio (folio_mark_dirty); variant B10 drops it.
+      const old = mm.pte[p]!;
+      if (old.k === 'present' && old.d && !w.variants.has('B10')) f.dirty = true;
       f.map--;
       mm.pte[p] = migration(e.pfn, e.w);
     }
   }
   mig.src = entries;
-  th.pc = 'inv_end';
+  // Variant B11: the TLB flush comes after the PTL is dropped, as a step of its own.
+  th.pc = w.tlb && w.variants.has('B11') ? 'tlb_flush' : 'inv_end';
 };
 
 function collectOne(d: D, w: World, t: number, page: number): MigEntry {
@@ -169,6 +173,7 @@ export const alloc_page: Rule = (d, a) => {
   f.map = 0;
   f.lock = a.t;
   f.val = 0;
+  f.dirty = false;
   const mig = th.mig;
   if (!mig?.src) return;
   const i = mig.src.findIndex((e) => e.migrate && e.dst === null);
@@ -216,8 +221,10 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
       return;
     }
     const old = d.frames[e.pfn]!;
-    // folio_migrate_mapping: the new folio takes the old one's mapping.
+    // folio_migrate_mapping: the new folio takes the old one's mapping;
+    // folio_migrate_flags its dirty flag.
     nf.anon = old.anon;
+    nf.dirty = old.dirty;
     if (w.variants.has('D4') && !mig.toDevice) {
       // D4: the new system page is charged anew; the old keeps its charge until freed.
       d.frames[dst]!.memcg = old.memcg;

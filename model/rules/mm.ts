@@ -176,7 +176,7 @@ export const change_pte_range: Rule = (d, a) => {
   if (!inv.write) {
     for (let p = inv.start; p < inv.end; p++) {
       const pte = mm.pte[p]!;
-      if (pte.k === 'present' && pte.w) mm.pte[p] = present(pte.pfn, false);
+      if (pte.k === 'present' && pte.w) mm.pte[p] = present(pte.pfn, false, pte.d);
       else if (pte.k === 'devpriv' && pte.w) mm.pte[p] = devpriv(pte.pfn, false);
       else if (pte.k === 'migration' && pte.w) mm.pte[p] = migration(pte.pfn, false);
       else if (pte.k === 'devexcl' && pte.w) mm.pte[p] = devexcl(pte.pfn, false);
@@ -225,6 +225,7 @@ export const try_to_migrate: Rule = (d, a) => {
     const f = d.frames[pte.pfn]!;
     f.map--;
     f.ref--;
+    if (pte.k === 'present' && pte.d) f.dirty = true;
     mm.pte[p] = migration(pte.pfn, pte.w);
   }
   th.pc = 'inv_end';

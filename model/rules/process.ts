@@ -71,12 +71,14 @@ export const copy_page_range: Rule = (d, a, w) => {
         if (f.pin > 0) {
           const dst = nextFree(d, w);
           allocMapped(d, dst, f.val, c);
-          child.pte[p] = present(dst, pte.w);
+          // copy_present_page: the child's copy is mapped dirty.
+          child.pte[p] = present(dst, pte.w, w.dirty);
         } else {
           f.map++;
           f.ref++;
-          parent.pte[p] = present(pte.pfn, false);
-          child.pte[p] = present(pte.pfn, false);
+          // COW: both write-protected; a private mapping keeps the dirty bit (copy_present_pte).
+          parent.pte[p] = present(pte.pfn, false, pte.d);
+          child.pte[p] = present(pte.pfn, false, pte.d);
         }
         break;
       }

@@ -24,7 +24,7 @@ const craft = (fn: (d: Draft<HmmState>) => void): HmmState => produce(base, fn);
 const mapped = craft((d) => {
   d.mms[0]!.pte[0] = { k: 'present', pfn: 1, w: true };
   d.mms[0]!.expect[0] = 5;
-  d.frames[1] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
+  d.frames[1] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, dirty: false, anon: 0 };
   d.mirrors[0]!.pt[0] = { pfn: 1, w: true, atomic: false };
 });
 
@@ -36,8 +36,8 @@ test('the initial state and a coherent mapped state satisfy every invariant', ()
 test('INV-2 and INV-1: a device entry for a page the CPU no longer maps', () => {
   const s = produce(mapped, (d) => {
     d.mms[0]!.pte[0] = { k: 'present', pfn: 2, w: true };
-    d.frames[2] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
-    d.frames[1] = { ref: 1, map: 0, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
+    d.frames[2] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, dirty: false, anon: 0 };
+    d.frames[1] = { ref: 1, map: 0, lock: -1, val: 5, pin: 0, memcg: -1, dirty: false, anon: 0 };
   });
   assert.equal(failing(s), ['INV-2', 'INV-1']);
 });
@@ -45,8 +45,8 @@ test('INV-2 and INV-1: a device entry for a page the CPU no longer maps', () => 
 test('INV-2 allows the stale entry while this mirror\'s callback has not returned', () => {
   const s = produce(mapped, (d) => {
     d.mms[0]!.pte[0] = { k: 'present', pfn: 2, w: true };
-    d.frames[2] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
-    d.frames[1] = { ref: 1, map: 0, lock: -1, val: 5, pin: 0, memcg: -1, anon: 0 };
+    d.frames[2] = { ref: 1, map: 1, lock: -1, val: 5, pin: 0, memcg: -1, dirty: false, anon: 0 };
+    d.frames[1] = { ref: 1, map: 0, lock: -1, val: 5, pin: 0, memcg: -1, dirty: false, anon: 0 };
     d.mms[0]!.active = 1;
     d.mms[0]!.seq = 3;
     d.threads[0]!.pc = 'inv_cb';

@@ -75,7 +75,8 @@ const COUNTS: Record<string, [number, number]> = {
   'oom-reaper': [1267, 916],
   exclusive: [49762, 19874],
   memcg: [1918, 982],
-  full: [662007, 250987],
+  'dirty-tlb': [2657, 1752],
+  full: [724052, 277590],
 };
 
 // Every variant on the small presets; on small (1.1 M states without
@@ -91,6 +92,7 @@ const CASES: Record<string, readonly string[]> = {
   'oom-reaper': ALL,
   exclusive: ['B14', 'B16', 'H2'],
   memcg: ALL,
+  'dirty-tlb': ALL,
   full: [],
 };
 

@@ -50,6 +50,12 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   // The page moved to device memory, then the task moves to memcg1: the
   // device-private entry is skipped and its charge stays with memcg0.
   B13: { preset: 'memcg', invariant: 'INV-11', steps: 16 },
+  // The write fault maps the page dirty; the migration's collect takes the PTE down without passing the bit on.
+  B10: { preset: 'dirty-tlb', invariant: 'INV-8', steps: 5 },
+  // cpu0's store caches the translation; collect installs the migration
+  // entry and drops the PTL unflushed; cpu1's MADV_DONTNEED zaps the entry
+  // (nothing present, no flush) while the TLB still reaches pfn1.
+  B11: { preset: 'dirty-tlb', invariant: 'INV-2', steps: 10 },
 };
 
 for (const v of VARIANTS) {

@@ -32,7 +32,13 @@ export const runInvariants = (argv: readonly string[], io: Io): number =>
       // LIVE-1 is judged on the graph of the whole search (checker/liveness.ts), not state by state.
       const live = id === 'LIVE-1';
       const checked = live || (CHECKED as readonly string[]).includes(id);
-      const note = live ? '  (on the whole graph once the search covers the space; --no-liveness skips it)' : checked ? '' : '  (not checked yet: a later model level)';
+      const note = live
+        ? '  (on the whole graph once the search covers the space; --no-liveness skips it)'
+        : id === 'INV-8'
+          ? '  (in configurations with "dirty": true; the others have no dirty bit)'
+          : checked
+            ? ''
+            : '  (not checked yet: a later model level)';
       return {
         json: { id, sentence: SENTENCES[id], checked },
         line: `${id.padEnd(7)} ${SENTENCES[id]}${note}`,

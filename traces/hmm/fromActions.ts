@@ -31,6 +31,7 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'munmap':
     case 'madvise_dontneed':
     case 'zap_pte_range':
+    case 'flush_tlb_range':
     case 'invalidate_range_end':
       return { ev: a.k, tid, ...range };
     case 'mprotect':

@@ -55,6 +55,7 @@ const FAULT_INSIDE = new Set([
   'folio_put',
   'restore_exclusive_pte',
   'try_to_migrate',
+  'flush_tlb_range',
 ]);
 const HRF_OR_EXCLUSIVE = new Set(['hmm_range_fault', 'make_device_exclusive']);
 /** How far into a thread's future to look for the event that names its operation. */

@@ -36,6 +36,7 @@ export const EITHER_EVENTS: ReadonlySet<string> = new Set([
   'folio_put',
   'restore_exclusive_pte',
   'migrate_vma_collect',
+  'flush_tlb_range',
   'try_to_migrate',
   'migrate_device_pages',
   'migrate_device_finalize',

@@ -38,7 +38,7 @@ export function scriptJson(x: unknown): string {
 }
 
 /** The steps of the invalidation path (mm/mmu_notifier.c, and what runs inside its brackets). */
-const INVALIDATION_PATH = new Set(['invalidate_range_start', 'invalidate', 'invalidate_range_end', 'zap_pte_range', 'change_pte_range', 'copy_page_range', 'try_to_migrate']);
+const INVALIDATION_PATH = new Set(['invalidate_range_start', 'invalidate', 'invalidate_range_end', 'zap_pte_range', 'change_pte_range', 'copy_page_range', 'try_to_migrate', 'flush_tlb_range']);
 
 const laneOf = (thread: string, step: string): string => (INVALIDATION_PATH.has(step) ? `${thread} invalidation` : thread);
 
