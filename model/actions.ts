@@ -46,6 +46,8 @@ export const STEP_KINDS = [
   // GUP pins (mm/gup.c)
   'gup',
   'unpin_user_page',
+  // FOLL_LONGTERM on a device-coherent page migrates it out first (mm/gup.c, mm/migrate_device.c)
+  'migrate_device_coherent_folio',
   // device-private memory and migration (mm/migrate_device.c, mm/memory.c, mm/memremap.c)
   'do_swap_page',
   'migrate_to_ram',

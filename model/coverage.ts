@@ -22,6 +22,10 @@ export function reachableKinds(w: World): StepKind[] {
   const migrate = has('migrate_to_device');
   // Without device memory a migration collects and rolls back: nothing is allocated, copied or faulted back.
   const devMem = migrate && w.zone.includes('device');
+  const coherent = migrate && w.zone.includes('coherent');
+  const toSystem = has('migrate_to_system') && (devMem || coherent);
+  // GUP (FOLL_LONGTERM) of a device-coherent page migrates it out first, as an eviction does.
+  const gupOut = coherent && has('gup');
   const fork = has('fork');
   const evict = has('migrate_device_range');
   const atomic = has('device_atomic');
@@ -60,21 +64,22 @@ export function reachableKinds(w: World): StepKind[] {
     make_device_exclusive: atomic,
     mem_cgroup_move_charge: has('memcg_move'),
     restore_exclusive_pte: atomic && (cpuAccess || devAccess || has('gup')),
-    migrate_vma_collect: migrate,
-    migrate_vma_setup: migrate,
-    alloc_page: devMem,
-    migrate_copy: devMem,
-    migrate_vma_pages: migrate,
-    migrate_vma_finalize: migrate,
-    folio_free: devMem && (cpuAccess || has('exit') || evict),
+    migrate_vma_collect: migrate || has('migrate_to_system'),
+    migrate_vma_setup: migrate || has('migrate_to_system'),
+    alloc_page: devMem || coherent,
+    migrate_copy: devMem || coherent,
+    migrate_device_coherent_folio: gupOut,
+    migrate_vma_pages: migrate || has('migrate_to_system'),
+    migrate_vma_finalize: migrate || has('migrate_to_system'),
+    folio_free: (devMem && (cpuAccess || has('exit') || evict)) || toSystem || gupOut,
     fork,
     copy_page_range: fork && (cpuAccess || devAccess || migrate),
     exit: has('exit'),
     // A page shared by fork and migrated by one of the processes.
-    try_to_migrate: fork && migrate,
+    try_to_migrate: (fork && migrate) || gupOut,
     migrate_device_range: evict,
-    migrate_device_pages: evict,
-    migrate_device_finalize: evict,
+    migrate_device_pages: evict || gupOut,
+    migrate_device_finalize: evict || gupOut,
     flush_tlb_range: migrate && w.tlb && w.variants.has('B11'),
   };
   return STEP_KINDS.filter((k) => wanted[k]);

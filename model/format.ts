@@ -108,6 +108,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `migrate_vma_finalize(${dev})`;
     case 'folio_put':
       return `folio_put(${formatPfn(a.pfn)})`;
+    case 'migrate_device_coherent_folio':
+      return `migrate_device_coherent_folio(mm${a.mm},${page}) ${formatPfn(a.pfn)}`;
     case 'flush_tlb_range':
       return `flush_tlb_range(mm${a.mm},${range})`;
     case 'mem_cgroup_move_charge':

@@ -11,7 +11,7 @@ import type { HmmAction } from './actions.js';
 import { cpuWritable, invalOpen, mapsPage, migratedTo, migrationHome, ptePfn } from './queries.js';
 import type { HmmState, Pte } from './state.js';
 import { LIVE, ZERO_PFN } from './state.js';
-import { rmapReaches, type World } from './world.js';
+import { rmapReaches, zoneDevice, type World } from './world.js';
 import { tlbJustified } from './rules/tlb.js';
 
 export const SENTENCES = {
@@ -152,6 +152,11 @@ export function invariants(w: World): Invariant<HmmState>[] {
       for (let pfn = 1; pfn < s.frames.length; pfn++) if (w.zone[pfn] === 'device' && s.frames[pfn]!.pin > 0) return false;
       return true;
     }),
+    // Coherent device memory must always allow eviction: FOLL_LONGTERM never leaves a pin on it.
+    inv('INV-6', (s) => {
+      for (let pfn = 1; pfn < s.frames.length; pfn++) if (w.zone[pfn] === 'coherent' && s.frames[pfn]!.pin > 0) return false;
+      return true;
+    }),
     inv('INV-17', (s) => {
       for (const mm of s.mms) {
         for (const pte of mm.pte) {
@@ -239,7 +244,7 @@ export function invariants(w: World): Invariant<HmmState>[] {
       if (s.threads.some((t) => t.pc !== 'idle' || t.frees.length > 0)) return true;
       for (let pfn = 1; pfn < s.frames.length; pfn++) {
         const f = s.frames[pfn]!;
-        if (f.lock !== -1 || (w.zone[pfn] === 'device' && f.ref !== 0)) return false;
+        if (f.lock !== -1 || (zoneDevice(w, pfn) && f.ref !== 0)) return false;
       }
       return true;
     }),

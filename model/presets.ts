@@ -168,6 +168,22 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'coherent',
+    sentence:
+      'one page and a device whose memory is coherent (MEMORY_DEVICE_COHERENT, mapped by present PTEs): the driver migrates the page to it and back (HMM_DMIRROR_MIGRATE_TO_SYS), the device writes it, the CPU writes it in place and pins it long-term (FOLL_LONGTERM migrates a coherent page out first)',
+    config: {
+      name: 'coherent',
+      pages: 1,
+      systemFrames: 3,
+      devices: [{ frames: 1, owner: 'dmirror0', memory: 'coherent' }],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, gup: 1 } },
+        { kind: 'device', name: 'gpu0', ops: { device_write: 1 } },
+        { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1, migrate_to_system: 1 } },
+      ],
+    },
+  },
+  {
     name: 'full',
     sentence:
       "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg, with the PTE dirty bit and a CPU TLB modelled; not yet coherent memory, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",

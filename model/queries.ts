@@ -46,7 +46,9 @@ export function freeFrames(
   // references left (amdkfd's svm_bo bookkeeping).
   const byPfn = zone === 'device' && world.variants.has('B19');
   for (let p = 0; p < s.frames.length; p++) {
-    if (world.zone[p] !== zone || (device >= 0 && world.frameDevice[p] !== device)) continue;
+    // 'device' asks for the device's memory, private or coherent.
+    const z = world.zone[p];
+    if ((zone === 'device' ? z !== 'device' && z !== 'coherent' : z !== zone) || (device >= 0 && world.frameDevice[p] !== device)) continue;
     const f = s.frames[p]!;
     if (f.ref !== 0 && !(byPfn && f.map === 0 && f.lock === -1)) continue;
     // A device page waiting for its folio_free is not free yet.
@@ -57,7 +59,12 @@ export function freeFrames(
   return out;
 }
 
-/** Which entries migrate_vma_collect selects: system memory for SELECT_SYSTEM, the owner's device-private pages for SELECT_DEVICE_PRIVATE. */
+/**
+ * Which entries migrate_vma_collect selects: system memory for
+ * SELECT_SYSTEM (a migration to the device); the owner's device-private and
+ * device-coherent pages for SELECT_DEVICE_PRIVATE | SELECT_DEVICE_COHERENT (one
+ * back to system memory; lib/test_hmm.c selects the kind its device has).
+ */
 export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): boolean {
   if (vma === 'none') return false;
   const device = w.mirrors[mig.dev]!.device;
@@ -66,7 +73,8 @@ export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): b
     case 'zero':
       return mig.toDevice;
     case 'present':
-      return mig.toDevice && w.zone[pte.pfn] === 'system';
+      if (mig.toDevice) return w.zone[pte.pfn] === 'system';
+      return w.zone[pte.pfn] === 'coherent' && w.frameDevice[pte.pfn] === device;
     case 'devpriv':
       return !mig.toDevice && w.frameDevice[pte.pfn] === device;
     default:

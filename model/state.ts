@@ -134,7 +134,9 @@ export type OpKind =
   | 'oom_reap'
   | 'device_atomic'
   | 'memcg_move'
-  | 'migrate_device_range';
+  | 'migrate_device_range'
+  /** lib/test_hmm.c dmirror_migrate_to_system (HMM_DMIRROR_MIGRATE_TO_SYS): the driver's own pages of a range back to system memory. */
+  | 'migrate_to_system';
 
 /** The operation a thread is in the middle of. */
 export interface Op {

@@ -69,7 +69,7 @@ export function view(w: World, s: HmmState): View {
   });
   s.frames.forEach((f, p) => {
     if (p === 0) return;
-    const zone = w.zone[p] === 'device' ? `device${w.frameDevice[p]}` : 'system';
+    const zone = w.zone[p] === 'device' ? `device${w.frameDevice[p]}` : w.zone[p] === 'coherent' ? `device${w.frameDevice[p]} coherent` : 'system';
     put(
       `${formatPfn(p)}`,
       f.ref === 0

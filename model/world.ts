@@ -7,7 +7,8 @@ import type { Config } from './config.js';
 import type { OpKind } from './state.js';
 import type { VariantId } from './variants.js';
 
-export type Zone = 'zero' | 'system' | 'device';
+/** 'device': MEMORY_DEVICE_PRIVATE (the CPU cannot reach it); 'coherent': MEMORY_DEVICE_COHERENT (mapped by present PTEs). */
+export type Zone = 'zero' | 'system' | 'device' | 'coherent';
 
 export interface ActorSpec {
   readonly kind: 'cpu' | 'device';
@@ -77,6 +78,7 @@ const OP_ORDER: readonly OpKind[] = [
   'oom_reap',
   'device_atomic',
   'memcg_move',
+  'migrate_to_system',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {
@@ -88,7 +90,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
   }
   config.devices.forEach((d, di) => {
     for (let i = 0; i < d.frames; i++) {
-      zone.push('device');
+      zone.push(d.memory === 'coherent' ? 'coherent' : 'device');
       frameDevice.push(di);
     }
   });
@@ -130,6 +132,12 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
       return forker ? (forker.process ?? 0) : -1;
     }),
   };
+}
+
+/** A ZONE_DEVICE page, private or coherent: its last reference goes through free_zone_device_folio. */
+export function zoneDevice(w: World, pfn: number): boolean {
+  const z = w.zone[pfn];
+  return z === 'device' || z === 'coherent';
 }
 
 /** The value the thread's next write stores: distinct for every write of a run. */

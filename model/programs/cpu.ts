@@ -7,7 +7,7 @@ import type { HmmAction } from '../actions.js';
 import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn } from '../queries.js';
 import { LIVE, type HmmState, type OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
-import { faultSteps, invalidationSteps, migrationSteps } from './kernel.js';
+import { faultSteps, invalidationSteps, migrationSteps, ownerMirror } from './kernel.js';
 import { tlbHit } from '../rules/tlb.js';
 
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, out: HmmAction[]): void {
@@ -26,7 +26,10 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
   if (op === 'gup') {
     // pin_user_pages(FOLL_WRITE | FOLL_LONGTERM): fault until present and writable.
     // A device-private page is faulted back to system memory first, unless variant D5.
-    if (cpuWritable(pte) || (pte.k === 'devpriv' && w.variants.has('D5'))) {
+    if (pte.k === 'present' && pte.w && w.zone[pte.pfn] === 'coherent') {
+      // Not long-term pinnable: migrated to system memory first (folio_lock sleeps while another holds it).
+      if (s.frames[pte.pfn]!.lock === -1) out.push({ t, k: 'migrate_device_coherent_folio', op, mm: m, page, pfn: pte.pfn, dev: ownerMirror(w, m, pte.pfn) });
+    } else if (cpuWritable(pte) || (pte.k === 'devpriv' && w.variants.has('D5'))) {
       out.push({ t, k: 'gup', op, mm: m, page, pfn: (pte as { pfn: number }).pfn, pin: true, longterm: true });
     } else if (vma !== 'rw') out.push({ t, k: 'sigsegv', op, mm: m, page, write: true });
     else if (canRead(mm, t)) out.push({ t, k: 'handle_mm_fault', op, mm: m, page, write: true });

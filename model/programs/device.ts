@@ -136,15 +136,15 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       // The ioctls of a process not forked yet, or exited, do nothing.
       if (s.mms[spec.mm]!.life !== LIVE) return;
       if (th.op) {
-        if (th.op.kind === 'migrate_to_device') migrateStart(s, w, t, th.op.start, th.op.end, out);
+        if (th.op.kind === 'migrate_to_device' || th.op.kind === 'migrate_to_system') migrateStart(s, w, t, th.op.kind, th.op.start, th.op.end, out);
         else if (th.op.kind === 'migrate_device_range') evictStep(s, w, t, out);
         else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
         return;
       }
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
-        if (o.kind === 'migrate_to_device') {
-          for (const [a, b] of spec.ranges) migrateStart(s, w, t, a, b, out);
+        if (o.kind === 'migrate_to_device' || o.kind === 'migrate_to_system') {
+          for (const [a, b] of spec.ranges) migrateStart(s, w, t, o.kind, a, b, out);
           return;
         }
         if (o.kind === 'migrate_device_range') return evictStep(s, w, t, out);
@@ -207,11 +207,11 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
   }
 }
 
-/** migrate_vma_setup of [start, end) to the device's private memory begins with collect's invalidation. */
-function migrateStart(s: HmmState, w: World, t: number, start: number, end: number, out: HmmAction[]): void {
+/** migrate_vma_setup of [start, end), to the device's memory or back from it, begins with collect's invalidation. */
+function migrateStart(s: HmmState, w: World, t: number, op: 'migrate_to_device' | 'migrate_to_system', start: number, end: number, out: HmmAction[]): void {
   const spec = w.actors[t]!;
   if (!canRead(s.mms[spec.mm]!, t)) return;
-  out.push({ t, k: 'invalidate_range_start', op: 'migrate_to_device', mm: spec.mm, start, end, event: 'migrate' });
+  out.push({ t, k: 'invalidate_range_start', op, mm: spec.mm, start, end, event: 'migrate' });
 }
 
 /**

@@ -109,7 +109,10 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
         // commit of an empty entry fails on a populated PTE) may be mapped
         // again after any drop; unmapping that in a loop was a livelock of
         // the model's own (LIVE-1), not of the driver's single xa_erase.
-        if (copy.pfn !== null && s.mirrors[mig!.dev]!.pt[copy.page]) {
+        // A driver's migrate_vma only: GUP's migrate_device_coherent_folio copies
+        // without the driver, and the CLEAR invalidations of try_to_migrate
+        // cleared every device mapping of an evicted page.
+        if (copy.pfn !== null && mig!.mm >= 0 && s.mirrors[mig!.dev]!.pt[copy.page]) {
           out.push({ t, k: 'devpt_unmap', dev: mig!.dev, page: copy.page });
           return;
         }

@@ -6,7 +6,7 @@ import type { Draft } from 'immer';
 import type { HmmAction } from '../actions.js';
 import type { HmmState, OpKind } from '../state.js';
 import { ZERO_PFN } from '../state.js';
-import type { World } from '../world.js';
+import { zoneDevice, type World } from '../world.js';
 
 export type D = Draft<HmmState>;
 
@@ -55,7 +55,7 @@ export function putPageBy(d: D, w: World, t: number, pfn: number): void {
   const f = d.frames[pfn]!;
   if (f.ref === 0) {
     f.lock = -1;
-    if (w.zone[pfn] === 'device') {
+    if (zoneDevice(w, pfn)) {
       d.threads[t]!.frees.push(pfn);
       // Variant B6: free_zone_device_folio leaves folio->mapping as it was.
       if (w.variants.has('B6')) f.anon = anon;

@@ -49,6 +49,7 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   exit: proc.exit,
   gup: migrate.gup,
   unpin_user_page: migrate.unpin_user_page,
+  migrate_device_coherent_folio: migrate.migrate_device_coherent_folio,
   do_swap_page: migrate.do_swap_page,
   migrate_to_ram: migrate.migrate_to_ram,
   folio_put: migrate.folio_put,

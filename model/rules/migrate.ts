@@ -25,15 +25,20 @@ function mapping(w: World, pfn: number, write: boolean): Pte {
   return w.zone[pfn] === 'device' ? devpriv(pfn, write) : present(pfn, write);
 }
 
-/** The first step of a migration to the device: migrate_vma_setup enters collect's MIGRATE invalidation. */
-export function startMigrationToDevice(d: D, a: HmmAction, w: World): void {
+/**
+ * The first step of a driver's migration, to its device or (lib/test_hmm.c
+ * dmirror_migrate_to_system) of its own pages back to system memory:
+ * migrate_vma_setup enters collect's MIGRATE invalidation.
+ */
+export function startMigration(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
-  startOp(d, a, w, 'migrate_to_device');
-  th.op = { kind: 'migrate_to_device', start: a.start!, end: a.end!, write: false };
+  const kind = a.op === 'migrate_to_system' || th.op?.kind === 'migrate_to_system' ? 'migrate_to_system' : 'migrate_to_device';
+  startOp(d, a, w, kind);
+  th.op = { kind, start: a.start!, end: a.end!, write: false };
   // The caller holds mmap_lock for read from setup to finalize (Documentation/mm/hmm.rst).
   d.mms[a.mm!]!.mmapReaders++;
   th.mmap = 1;
-  th.mig = mkMig(a.mm!, a.start!, a.end!, w.actors[a.t]!.mirror, true, -1) as D["threads"][number]["mig"];
+  th.mig = mkMig(a.mm!, a.start!, a.end!, w.actors[a.t]!.mirror, kind === 'migrate_to_device', -1) as D["threads"][number]["mig"];
   th.inv = mkInv(a.mm!, a.start!, a.end!, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
 }
 
@@ -277,6 +282,9 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
       putPageBy(d, w, a.t, mig.fault);
     }
     finishFault(d, a.t);
+  } else if (th.op?.kind === 'gup') {
+    // migrate_device_coherent_folio returned: GUP looks up the page again.
+    th.pc = 'access';
   } else finishOp(d, a.t, w);
 };
 
@@ -338,6 +346,30 @@ export const migrate_to_ram: Rule = (d, a, w) => {
 export const folio_free: Rule = (d, a) => {
   const th = d.threads[a.t]!;
   th.frees = th.frees.filter((p) => p !== a.pfn);
+};
+
+/**
+ * pin_user_pages(FOLL_LONGTERM) found a device-coherent page, which must
+ * not stay pinned (folio_is_longterm_pinnable): mm/gup.c
+ * migrate_longterm_unpinnable_folios turns the pin into a reference and
+ * calls migrate_device_coherent_folio, which locks the page and migrates it
+ * to a new system page the way an eviction does (migrate_device_unmap, then
+ * migrate_device_pages and _finalize, pc mig_unmap onwards); then GUP
+ * retries.
+ */
+export const migrate_device_coherent_folio: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  if (th.pc === 'idle') {
+    startOp(d, a, w, 'gup');
+    th.op = { kind: 'gup', start: a.page!, end: a.page! + 1, write: true };
+  }
+  const f = d.frames[a.pfn!]!;
+  f.ref++;
+  f.lock = a.t;
+  const pte = d.mms[a.mm!]!.pte[a.page!]!;
+  const write = pte.k === 'present' && pte.w;
+  th.mig = { ...mkMig(-1, 0, 0, a.dev!, false, -1), src: [{ page: a.page!, pfn: a.pfn!, migrate: true, w: write, dst: null, copied: false }] } as D['threads'][number]['mig'];
+  th.pc = 'mig_unmap';
 };
 
 /** pin_user_pages(FOLL_LONGTERM | FOLL_WRITE) found the page present and writable and pinned it. */

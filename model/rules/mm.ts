@@ -14,7 +14,7 @@ import { devexcl, devpriv, migration, mkInv, present, PTE_NONE } from '../state.
 import type { World } from '../world.js';
 import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
-import { startMigrationToDevice } from './migrate.js';
+import { startMigration } from './migrate.js';
 import { forkDone } from './process.js';
 
 function anyVma(d: D, mm: number, start: number, end: number): boolean {
@@ -86,7 +86,7 @@ export const invalidate_range_start: Rule = (d, a, w) => {
     d.mms[a.mm!]!.mmapReaders++;
     th.mmap = 1;
     th.inv = mkInv(a.mm!, a.start!, a.end!, 'unmap', 'zap_pte_range', false, 'nonblock');
-  } else if (th.inv === null) startMigrationToDevice(d, a, w);
+  } else if (th.inv === null) startMigration(d, a, w);
   const inv = th.inv!;
   const mm = d.mms[inv.mm]!;
   mm.active++;

@@ -76,6 +76,7 @@ const COUNTS: Record<string, [number, number]> = {
   exclusive: [49762, 19874],
   memcg: [1918, 982],
   'dirty-tlb': [2657, 1752],
+  coherent: [56034, 20320],
   full: [724052, 277590],
 };
 
@@ -93,6 +94,7 @@ const CASES: Record<string, readonly string[]> = {
   exclusive: ['B14', 'B16', 'H2'],
   memcg: ALL,
   'dirty-tlb': ALL,
+  coherent: ALL,
   full: [],
 };
 

@@ -168,14 +168,14 @@ const UNSUPPORTED: Record<string, string> = {
   dmirror_snapshot: 'HMM_DMIRROR_SNAPSHOT (snapshots are not modelled)',
   dmirror_range_snapshot: 'HMM_DMIRROR_SNAPSHOT (snapshots are not modelled)',
   dmirror_snapshot_invalidate: 'a snapshot notifier (snapshots are not modelled)',
-  dmirror_exclusive: 'HMM_DMIRROR_EXCLUSIVE (device-exclusive entries are level L4, not modelled yet)',
-  make_device_exclusive_range: 'make_device_exclusive_range (device-exclusive entries are not modelled yet)',
-  dmirror_check_atomic: 'HMM_DMIRROR_CHECK_EXCLUSIVE (device-exclusive entries are not modelled yet)',
+  dmirror_exclusive: 'HMM_DMIRROR_EXCLUSIVE (device-exclusive entries are modelled, but the importer does not translate them yet)',
+  make_device_exclusive_range: 'make_device_exclusive_range (device-exclusive entries are modelled, but the importer does not translate them yet)',
+  dmirror_check_atomic: 'HMM_DMIRROR_CHECK_EXCLUSIVE (device-exclusive entries are modelled, but the importer does not translate them yet)',
   dmirror_migrate_to_system: 'HMM_DMIRROR_MIGRATE_TO_SYS (explicit migration back is not imported yet)',
   dmirror_fops_mmap: 'an mmap of the dmirror device file (a VM_MIXEDMAP mapping)',
   hmm_vma_walk_hugetlb_entry: 'a hugetlbfs mapping',
   hmm_vma_handle_pmd: 'a huge PMD (THP) mapping',
-  migrate_device_coherent_page: 'device-coherent memory (level L4, not modelled yet)',
+  migrate_device_coherent_page: 'device-coherent memory (modelled, but the importer does not translate it yet)',
   copy_nonpresent_pte: 'fork of a non-present PTE (device-private or exclusive entry at fork)',
   remove_device_exclusive_entry: 'a device-exclusive entry',
   dmirror_device_remove_chunks: 'HMM_DMIRROR_RELEASE (device eviction of pages in use is not imported yet)',
@@ -549,10 +549,10 @@ export class FtraceImporter {
         if (!dev) return this.stop(l.line, 'migrate_vma_setup outside a dmirror migration');
         const flags = x('flags');
         if ((flags & 1n) !== 0n && /device_coherent/.test(this.session.test ?? '')) {
-          return this.stop(l.line, 'a migration to device-coherent memory (MEMORY_DEVICE_COHERENT is level L4, not modelled yet)');
+          return this.stop(l.line, 'a migration to device-coherent memory (MEMORY_DEVICE_COHERENT is modelled, but the importer does not translate it yet)');
         }
         if ([...this.mirrors.values()].filter((y) => y.tgid === tgid && !y.removed).length > 1) {
-          return this.stop(l.line, 'a migration by a process that mirrors two devices (devices with different owners are level L4, not modelled yet)');
+          return this.stop(l.line, 'a migration by a process that mirrors two devices (several devices are modelled, but the importer does not translate them yet)');
         }
         const select = [...(flags & 1n ? ['system'] : []), ...(flags & 2n ? ['device_private'] : []), ...(flags & 4n ? ['device_coherent'] : [])];
         this.noteOwner(x('owner'), dev);

@@ -60,6 +60,7 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return { ev: a.k, tid, mm: a.mm };
     case 'make_device_exclusive':
       return { ev: a.k, tid, dev, mm: a.mm, page: a.page, pfn: a.pfn };
+    case 'migrate_device_coherent_folio':
     case 'restore_exclusive_pte':
       return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn };
     case 'devpt_unmap':
@@ -83,7 +84,8 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
         tid,
         dev,
         ...range,
-        select: [a.toDevice ? 'system' : 'device_private'],
+        // lib/test_hmm.c dmirror_select_device: the kind of memory the driver's device has.
+        select: [a.toDevice ? 'system' : w.config.devices[w.mirrors[a.dev!]!.device]!.memory === 'coherent' ? 'device_coherent' : 'device_private'],
         src: (a.mig ?? []).map((e) => ({ page: e.page, pfn: e.migrate ? e.pfn : null, migrate: e.migrate, write: e.migrate && e.w })),
       };
     case 'alloc_page':

@@ -116,7 +116,8 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       if (write && e.ev !== 'cpu_write') return writeFaultOps(rw, s, t, page, future);
       return [setOp(s, t, write ? 'cpu_write' : 'cpu_read', page, page + 1, write)];
     }
-    case 'gup': {
+    case 'gup':
+    case 'migrate_device_coherent_folio': {
       if (!idle || w.actors[t]!.kind !== 'cpu' || !mmOk()) return [s];
       const page = e['page'] as number;
       return [setOp(s, t, 'gup', page, page + 1, true)];
@@ -134,8 +135,9 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       return out;
     }
     case 'migrate_vma_setup': {
-      if (!idle || w.actors[t]!.kind !== 'device' || !(e['select'] as string[]).includes('system')) return [s];
-      return [setOp(s, t, 'migrate_to_device', e['start'] as number, e['end'] as number, false)];
+      if (!idle || w.actors[t]!.kind !== 'device') return [s];
+      const kind: OpKind = (e['select'] as string[]).includes('system') ? 'migrate_to_device' : 'migrate_to_system';
+      return [setOp(s, t, kind, e['start'] as number, e['end'] as number, false)];
     }
     case 'fork':
     case 'exit': {
@@ -182,7 +184,11 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       // A driver's exclusive access: make_device_exclusive's EXCLUSIVE invalidation.
       if (e['event'] === 'exclusive' && w.actors[t]!.kind === 'device') return [setOp(s, t, 'device_atomic', start, end, true)];
       // A driver's migration to its device begins with collect's MIGRATE invalidation.
-      if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') out.push(setOp(s, t, 'migrate_to_device', start, end, false));
+      if (e['event'] === 'migrate' && w.actors[t]!.kind === 'device') {
+        out.push(setOp(s, t, 'migrate_to_device', start, end, false));
+        // Or, where device memory is coherent (the CPU never faults it back), of its pages back to system memory (HMM_DMIRROR_MIGRATE_TO_SYS).
+        if (w.zone.includes('coherent')) out.push(setOp(s, t, 'migrate_to_system', start, end, false));
+      }
       // A CLEAR over one page is also the copy-on-write bracket of a CPU write fault (wp_page_copy).
       // So is it of GUP's write fault (FOLL_WRITE); the completion ahead says which.
       if (e['event'] === 'clear' && end === start + 1 && w.actors[t]!.kind === 'cpu' && rw.hidden.has('handle_mm_fault')) {

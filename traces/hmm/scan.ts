@@ -58,6 +58,7 @@ export const CPU_EVENTS: ReadonlySet<string> = new Set([
   'change_pte_range',
   'gup',
   'unpin_user_page',
+  'migrate_device_coherent_folio',
   'do_swap_page',
   'migrate_to_ram',
   'fork',

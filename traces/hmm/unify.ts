@@ -105,6 +105,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
     case 'folio_put':
     case 'make_device_exclusive':
     case 'restore_exclusive_pte':
+    case 'migrate_device_coherent_folio':
     case 'gup':
     case 'unpin_user_page':
     case 'alloc_page': {
@@ -120,7 +121,7 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
     case 'migrate_vma_setup': {
       const select = e['select'] as string[];
       const toDevice = select.includes('system');
-      if (toDevice !== a.toDevice) return { reason: `select: the model migrates ${a.toDevice ? 'system memory to the device' : 'device-private memory back'}, the trace selects ${show(select)}` };
+      if (toDevice !== a.toDevice) return { reason: `select: the model migrates ${a.toDevice ? 'system memory to the device' : 'device memory back'}, the trace selects ${show(select)}` };
       for (const x of e['src'] as { page: number; pfn: unknown; migrate: boolean; write: boolean }[]) {
         const m = (a.mig ?? []).find((y) => y.page === x.page);
         if (!m) return { reason: `src: page ${x.page} is outside the migrated range in the model` };
