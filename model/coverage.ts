@@ -15,6 +15,8 @@ export function reachableKinds(w: World): StepKind[] {
   const has = (k: OpKind): boolean => w.actors.some((a) => a.ops.some((o) => o.kind === k));
   const cpuAccess = has('cpu_read') || has('cpu_write');
   const devAccess = has('device_read') || has('device_write');
+  // A snapshot runs the sequence protocol and hmm_range_fault, and programs nothing.
+  const snap = has('snapshot');
   const anyWrite = has('cpu_write') || has('device_write');
   const anyRead = has('cpu_read') || has('device_read');
   const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw') || has('oom_reap');
@@ -45,15 +47,15 @@ export function reachableKinds(w: World): StepKind[] {
     zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit') || has('oom_reap'),
     change_pte_range: has('mprotect') || has('mprotect_rw'),
     invalidate_range_end: rangeOps || cow || migrate || fork || has('exit') || atomic,
-    mmu_interval_read_begin: devAccess,
-    hmm_range_fault: devAccess,
-    driver_lock: devAccess || atomic,
-    mmu_interval_read_retry: devAccess && !w.variants.has('D1'),
+    mmu_interval_read_begin: devAccess || snap,
+    hmm_range_fault: devAccess || snap,
+    driver_lock: devAccess || atomic || snap,
+    mmu_interval_read_retry: (devAccess && !w.variants.has('D1')) || snap,
     devpt_map: devAccess || atomic,
     // The reference driver clears entries in its callback, except its own
     // mapping of a page it migrates, which it drops before the copy.
     devpt_unmap: migrate && devAccess,
-    driver_unlock: devAccess || atomic,
+    driver_unlock: devAccess || atomic || snap,
     device_read: has('device_read'),
     device_write: has('device_write'),
     gup: has('gup'),

@@ -74,7 +74,7 @@ export function formatAction(w: World, a: HmmAction): string {
       return `mmu_interval_read_begin(${dev}) = ${a.seq}`;
     case 'hmm_range_fault': {
       const pfns = a.pfns ? ` [${a.pfns.map((e) => `${e.page}:${formatPfn(e.pfn)}${e.w ? ',W' : ''}`).join(' ')}]` : '';
-      return `hmm_range_fault(${dev},${range}, ${a.write ? 'write' : 'read'}) = ${a.result}${pfns}`;
+      return `hmm_range_fault(${dev},${range}, ${a.fault === false ? 'no faults' : a.write ? 'write' : 'read'}) = ${a.result}${pfns}`;
     }
     case 'driver_lock':
     case 'driver_unlock':

@@ -51,7 +51,7 @@ const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
 const OPS: readonly OpKind[] = [
   'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
-  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic', 'memcg_move', 'migrate_to_system',
+  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic', 'memcg_move', 'migrate_to_system', 'snapshot',
 ];
 const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
 const THENS: readonly InvThen[] = [

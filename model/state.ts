@@ -136,7 +136,9 @@ export type OpKind =
   | 'memcg_move'
   | 'migrate_device_range'
   /** lib/test_hmm.c dmirror_migrate_to_system (HMM_DMIRROR_MIGRATE_TO_SYS): the driver's own pages of a range back to system memory. */
-  | 'migrate_to_system';
+  | 'migrate_to_system'
+  /** lib/test_hmm.c dmirror_snapshot (HMM_DMIRROR_SNAPSHOT): hmm_range_fault without HMM_PFN_REQ_FAULT, under the sequence protocol, programming nothing. */
+  | 'snapshot';
 
 /** The operation a thread is in the middle of. */
 export interface Op {

@@ -79,6 +79,7 @@ const OP_ORDER: readonly OpKind[] = [
   'device_atomic',
   'memcg_move',
   'migrate_to_system',
+  'snapshot',
 ];
 
 export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {

@@ -52,6 +52,13 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
   } else out.push({ t, k: 'handle_mm_fault', ...op, mm: spec.mm, page, write: true });
 }
 
+/** dmirror_snapshot of [start, end): a sequence first, then hmm_range_fault without faults. */
+function snapshotStep(s: HmmState, w: World, t: number, start: number, end: number, fresh: boolean, out: HmmAction[]): void {
+  const dev = w.actors[t]!.mirror;
+  if (!canBegin(s, w, dev)) return;
+  out.push({ t, k: 'mmu_interval_read_begin', ...(fresh ? { op: 'snapshot' as const } : {}), dev, seq: s.mirrors[dev]!.seq, start, end, write: false });
+}
+
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, fresh: boolean, out: HmmAction[]): void {
   if (op === 'device_atomic') return exclusiveStep(s, w, t, page, fresh, out);
   const dev = w.actors[t]!.mirror;
@@ -85,6 +92,7 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     out.push(pfns ? { ...base, k: 'hmm_range_fault', result, pfns } : { ...base, k: 'hmm_range_fault', result });
   };
   if (stale(s, w, spec.mirror, th.seq)) return ret('EBUSY');
+  if (op.kind === 'snapshot') return void out.push({ ...base, k: 'hmm_range_fault', result: 'ok', fault: false, pfns: snapshotPfns(s, w, t) });
   if (w.spuriousFaults) {
     for (let p = op.start; p < op.end; p++) {
       const pte = mm.pte[p]!;
@@ -126,6 +134,28 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
   ret('ok', pfns);
 }
 
+/**
+ * What hmm_range_fault reports for each page when nothing may be faulted
+ * (mm/hmm.c with no HMM_PFN_REQ_FAULT): present pages and the caller's own
+ * device-private pages as they are, nothing (0, or HMM_PFN_ERROR without a
+ * VMA) for the rest; another owner's device-private page is not faulted.
+ */
+function snapshotPfns(s: HmmState, w: World, t: number): SnapEntry[] {
+  const spec = w.actors[t]!;
+  const mm = s.mms[spec.mm]!;
+  const op = s.threads[t]!.op!;
+  const own = w.mirrors[spec.mirror]!.device;
+  const pfns: SnapEntry[] = [];
+  for (let p = op.start; p < op.end; p++) {
+    const pte = mm.pte[p]!;
+    if (mm.vma[p] === 'none') pfns.push(mkSnap(p, null, false));
+    else if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
+    else if (pte.k === 'present' || (pte.k === 'devpriv' && w.frameDevice[pte.pfn] === own)) pfns.push(mkSnap(p, pte.pfn, pte.w));
+    else pfns.push(mkSnap(p, null, false));
+  }
+  return pfns;
+}
+
 export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]): void {
   const th = s.threads[t]!;
   const spec = w.actors[t]!;
@@ -138,6 +168,7 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       if (th.op) {
         if (th.op.kind === 'migrate_to_device' || th.op.kind === 'migrate_to_system') migrateStart(s, w, t, th.op.kind, th.op.start, th.op.end, out);
         else if (th.op.kind === 'migrate_device_range') evictStep(s, w, t, out);
+        else if (th.op.kind === 'snapshot') snapshotStep(s, w, t, th.op.start, th.op.end, true, out);
         else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
         return;
       }
@@ -148,6 +179,10 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
           return;
         }
         if (o.kind === 'migrate_device_range') return evictStep(s, w, t, out);
+        if (o.kind === 'snapshot') {
+          for (const [a, b] of spec.ranges) snapshotStep(s, w, t, a, b, true, out);
+          return;
+        }
         for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
       });
       return;

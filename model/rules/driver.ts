@@ -75,7 +75,8 @@ function legalRange(d: D, a: HmmAction, w: World): boolean {
 export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
   const th = d.threads[a.t]!;
-  if (th.pc === 'lock') th.pc = w.variants.has('D1') ? 'map' : 'retry';
+  // A snapshot programs nothing, so D1 (no read_retry before programming) has nothing to skip there.
+  if (th.pc === 'lock') th.pc = w.variants.has('D1') && th.op?.kind !== 'snapshot' ? 'map' : 'retry';
   else if (th.pc === 'excl_lock') th.pc = w.variants.has('H2') ? 'retry' : 'excl_map';
   else if (th.pc === 'mig_lock') th.pc = 'mig_map';
 };
@@ -88,7 +89,8 @@ export const mmu_interval_read_retry: Rule = (d, a) => {
     th.pc = a.retry ? 'excl_unlock' : 'excl_map';
     return;
   }
-  th.pc = a.retry ? 'unlock_retry' : 'map';
+  // A snapshot that is still valid is copied out to the caller under the lock, and the ioctl returns.
+  th.pc = a.retry ? 'unlock_retry' : th.op?.kind === 'snapshot' ? 'unlock' : 'map';
 };
 
 export const devpt_map: Rule = (d, a) => {
@@ -117,6 +119,11 @@ export const driver_unlock: Rule = (d, a, w) => {
     th.snap = null;
     finishOp(d, a.t, w);
   } else if (th.pc === 'unlock_retry') th.pc = 'begin';
+  else if (th.pc === 'unlock' && th.op?.kind === 'snapshot') {
+    th.snap = null;
+    th.snapSeq = -1;
+    finishOp(d, a.t, w);
+  }
   else if (th.pc === 'mig_map') th.pc = 'mig_finalize';
   else if (th.pc === 'excl_map' || th.pc === 'excl_unlock') th.pc = 'excl_put';
   else if (th.pc === 'unlock' || th.pc === 'map') {

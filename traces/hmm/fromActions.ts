@@ -45,7 +45,7 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'mmu_interval_read_begin':
       return { ev: a.k, tid, dev, seq: a.seq };
     case 'hmm_range_fault': {
-      const base = { ev: a.k, tid, dev, ...range, write: a.write, result: a.result };
+      const base = { ev: a.k, tid, dev, ...range, write: a.write, result: a.result, ...(a.fault === false ? { fault: false } : {}) };
       return a.pfns ? { ...base, pfns: a.pfns.map((e) => ({ page: e.page, pfn: e.pfn, write: e.w })) } : base;
     }
     case 'driver_lock':

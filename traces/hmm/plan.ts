@@ -217,13 +217,13 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       const write = fault ? fault['write'] === true : th.op?.write ?? false;
       const start = fault ? (fault['start'] as number) : th.op?.start ?? 0;
       const end = fault ? (fault['end'] as number) : th.op?.end ?? 0;
-      const kind: OpKind = write ? 'device_write' : 'device_read';
+      const kind: OpKind = fault?.['fault'] === false ? 'snapshot' : th.op?.kind === 'snapshot' ? 'snapshot' : write ? 'device_write' : 'device_read';
       return [setOp(s, t, kind, start, end, write, 'begin')];
     }
     case 'hmm_range_fault': {
       if (busy(th)) return [s];
       const write = e['write'] === true;
-      const kind: OpKind = write ? 'device_write' : 'device_read';
+      const kind: OpKind = e['fault'] === false ? 'snapshot' : write ? 'device_write' : 'device_read';
       const pc: Pc = th.pc === 'idle' || th.pc === 'access' ? 'begin' : th.pc === 'begin' ? 'begin' : 'hrf';
       return [setOp(s, t, kind, e['start'] as number, e['end'] as number, write, pc)];
     }

@@ -36,6 +36,9 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
   if ('result' in e && a.result !== undefined && e['result'] !== a.result) {
     return { reason: `result: hmm_range_fault returns ${a.result} in the model, the trace says ${show(e['result'])}` };
   }
+  if (a.k === 'hmm_range_fault' && (e['fault'] === false) !== (a.fault === false)) {
+    return { reason: `fault: the model's hmm_range_fault ${a.fault === false ? 'faults nothing in (a snapshot)' : 'faults pages in'}, the trace says fault ${show(e['fault'] ?? true)}` };
+  }
   if ('retry' in e && a.retry !== undefined && e['retry'] !== a.retry) {
     return { reason: `retry: mmu_interval_read_retry returns ${a.retry} in the model, the trace says ${show(e['retry'])}` };
   }
