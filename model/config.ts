@@ -13,6 +13,8 @@ export interface DeviceConfig {
   readonly frames: number;
   readonly owner?: string;
   readonly memory?: 'private' | 'coherent';
+  /** The driver's migration to its device also selects its own device-private pages (see config.schema.json). */
+  readonly selectOwn?: boolean;
 }
 
 export interface MirrorConfig {

@@ -91,6 +91,7 @@ export function formatAction(w: World, a: HmmAction): string {
       return `unpin_user_page(${formatPfn(a.pfn)})`;
     case 'do_swap_page':
       // The entry is DevPriv (migrate_to_ram follows) or DevExcl (the revocation follows).
+      if (a.result === 'EBUSY') return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)} is locked: the trylock fails, the fault returns (B18)`;
       return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)}${w.variants.has('B12') ? ', no ref taken (B12)' : w.variants.has('B17') ? ', ref taken, not locked (B17)' : w.variants.has('B14') ? ', locked (a DevExcl entry: no ref taken, B14)' : ' locked, ref taken'}`;
     case 'migrate_to_ram':
       return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;

@@ -184,6 +184,30 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'mixed-migration',
+    sentence:
+      "two pages, two devices, a fork: the first device migrates the empty page 1 to its memory and the process forks (the child shares the device page) and writes page 0; the first device's second migration takes both pages, selecting its own device pages too (a system page and a device page in one migration, as drm_pagemap can), while the second device, mirroring the child, reads page 1 (another owner's page, faulted back)",
+    config: {
+      name: 'mixed-migration',
+      processes: 2,
+      pages: 2,
+      systemFrames: 3,
+      devices: [
+        { frames: 1, owner: 'dmirror0', selectOwn: true },
+        { frames: 0, owner: 'dmirror1' },
+      ],
+      mirrors: [
+        { device: 0, process: 0 },
+        { device: 1, process: 1 },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1, fork: 1 }, child: 1, pages: [0] },
+        { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 2 }, ranges: [[1, 2], [0, 2]] },
+        { kind: 'device', name: 'gpu1', mirror: 1, ops: { device_read: 1 }, pages: [1] },
+      ],
+    },
+  },
+  {
     name: 'full',
     sentence:
       "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg, with the PTE dirty bit and a CPU TLB modelled; not yet coherent memory, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",

@@ -76,10 +76,62 @@ export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): b
       if (mig.toDevice) return w.zone[pte.pfn] === 'system';
       return w.zone[pte.pfn] === 'coherent' && w.frameDevice[pte.pfn] === device;
     case 'devpriv':
-      return !mig.toDevice && w.frameDevice[pte.pfn] === device;
+      return (!mig.toDevice || w.selectOwn[device]!) && w.frameDevice[pte.pfn] === device;
     default:
       return false;
   }
+}
+
+/**
+ * A page a migration to the device collected although it is already the
+ * device's own (config selectOwn): the driver gives it no destination, so
+ * it is restored where it is (drm_pagemap: dst 0, "own pages").
+ */
+export function ownCollected(w: World, mig: MigCtx, pfn: number | null): boolean {
+  return mig.toDevice && pfn !== null && w.zone[pfn] === 'device' && w.frameDevice[pfn] === w.mirrors[mig.dev]!.device;
+}
+
+/**
+ * A migration that collected a system page must drain the per-CPU LRU
+ * caches before it can isolate it (migrate_device_unmap ->
+ * lru_add_drain_all, which waits for a work item on every CPU).
+ */
+export function drainsLru(w: World, mig: MigCtx): boolean {
+  return (mig.src ?? []).some((e) => e.migrate && e.pfn !== null && w.zone[e.pfn] === 'system');
+}
+
+/**
+ * Variant B18 only: a device thread looping in hmm_range_fault on a
+ * device-private page another thread has locked (do_swap_page's trylock
+ * fails and returns, the walk starts again at once), which keeps its CPU
+ * from running anything else without preemption. In the kernel since
+ * "mm: Fix a hmm_range_fault() livelock / starvation problem" the fault
+ * sleeps on the folio lock instead, and nothing spins.
+ */
+export function spinning(s: HmmState, w: World, t: number): boolean {
+  if (!w.variants.has('B18') || w.actors[t]!.kind !== 'device') return false;
+  const th = s.threads[t]!;
+  const f = th.fault;
+  if (th.pc === 'fault' && f && f.ret === 'hrf' && f.orig.k === 'devpriv') {
+    const lock = s.frames[f.orig.pfn]!.lock;
+    return lock !== -1 && lock !== t;
+  }
+  if (th.pc !== 'hrf' || !th.op) return false;
+  // At the head of the walk: the first page it will fault is such a page.
+  const mm = s.mms[w.actors[t]!.mm]!;
+  const own = w.mirrors[w.actors[t]!.mirror]!.device;
+  for (let p = th.op.start; p < th.op.end; p++) {
+    const pte = mm.pte[p]!;
+    if (pte.k === 'devpriv' && w.frameDevice[pte.pfn] !== own) {
+      const lock = s.frames[pte.pfn]!.lock;
+      return lock !== -1 && lock !== t;
+    }
+    if (pte.k === 'present' && (pte.w || !th.op.write)) continue;
+    if (pte.k === 'zero' && !th.op.write) continue;
+    if (pte.k === 'devpriv') continue;
+    return false;
+  }
+  return false;
 }
 
 /**

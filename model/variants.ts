@@ -179,6 +179,15 @@ export const VARIANTS = [
     origin: '"mm/migrate: Trylock device page in do_swap_page" (1afaeb8293c9, v6.15)',
   },
   {
+    id: 'B18',
+    level: 'L4',
+    behaviour:
+      "do_swap_page's trylock of a locked device page fails and returns, so hmm_range_fault walks again at once and spins; the lock holder's migrate_device_unmap waits in lru_add_drain_all for a work item the spinning CPU never runs",
+    expected: ['LIVE-1'],
+    preset: 'mixed-migration',
+    origin: '"mm: Fix a hmm_range_fault() livelock / starvation problem" (a69d1ab971a6, v7.0-rc)',
+  },
+  {
     id: 'B19',
     level: 'L2',
     behaviour:

@@ -57,6 +57,8 @@ export interface World {
   readonly spuriousFaults: boolean;
   /** CPU writes set the PTE dirty bit, which must reach PG_dirty when the PTE goes (config `dirty`). */
   readonly dirty: boolean;
+  /** Per device: its migrations to the device also select its own device-private pages (config devices[].selectOwn). */
+  readonly selectOwn: readonly boolean[];
   /** Each process has a CPU TLB that CPU accesses fill and go through (config `tlb`). */
   readonly tlb: boolean;
 }
@@ -126,6 +128,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     memcgLimit: config.memcgLimit ?? Infinity,
     anyFrame: options.anyFrame ?? true,
     spuriousFaults: options.spuriousFaults ?? false,
+    selectOwn: config.devices.map((d) => d.selectOwn === true),
     dirty: config.dirty ?? false,
     tlb: config.tlb ?? false,
     parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {

@@ -5,7 +5,7 @@
  * next, when it is not blocked.
  */
 import type { HmmAction } from '../actions.js';
-import { canRead, cpuReadable, cpuWritable, freeFrames, ptePfn, samePte, unmapPending } from '../queries.js';
+import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
 import { commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
@@ -44,8 +44,10 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
       // An entry that changed since the fault saw it (another process's
       // fault migrated the shared page back) makes it return and retry.
       const pfn = f.orig.pfn;
-      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && faultLocks(w)) return;
-      out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
+      // Variant B18: the trylock fails and the fault returns, to be retried at once.
+      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && faultLocks(w) && !w.variants.has('B18')) return;
+      const busy = w.variants.has('B18') && samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1;
+      out.push(busy ? { t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn, result: 'EBUSY' } : { t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
       return;
     }
     default:
@@ -53,10 +55,16 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
   }
 }
 
-/** The mirror whose device owns device page `pfn` (its pgmap owner), or -1. */
+/**
+ * The mirror whose driver handles device page `pfn` (its pgmap owner): the
+ * device's mirror of `mm`, or, when the device mirrors another process only
+ * (a child that inherited the page by fork), its mirror of that one, as
+ * lib/test_hmm.c finds the dmirror from page->zone_device_data.
+ */
 export function ownerMirror(w: World, mm: number, pfn: number): number {
   const device = w.frameDevice[pfn]!;
-  return w.mirrors.findIndex((m) => m.device === device && m.mm === mm);
+  const same = w.mirrors.findIndex((m) => m.device === device && m.mm === mm);
+  return same >= 0 ? same : w.mirrors.findIndex((m) => m.device === device);
 }
 
 /**
@@ -79,7 +87,10 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
     }
     case 'mig_setup':
     case 'mig_unmap': {
-      // migrate_device_unmap: try_to_migrate each page still mapped elsewhere first.
+      // migrate_device_unmap: lru_add_drain_all for a system page first, which
+      // cannot finish while a CPU spins without preempting (variant B18).
+      if (pc === 'mig_setup' && drainsLru(w, mig!) && s.threads.some((_, u) => spinning(s, w, u))) return;
+      // Then try_to_migrate each page still mapped elsewhere.
       const u = unmapPending(s, w, t);
       if (u) out.push({ t, k: 'invalidate_range_start', mm: u.mm, start: u.page, end: u.page + 1, event: 'clear' });
       else if (th.pc === 'mig_setup') {
@@ -89,7 +100,7 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
     }
     case 'mig_alloc': {
       const src = mig!.src!;
-      const need = src.find((e) => e.migrate && e.dst === null);
+      const need = src.find((e) => e.migrate && e.dst === null && !ownCollected(w, mig!, e.pfn));
       const device = mig!.toDevice ? w.mirrors[mig!.dev]!.device : -1;
       const frees = need ? freeFrames(s, w, mig!.toDevice ? 'device' : 'system', device) : [];
       if (need && frees.length > 0) {

@@ -313,6 +313,8 @@ export const do_swap_page: Rule = (d, a, w) => {
   const f = th.fault!;
   if (f.orig.k === 'devexcl') return removeExclusive(d, a, w);
   if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
+  // Variant B18: the trylock failed; the fault returns and its caller retries.
+  if (w.variants.has('B18') && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
   if (!w.variants.has('B12')) {
     const f = d.frames[a.pfn!]!;
     f.ref++;

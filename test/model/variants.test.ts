@@ -56,6 +56,10 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   // entry and drops the PTL unflushed; cpu1's MADV_DONTNEED zaps the entry
   // (nothing present, no flush) while the TLB still reaches pfn1.
   B11: { preset: 'dirty-tlb', invariant: 'INV-2', steps: 10 },
+  // mig0's mixed migration holds its device page locked and waits in
+  // lru_add_drain_all for the system page; gpu1, faulting the child's
+  // mapping of that page, fails do_swap_page's trylock and walks again.
+  B18: { preset: 'mixed-migration', invariant: 'LIVE-1', steps: 31, loop: 29 },
 };
 
 for (const v of VARIANTS) {
@@ -104,6 +108,19 @@ test('B17: the cycle is both CPU threads aborting each other, and the first cycl
   // Equal up to the model's quotient: the sequence counts grow on every turn and are renamed.
   assert.ok(sameUpToQuotient(hmmModel(w), v.path.states[v.path.states.length - 1]!, v.path.states[v.loopStart!]!));
   assert.not.ok(sameUpToQuotient(hmmModel(w), v.path.states[v.path.states.length - 2]!, v.path.states[v.loopStart!]!));
+});
+
+test('B18: the cycle is gpu1 alone, faulting a page mig0 holds locked while mig0 waits for the drain', () => {
+  const w = presetWorld('mixed-migration', ['B18']);
+  const v = checkWorld(w).violations[0]!;
+  const cycle = v.path.actions.slice(v.loopStart);
+  assert.equal(cycle.map((a) => `${w.actors[a.t]!.name}:${a.k}${a.result ? `=${a.result}` : ''}`), ['gpu1:do_swap_page=EBUSY', 'gpu1:handle_mm_fault']);
+  const at = v.path.states[v.loopStart!]!;
+  const mig0 = at.threads[1]!;
+  assert.is(mig0.pc, 'mig_setup', 'mig0 is in migrate_device_unmap');
+  // It holds both pages: the system page it must drain for, and the device page gpu1 faults on.
+  const locked = (mig0.mig!.src ?? []).filter((e) => e.pfn !== null && at.frames[e.pfn]!.lock === 1).map((e) => w.zone[e.pfn!]);
+  assert.equal(locked.sort(), ['device', 'system']);
 });
 
 test('the unmodified cpu-faults preset has no livelock: the second fault sleeps on the page lock', () => {

@@ -73,6 +73,7 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'unpin_user_page':
       return { ev: a.k, tid, pfn: a.pfn };
     case 'do_swap_page':
+      if (a.result === 'EBUSY') return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn, result: 'EBUSY' };
       return { ev: a.k, tid, mm: a.mm, page: a.page, pfn: a.pfn };
     case 'migrate_to_ram':
       return { ev: a.k, tid, dev, mm: a.mm, page: a.page, pfn: a.pfn };

@@ -33,8 +33,8 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
   }
   if ('write' in e && a.write !== undefined && e['write'] !== a.write) return differ('write', `${a.write}`);
   if ('event' in e && a.event !== undefined && e['event'] !== a.event) return differ('event', `${a.event}`);
-  if ('result' in e && a.result !== undefined && e['result'] !== a.result) {
-    return { reason: `result: hmm_range_fault returns ${a.result} in the model, the trace says ${show(e['result'])}` };
+  if ((a.k === 'hmm_range_fault' || a.k === 'do_swap_page') && e['result'] !== a.result) {
+    return { reason: `result: ${a.k} returns ${a.result ?? 'normally'} in the model, the trace says ${show(e['result'] ?? 'nothing')}` };
   }
   if (a.k === 'hmm_range_fault' && (e['fault'] === false) !== (a.fault === false)) {
     return { reason: `fault: the model's hmm_range_fault ${a.fault === false ? 'faults nothing in (a snapshot)' : 'faults pages in'}, the trace says fault ${show(e['fault'] ?? true)}` };
