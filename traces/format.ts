@@ -16,6 +16,8 @@ export interface TraceHeader {
   readonly observed?: readonly string[];
   readonly variant?: readonly string[];
   readonly note?: string;
+  /** A lasso: the events after the first `loop` repeat forever (hmmcheck extension). */
+  readonly loop?: number;
 }
 
 export type TraceEvent = { readonly ev: string; readonly tid: string } & Readonly<Record<string, unknown>>;

@@ -27,12 +27,14 @@ export function walkActions(w: World, choices: readonly number[]): HmmAction[] {
   return out;
 }
 
-/** Writes actions as a trace; `drop` lists step kinds the recorder does not log. */
-export function traceText(w: World, actions: readonly HmmAction[], drop: readonly string[] = []): string {
+/** Writes actions as a trace; `drop` lists step kinds the recorder does not log; `loop` makes it a lasso. */
+export function traceText(w: World, actions: readonly HmmAction[], drop: readonly string[] = [], loop?: number): string {
   const { header, events } = counterexampleTrace(w, 'test walk', actions);
   const observed = STEP_KINDS.filter((k) => !drop.includes(k));
   const kept = events.filter((e) => !drop.includes(e.ev));
-  return [JSON.stringify({ ...header, observed }), ...kept.map((e) => JSON.stringify(e))].join('\n') + '\n';
+  // The cycle starts after as many logged events as the prefix has.
+  const lasso = loop === undefined ? {} : { loop: events.slice(0, loop).filter((e) => !drop.includes(e.ev)).length };
+  return [JSON.stringify({ ...header, observed, ...lasso }), ...kept.map((e) => JSON.stringify(e))].join('\n') + '\n';
 }
 
 export function writeTrace(text: string, name = `t${n++}.jsonl`): string {

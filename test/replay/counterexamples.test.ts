@@ -1,8 +1,9 @@
 /**
  * Counterexamples are traces: every variant's counterexample replays to the
- * invariant the checker reported (a livelock's, to a valid run: the trace
- * holds one turn of its cycle), and random walks of the unmodified model
- * replay as valid, whether every step is logged or a recorder left some out.
+ * invariant the checker reported (a livelock's as a lasso, with the header's
+ * `loop`; without it, one turn of the cycle is a valid finite run), and
+ * random walks of the unmodified model replay as valid, whether every step
+ * is logged or a recorder left some out.
  */
 import fc from 'fast-check';
 import { test } from 'uvu';
@@ -11,6 +12,7 @@ import { check } from '../../checker/index.js';
 import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
 import { presetWorld } from '../helpers/hmm.js';
 import { replayText, traceText, walkActions } from '../helpers/traces.js';
+import { TraceInputError } from '../../traces/errors.js';
 
 for (const v of VARIANTS) {
   for (const preset of new Set(['tiny', v.preset])) {
@@ -24,11 +26,17 @@ for (const v of VARIANTS) {
       const viol = r.violations[0]!;
       const rep = await replayText(traceText(w, viol.path.actions));
       if (viol.kind === 'liveness') {
-        // A livelock's trace is its prefix and one turn of the cycle: every
-        // step is one the model allows, and a finite trace cannot show that
-        // the cycle repeats, so it replays valid.
+        // Without `loop` the trace is its prefix and one turn of the cycle:
+        // every step is one the model allows, and a finite trace cannot show
+        // that the cycle repeats, so it replays valid.
         assert.is(rep.outcome, 'valid', rep.reason);
         assert.is(rep.events, viol.path.actions.length);
+        // As a lasso, replay closes the cycle and finds the livelock.
+        const lasso = await replayText(traceText(w, viol.path.actions, [], viol.loopStart));
+        assert.is(lasso.outcome, 'invalid', lasso.reason);
+        assert.is(lasso.invariant, 'LIVE-1', lasso.reason);
+        assert.is(lasso.line, viol.path.actions.length + 1);
+        assert.match(lasso.reason, new RegExp(`after line ${viol.loopStart! + 1}`));
         return;
       }
       assert.is(rep.outcome, 'invalid', rep.reason);
@@ -38,6 +46,25 @@ for (const v of VARIANTS) {
     });
   }
 }
+
+test('a lasso whose cycle does not come back to its start is invalid, and a loop past the end is bad input', async () => {
+  const w = presetWorld('cpu-faults', ['B17']);
+  const viol = check(hmmModel(w)).violations[0]!;
+  const off = await replayText(traceText(w, viol.path.actions, [], viol.loopStart! + 1));
+  assert.is(off.outcome, 'invalid');
+  assert.is(off.invariant, null);
+  assert.match(off.reason, /^loop: the header says the lines after line \d+ repeat forever, but after line \d+ the model is not in the state they started from/);
+  // The same cycle, with its first unlogged step left out of the trace, still closes.
+  const partial = await replayText(traceText(w, viol.path.actions, ['handle_mm_fault'], viol.loopStart));
+  assert.is(partial.invariant, 'LIVE-1', partial.reason);
+  try {
+    await replayText(traceText(w, viol.path.actions, [], viol.path.actions.length));
+    assert.unreachable('a loop with no events after it is refused');
+  } catch (e) {
+    assert.instance(e, TraceInputError);
+    assert.match((e as Error).message, /loop: expected the number of events before the cycle, below the trace's 46 events, found 46/);
+  }
+});
 
 /** Step kinds a kernel recorder may not see: the fault internals and the driver's lock and retry. */
 const UNLOGGED = ['handle_mm_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', 'zap_pte_range', 'change_pte_range', 'mmu_interval_read_retry', 'driver_lock', 'driver_unlock'];

@@ -137,7 +137,7 @@ export function buildCheckReport(
       }),
     );
     const source = `hmmcheck check ${what}${vflags}: counterexample to ${v.id}`;
-    const t = counterexampleTrace(w, source, v.path.actions);
+    const t = counterexampleTrace(w, source, v.path.actions, v.loopStart);
     return {
       invariant: v.id,
       sentence: v.sentence,

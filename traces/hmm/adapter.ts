@@ -12,7 +12,10 @@
  */
 import {
   applyStepCopy,
+  busyThreads,
+  enabledSteps,
   invariants,
+  SENTENCES,
   stateKey,
   stepProperties,
   threadSteps,
@@ -21,7 +24,7 @@ import {
 } from '../../model/index.js';
 import type { Invariant, StepProperty } from '../../checker/index.js';
 import { initialState } from '../../model/index.js';
-import type { Broken, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
+import type { Broken, LoopVerdict, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
 import { bindKey, dropFrame, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
 import { explainBroken, explainMismatch } from './explain.js';
 import { actionToEvent } from './fromActions.js';
@@ -37,6 +40,21 @@ export interface Cand {
   readonly s: HmmState;
   readonly b: Bind;
   readonly p: Prov;
+  /** In a lasso trace's cycle: where it started and what weak fairness needs to know of it so far. */
+  readonly l?: Trail;
+}
+
+/** Thread masks over the states of a cycle so far (its start included). */
+interface Trail {
+  /** The start state's key up to renamed sequence numbers (stateKey with the world). */
+  readonly start: string;
+  /** Threads that took a step on the cycle. */
+  readonly stepped: number;
+  /** Threads with no step enabled in some state of the cycle. */
+  readonly blocked: number;
+  /** Threads inside an operation in every state, and with a step enabled in every state. */
+  readonly busyAll: number;
+  readonly enabledAll: number;
 }
 
 /** Driver events: taken as the trace says and judged by the invariants. */
@@ -92,13 +110,48 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   key(c: Cand): string {
-    return `${stateKey(c.s)}|${bindKey(c.b)}`;
+    const k = `${stateKey(c.s)}|${bindKey(c.b)}`;
+    return c.l ? `${k}|${c.l.start}|${c.l.stepped},${c.l.blocked},${c.l.busyAll},${c.l.enabledAll}` : k;
+  }
+
+  /** The threads with a step enabled in `s`. */
+  private enabledMask(s: HmmState): number {
+    let m = 0;
+    for (const a of enabledSteps(this.rw.world, s)) m |= 1 << a.t;
+    return m;
+  }
+
+  /** The trail after thread `t` stepped into state `s`. */
+  private follow(l: Trail, t: number, s: HmmState): Trail {
+    const all = (1 << this.rw.world.actors.length) - 1;
+    const en = this.enabledMask(s);
+    return { start: l.start, stepped: l.stepped | (1 << t), blocked: l.blocked | (all & ~en), busyAll: l.busyAll & busyThreads(s), enabledAll: l.enabledAll & en };
+  }
+
+  enterLoop(c: Cand): Cand {
+    const all = (1 << this.rw.world.actors.length) - 1;
+    const en = this.enabledMask(c.s);
+    return { ...c, l: { start: stateKey(c.s, this.rw.world), stepped: 0, blocked: all & ~en, busyAll: busyThreads(c.s), enabledAll: en } };
+  }
+
+  closeLoop(c: Cand): LoopVerdict {
+    const l = c.l;
+    if (!l || stateKey(c.s, this.rw.world) !== l.start) return { closes: false };
+    const all = (1 << this.rw.world.actors.length) - 1;
+    const fair = ((l.stepped | l.blocked) & all) === all;
+    const starved = l.busyAll & l.enabledAll;
+    if (!fair || starved === 0) return { closes: true, livelock: null };
+    let t = 0;
+    while (!(starved & (1 << t))) t++;
+    const th = c.s.threads[t]!;
+    return { closes: true, livelock: { id: 'LIVE-1', sentence: SENTENCES['LIVE-1'], thread: this.rw.world.actors[t]!.name, op: th.op ? th.op.kind : th.pc } };
   }
 
   /** `e`: the event the step matches (none for an unlogged step). */
   private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number, e?: Ev): Step<Cand, HmmAction> {
     const s = applyStepCopy(this.rw.world, from, action);
-    return { action, next: { s, b: settle(reallocated(bind, from, s, e), s), p: touch(c.p, this.rw.world, action, at) } };
+    const next: Cand = { s, b: settle(reallocated(bind, from, s, e), s), p: touch(c.p, this.rw.world, action, at) };
+    return { action, next: c.l ? { ...next, l: this.follow(c.l, action.t, s) } : next };
   }
 
   hidden(c: Cand, plans: Plans<Ev>, afterLine: number): Step<Cand, HmmAction>[] {
@@ -131,7 +184,10 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     const threads = threadsFor(this.rw, e.tid, e.ev);
     for (const t of threads) {
       if (FREE.has(e.ev)) {
-        for (const m of this.driverStep(c, t, e, reasons)) out.push(m.keep ? { action: m.action, next: c } : this.take(c, c.s, m.action, m.bind, line, e));
+        for (const m of this.driverStep(c, t, e, reasons)) {
+          const kept: Cand = c.l ? { ...c, l: this.follow(c.l, t, c.s) } : c;
+          out.push(m.keep ? { action: m.action, next: kept } : this.take(c, c.s, m.action, m.bind, line, e));
+        }
         continue;
       }
       for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {

@@ -129,12 +129,15 @@ export interface TraceHeaderObject {
   readonly config: Config;
   readonly observed: readonly string[];
   readonly variant?: readonly string[];
+  /** A livelock's lasso: the events after the first `loop` are the cycle. */
+  readonly loop?: number;
 }
 
 export function counterexampleTrace(
   w: World,
   source: string,
   actions: readonly HmmAction[],
+  loop?: number,
 ): { header: TraceHeaderObject; events: TraceEventObject[] } {
   const variants = [...w.variants];
   const header: TraceHeaderObject = {
@@ -143,6 +146,7 @@ export function counterexampleTrace(
     config: w.config,
     observed: [...STEP_KINDS],
     ...(variants.length > 0 ? { variant: variants } : {}),
+    ...(loop !== undefined ? { loop } : {}),
   };
   return { header, events: actions.map((a) => actionToEvent(w, a)) };
 }

@@ -82,6 +82,7 @@ async function* eventsOf(path: string, file: string): AsyncGenerator<LineEvent<E
 
 type PartitionedHeader = TraceHeaderLike & {
   source?: string;
+  loop?: number;
   partition?: 'page';
   unsupported?: { line: number; reason: string };
 };
@@ -154,9 +155,15 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
     }
   }
   if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
-  if (header.partition === 'page') return await byPage(path, display, header, scan, options);
+  if (header.partition === 'page') {
+    if (header.loop !== undefined) throw new TraceInputError(display, 1, 'loop', 'no loop in a trace replayed page by page (partition "page")', `loop ${header.loop}`);
+    return await byPage(path, display, header, scan, options);
+  }
+  if (header.loop !== undefined && header.loop >= scan.events) {
+    throw new TraceInputError(display, 1, 'loop', `the number of events before the cycle, below the trace's ${scan.events} events`, `${header.loop}`);
+  }
   const rw = buildReplayWorld(display, header, scan, options.variants ?? []);
-  const result = await replay(new HmmReplay(rw), eventsOf(path, display), options);
+  const result = await replay(new HmmReplay(rw), eventsOf(path, display), header.loop !== undefined ? { ...options, loopAfter: header.loop } : options);
   const report: ReplayReport = {
     verb: 'replay',
     file: display,

@@ -10,7 +10,7 @@
  * (a fault before the store that needed it), the replayer looks a bounded
  * number of events ahead and hands the adapter each thread's next event.
  */
-import type { Broken, Plans, ReplayAdapter, ReplayOptions, ReplayResult, Step } from './types.js';
+import type { Broken, LoopVerdict, Plans, ReplayAdapter, ReplayOptions, ReplayResult, Step } from './types.js';
 
 export interface LineEvent<E> {
   readonly line: number;
@@ -140,6 +140,14 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
   let hiddenSteps = 0;
   let lastLine = 0;
   let good: C[] = adapter.initial();
+  const loopAfter = options.loopAfter;
+  // The line the cycle starts after (0: before the first event).
+  let loopLine = 0;
+  const enter = (): void => {
+    if (!adapter.enterLoop) throw new Error('replay: a lasso trace needs an adapter that follows cycles');
+    good = good.map((c) => adapter.enterLoop!(c));
+  };
+  if (loopAfter === 0) enter();
 
   const finish = (r: Omit<ReplayResult, 'stats' | 'events' | 'context' | 'invariants'> & { invariants?: readonly string[] }): ReplayResult => {
     const seconds = (Date.now() - started) / 1000;
@@ -243,6 +251,23 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     good = next;
     lastLine = line;
     win.advance();
+    if (loopAfter !== undefined && count === loopAfter) {
+      loopLine = line;
+      enter();
+    }
+  }
+  if (loopAfter !== undefined) {
+    // Unlogged steps may end the cycle after its last logged event.
+    if (adapter.hasHidden) {
+      const none: Plans<E> = { get: () => undefined, following: () => [] };
+      const c = closure(adapter, good, none, lastLine, maxCandidates, maxDepth);
+      hiddenSteps += c.steps;
+      if (c.truncated) {
+        return finish({ outcome: 'incomplete', line: null, invariant: null, sentence: null, reason: `after the last line: ${c.truncated}; the cycle was not checked`, event: null, allowed: [] });
+      }
+      good = c.good;
+    }
+    return finish(lassoVerdict(adapter, good, loopLine, lastLine, count));
   }
   return finish({
     outcome: 'valid',
@@ -253,6 +278,58 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
     event: null,
     allowed: [],
   });
+}
+
+/**
+ * The end of a lasso trace: the cycle must bring some explanation back to
+ * the state it started from. Then it is a livelock if a thread busy on every
+ * step of it can always take a step, and the cycle is weakly fair (every
+ * thread steps on it or is blocked somewhere on it).
+ */
+function lassoVerdict<C, A, E extends { readonly tid: string; readonly ev: string }>(
+  adapter: ReplayAdapter<C, A, E>,
+  good: readonly C[],
+  loopLine: number,
+  lastLine: number,
+  count: number,
+): Omit<ReplayResult, 'stats' | 'events' | 'context' | 'invariants'> {
+  const verdicts = good.map((c) => adapter.closeLoop!(c));
+  const cycle = loopLine === 0 ? `lines 2..${lastLine}` : `the lines after line ${loopLine}`;
+  const live = verdicts.find((v): v is Extract<LoopVerdict, { closes: true }> => v.closes && v.livelock !== null);
+  if (live) {
+    const l = live.livelock!;
+    return {
+      outcome: 'invalid',
+      line: lastLine,
+      invariant: l.id,
+      sentence: l.sentence,
+      reason:
+        `${l.id} (${l.sentence}): ${cycle} bring the model back to the state they start from (up to renamed sequence numbers), so they can repeat forever; ` +
+        `on every step of the cycle ${l.thread} is inside its ${l.op} and can take a step, and every thread steps on the cycle or is blocked somewhere on it (weak fairness)`,
+      event: null,
+      allowed: [],
+    };
+  }
+  if (verdicts.some((v) => v.closes)) {
+    return {
+      outcome: 'valid',
+      line: null,
+      invariant: null,
+      sentence: null,
+      reason: `all ${count} events match the model and no invariant failed; ${cycle} repeat forever, but no started operation starves on them under weak fairness`,
+      event: null,
+      allowed: [],
+    };
+  }
+  return {
+    outcome: 'invalid',
+    line: lastLine,
+    invariant: null,
+    sentence: null,
+    reason: `loop: the header says ${cycle} repeat forever, but after line ${lastLine} the model is not in the state they started from (up to renamed sequence numbers), so the cycle cannot repeat`,
+    event: null,
+    allowed: [],
+  };
 }
 
 function brokenVerdict<C, A, E extends { readonly tid: string; readonly ev: string }>(

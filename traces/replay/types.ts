@@ -49,7 +49,20 @@ export interface ReplayAdapter<C, A, E extends { readonly tid: string; readonly 
   explainBroken(before: C, action: A, after: C, broken: Broken, line: number): string;
   /** Events the model allows next from `c`, for diagnostics, in trace form. */
   allowed(c: C, plans: Plans<E>): string[];
+  /** A lasso trace (header `loop`): `c` is where the cycle starts; its descendants remember it. */
+  enterLoop?(c: C): C;
+  /** At the end of a lasso trace: does `c` return to where its cycle started, and is the cycle a livelock? */
+  closeLoop?(c: C): LoopVerdict;
 }
+
+/** What the end of a lasso trace says about one candidate. */
+export type LoopVerdict =
+  | { readonly closes: false }
+  | {
+      readonly closes: true;
+      /** The starved thread and its operation, when the cycle is a livelock under weak fairness; null when it is not. */
+      readonly livelock: { readonly id: string; readonly sentence: string; readonly thread: string; readonly op: string } | null;
+    };
 
 export type ReplayOutcome = 'valid' | 'invalid' | 'incomplete';
 
@@ -89,4 +102,6 @@ export interface ReplayOptions {
   readonly lookahead?: number;
   /** Aborting (Ctrl-C) stops the replay with `incomplete`. */
   readonly signal?: AbortSignal;
+  /** A lasso: the events after the first `loopAfter` form a cycle that repeats forever (the header's `loop`). */
+  readonly loopAfter?: number;
 }
