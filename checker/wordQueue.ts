@@ -28,7 +28,8 @@ export class WordQueue {
     b[at] = id;
     b[at + 1] = depth;
     b[at + 2] = n;
-    b.set(words.subarray(0, n), at + 3);
+    // A loop, not set(subarray): no view object per push (records are a few dozen words).
+    for (let i = 0; i < n; i++) b[at + 3 + i] = words[i]!;
     this.tail = at + n + 3;
     if (this.lifo) {
       if (this.count === this.offsets.length) {
