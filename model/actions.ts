@@ -73,6 +73,8 @@ export const STEP_KINDS = [
   'mem_cgroup_move_charge',
   // collect's TLB flush after it dropped the PTL: a step of its own only under variant B11 (arch TLB code)
   'flush_tlb_range',
+  // xe's driver-wide migrate rwsem around an all-or-nothing migration (drivers/gpu/drm/xe/xe_svm.c xe_svm_alloc_vram)
+  'migrate_lock',
 ] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];

@@ -15,6 +15,8 @@ export interface DeviceConfig {
   readonly memory?: 'private' | 'coherent';
   /** The driver's migration to its device also selects its own device-private pages (see config.schema.json). */
   readonly selectOwn?: boolean;
+  /** The driver migrates all or nothing and retries (drm_pagemap and xe; see config.schema.json). */
+  readonly allOrNothing?: boolean;
 }
 
 export interface MirrorConfig {
@@ -41,6 +43,8 @@ export interface Config {
   readonly systemFrames: number;
   /** Pages each process's memcg may hold; absent: no limit. */
   readonly memcgLimit?: number;
+  /** Pages per page-table page (one PTL): migrate_vma_collect takes the PTL once per such run of pages (default: all pages under one). */
+  readonly pmdPages?: number;
   /** Model the PTE dirty bit and PG_dirty (level L4, INV-8); default off. */
   readonly dirty?: boolean;
   /** Model a CPU TLB per process, a second mirror of its page table (level L4); default off. */

@@ -31,6 +31,8 @@ export function reachableKinds(w: World): StepKind[] {
   const fork = has('fork');
   const evict = has('migrate_device_range');
   const atomic = has('device_atomic');
+  // An all-or-nothing migration (drm_pagemap and xe) evicts with a fault loop and, since B20's fix, takes the driver's migrate rwsem.
+  const aon = migrate && w.allOrNothing.some((x) => x);
   const wanted: Record<StepKind, boolean> = {
     cpu_read: has('cpu_read'),
     cpu_write: has('cpu_write'),
@@ -47,8 +49,8 @@ export function reachableKinds(w: World): StepKind[] {
     zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit') || has('oom_reap'),
     change_pte_range: has('mprotect') || has('mprotect_rw'),
     invalidate_range_end: rangeOps || cow || migrate || fork || has('exit') || atomic,
-    mmu_interval_read_begin: devAccess || snap,
-    hmm_range_fault: devAccess || snap,
+    mmu_interval_read_begin: devAccess || snap || aon,
+    hmm_range_fault: devAccess || snap || aon,
     driver_lock: devAccess || atomic || snap,
     mmu_interval_read_retry: (devAccess && !w.variants.has('D1')) || snap,
     devpt_map: devAccess || atomic,
@@ -83,6 +85,7 @@ export function reachableKinds(w: World): StepKind[] {
     migrate_device_pages: evict || gupOut,
     migrate_device_finalize: evict || gupOut,
     flush_tlb_range: migrate && w.tlb && w.variants.has('B11'),
+    migrate_lock: aon && !w.variants.has('B20'),
   };
   return STEP_KINDS.filter((k) => wanted[k]);
 }

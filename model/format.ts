@@ -111,6 +111,8 @@ export function formatAction(w: World, a: HmmAction): string {
       return `folio_put(${formatPfn(a.pfn)})`;
     case 'migrate_device_coherent_folio':
       return `migrate_device_coherent_folio(mm${a.mm},${page}) ${formatPfn(a.pfn)}`;
+    case 'migrate_lock':
+      return `migrate_lock(${a.write ? 'down_write' : 'down_read'})`;
     case 'flush_tlb_range':
       return `flush_tlb_range(mm${a.mm},${range})`;
     case 'mem_cgroup_move_charge':

@@ -131,6 +131,7 @@ const copyThread = (th: ThreadState): ThreadState => ({
   mig: th.mig ? copyMig(th.mig) : null,
   pins: th.pins.slice(),
   frees: th.frees.slice(),
+  drv: th.drv,
 });
 
 const copyInv = (v: InvCtx): InvCtx => ({

@@ -43,6 +43,7 @@ export function initialState(w: World): HmmState {
     mig: null,
     pins: [],
     frees: [],
+    drv: 0,
   });
   const s: HmmState = {
     mms: Array.from({ length: w.mms }, mm),

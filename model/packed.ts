@@ -46,6 +46,7 @@ const PCS: readonly Pc[] = [
   'begin', 'hrf', 'lock', 'retry', 'map', 'unlock', 'unlock_retry',
   'swap', 'mig_setup', 'mig_alloc', 'mig_unmap', 'mig_copy', 'mig_pages', 'mig_lock', 'mig_map', 'mig_unlock',
   'mig_finalize', 'swap_done', 'excl_lock', 'excl_map', 'excl_unlock', 'excl_put', 'tlb_flush',
+  'mig_retry', 'mig_rlock', 'mig_wlock',
 ];
 const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv', 'devexcl'];
 const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
@@ -354,6 +355,7 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
     mig(t.mig);
     pfnList(t.pins);
     pfnList(t.frees);
+    num(t.drv);
   }
   rnState = undefined;
   pm = undefined;
@@ -508,7 +510,8 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
     };
     const pins = rdList();
     const frees = rdList();
-    return { pc, left, op, mmap, seq, snap, snapSeq, fault, inv, mig, pins, frees };
+    const drv = rd();
+    return { pc, left, op, mmap, seq, snap, snapSeq, fault, inv, mig, pins, frees, drv };
   });
   if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
   return { mms, frames, mirrors, threads };

@@ -208,6 +208,26 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'racing-migrations',
+    sentence:
+      "two pages under two page-table pages, written by the CPU, and two devices whose drivers migrate all or nothing (drm_pagemap and xe: -EBUSY unless every page was collected, then evict the range and try again) racing to move both pages to their own memory, under xe's driver-wide migrate rwsem",
+    config: {
+      name: 'racing-migrations',
+      pages: 2,
+      pmdPages: 1,
+      systemFrames: 4,
+      devices: [
+        { frames: 2, owner: 'xe0', allOrNothing: true },
+        { frames: 2, owner: 'xe1', allOrNothing: true },
+      ],
+      actors: [
+        { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 2 } },
+        { kind: 'device', name: 'mig0', mirror: 0, ops: { migrate_to_device: 1 } },
+        { kind: 'device', name: 'mig1', mirror: 1, ops: { migrate_to_device: 1 } },
+      ],
+    },
+  },
+  {
     name: 'full',
     sentence:
       "the level L4 features that compose with the reference driver, at their smallest: one page, two devices with their own owners mirroring one process, an exclusive (atomic) access by the first device racing its migration to the first device, the second device's read (another owner's page is faulted back), and the CPU's write and move to a second memcg, with the PTE dirty bit and a CPU TLB modelled; not yet coherent memory, and not the OOM reaper (with a migration or an exclusive access in flight it finds lib/test_hmm.c's unchecked device mappings)",

@@ -175,8 +175,9 @@ export function migratedTo(s: HmmState, mm: number, page: number): { readonly sr
   for (const t of s.threads) {
     const m = t.mig;
     if (!m || !m.src || m.mm !== mm || page < m.start || page >= m.end) continue;
-    const e = m.src[page - m.start]!;
-    if (!e.migrate) continue;
+    // A collect still walking the range (config pmdPages) has not reached every page.
+    const e = m.src[page - m.start];
+    if (!e || !e.migrate) continue;
     return { src: e.pfn, dst: m.committed ? e.dst : null };
   }
   return null;

@@ -241,7 +241,11 @@ export type Pc =
   | 'excl_unlock'
   | 'excl_put'
   // Variant B11: collect dropped the PTL before flush_tlb_range.
-  | 'tlb_flush';
+  | 'tlb_flush'
+  // An all-or-nothing migration (config allOrNothing): try (again), wait for the rwsem's read side, or its write side.
+  | 'mig_retry'
+  | 'mig_rlock'
+  | 'mig_wlock';
 
 /** One entry of struct migrate_vma's src/dst arrays. */
 export interface MigEntry {
@@ -299,6 +303,8 @@ export interface ThreadState {
   readonly pins: readonly number[];
   /** Device pages whose last reference this thread dropped: folio_free is due. */
   readonly frees: readonly number[];
+  /** xe's driver-wide migrate rwsem (xe_svm_alloc_vram's driver_migrate_lock): 0 not held, 1 read, 2 write. */
+  readonly drv: number;
 }
 
 export interface HmmState {

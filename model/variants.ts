@@ -197,6 +197,15 @@ export const VARIANTS = [
     origin: '"drm/amdkfd: Fix svm_bo and vram page refcount" (amd-gfx, 2025; merge status uncertain)',
   },
   {
+    id: 'B20',
+    level: 'L4',
+    behaviour:
+      "two devices' all-or-nothing migrations of one range each lock part of it, both fail with -EBUSY, evict and try again, for ever: xe migrated without its driver-wide rwsem, which makes the second try of one of them run alone",
+    expected: ['LIVE-1'],
+    preset: 'racing-migrations',
+    origin: '"drm/xe/svm: Serialize migration to device if racing" (Dec 2025, a stopgap)',
+  },
+  {
     id: 'H1',
     level: 'L2',
     behaviour: "the driver's invalidate callback returns before mmu_interval_set_seq on its own MIGRATE event, while a device fault races the migration",

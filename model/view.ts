@@ -45,6 +45,7 @@ function threadFacts(w: World, t: number, th: ThreadState, put: (k: string, v: s
   }
   if (th.pins.length > 0) put(`${name}.pins`, th.pins.map((p) => formatPfn(p)).join(' '));
   if (th.frees.length > 0) put(`${name}.folio_free_due`, th.frees.map((p) => formatPfn(p)).join(' '));
+  if (th.drv) put(`${name}.driver_migrate_lock`, th.drv === 2 ? 'write' : 'read');
 }
 
 export function view(w: World, s: HmmState): View {

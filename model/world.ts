@@ -57,6 +57,10 @@ export interface World {
   readonly spuriousFaults: boolean;
   /** CPU writes set the PTE dirty bit, which must reach PG_dirty when the PTE goes (config `dirty`). */
   readonly dirty: boolean;
+  /** Per device: its driver migrates to it all or nothing and retries (config devices[].allOrNothing). */
+  readonly allOrNothing: readonly boolean[];
+  /** Pages per page-table page, for collect (config pmdPages; Infinity: one PTL for all). */
+  readonly pmdPages: number;
   /** Per device: its migrations to the device also select its own device-private pages (config devices[].selectOwn). */
   readonly selectOwn: readonly boolean[];
   /** Each process has a CPU TLB that CPU accesses fill and go through (config `tlb`). */
@@ -129,6 +133,8 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     anyFrame: options.anyFrame ?? true,
     spuriousFaults: options.spuriousFaults ?? false,
     selectOwn: config.devices.map((d) => d.selectOwn === true),
+    allOrNothing: config.devices.map((d) => d.allOrNothing === true),
+    pmdPages: config.pmdPages ?? Infinity,
     dirty: config.dirty ?? false,
     tlb: config.tlb ?? false,
     parent: Array.from({ length: config.processes ?? 1 }, (_, m) => {

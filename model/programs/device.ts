@@ -113,7 +113,7 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     }
     if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
     else if (pte.k === 'present') pfns.push(mkSnap(p, pte.pfn, pte.w));
-    else if (pte.k === 'devpriv' && (w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device || w.variants.has('B8'))) {
+    else if (pte.k === 'devpriv' && op.kind !== 'migrate_to_device' && (w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device || w.variants.has('B8'))) {
       // The caller's own device-private page (dev_private_owner matches): valid,
       // no fault. Before "mm/hmm: check the device private page owner in
       // hmm_range_fault()" (B8) any owner's page was.
@@ -126,7 +126,8 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
       // Another owner's page is faulted back to system memory (do_swap_page
       // -> its owner's migrate_to_ram); from B8's fix until "mm/hmm: fault
       // non-owner device private entries" (B9) it was -EFAULT instead.
-      if (w.variants.has('B9')) return ret('EFAULT');
+      // drm_gpusvm_range_evict (an all-or-nothing migration's eviction) asks with no owner: every device page comes back.
+      if (w.variants.has('B9') && op.kind !== 'migrate_to_device') return ret('EFAULT');
       out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
       return;
     } else return; // a migration entry: hmm_vma_handle_pte waits for it (migration_entry_wait)
@@ -166,7 +167,8 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       // The ioctls of a process not forked yet, or exited, do nothing.
       if (s.mms[spec.mm]!.life !== LIVE) return;
       if (th.op) {
-        if (th.op.kind === 'migrate_to_device' || th.op.kind === 'migrate_to_system') migrateStart(s, w, t, th.op.kind, th.op.start, th.op.end, out);
+        if (th.op.kind === 'migrate_to_device' && lockedMigration(w, t)) rwsemStep(s, w, t, false, th.op.start, th.op.end, out);
+        else if (th.op.kind === 'migrate_to_device' || th.op.kind === 'migrate_to_system') migrateStart(s, w, t, th.op.kind, th.op.start, th.op.end, out);
         else if (th.op.kind === 'migrate_device_range') evictStep(s, w, t, out);
         else if (th.op.kind === 'snapshot') snapshotStep(s, w, t, th.op.start, th.op.end, true, out);
         else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
@@ -174,6 +176,10 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
       }
       spec.ops.forEach((o, i) => {
         if (th.left[i] === 0) return;
+        if (o.kind === 'migrate_to_device' && lockedMigration(w, t)) {
+          for (const [a, b] of spec.ranges) rwsemStep(s, w, t, false, a, b, out);
+          return;
+        }
         if (o.kind === 'migrate_to_device' || o.kind === 'migrate_to_system') {
           for (const [a, b] of spec.ranges) migrateStart(s, w, t, o.kind, a, b, out);
           return;
@@ -225,6 +231,16 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
     case 'excl_lock':
       if (mirror.lock === -1) out.push({ t, k: 'driver_lock', dev });
       return;
+    // An all-or-nothing migration: try again, or take the driver's migrate rwsem.
+    case 'mig_retry':
+      migrateStart(s, w, t, 'migrate_to_device', th.op!.start, th.op!.end, out, false);
+      return;
+    case 'mig_rlock':
+      rwsemStep(s, w, t, false, th.op!.start, th.op!.end, out);
+      return;
+    case 'mig_wlock':
+      rwsemStep(s, w, t, true, th.op!.start, th.op!.end, out);
+      return;
     case 'excl_map': {
       const e = th.snap![0]!;
       out.push({ t, k: 'devpt_map', dev, page: e.page, pfn: e.pfn, write: e.w, atomic: true });
@@ -243,10 +259,31 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
 }
 
 /** migrate_vma_setup of [start, end), to the device's memory or back from it, begins with collect's invalidation. */
-function migrateStart(s: HmmState, w: World, t: number, op: 'migrate_to_device' | 'migrate_to_system', start: number, end: number, out: HmmAction[]): void {
+function migrateStart(s: HmmState, w: World, t: number, op: 'migrate_to_device' | 'migrate_to_system', start: number, end: number, out: HmmAction[], fresh = true): void {
   const spec = w.actors[t]!;
   if (!canRead(s.mms[spec.mm]!, t)) return;
-  out.push({ t, k: 'invalidate_range_start', op, mm: spec.mm, start, end, event: 'migrate' });
+  out.push(fresh ? { t, k: 'invalidate_range_start', op, mm: spec.mm, start, end, event: 'migrate' } : { t, k: 'invalidate_range_start', mm: spec.mm, start, end, event: 'migrate' });
+}
+
+/** The thread's migrations to its device take xe's driver-wide migrate rwsem (all or nothing, since B20's fix). */
+function lockedMigration(w: World, t: number): boolean {
+  return w.allOrNothing[w.mirrors[w.actors[t]!.mirror]!.device]! && !w.variants.has('B20');
+}
+
+/**
+ * down_read or down_write of the driver's migrate rwsem. The read side waits
+ * for a writer and, as the kernel's rwsem hands off, for a writer waiting:
+ * new readers cannot keep a waiting writer out for ever.
+ */
+function rwsemStep(s: HmmState, w: World, t: number, write: boolean, start: number, end: number, out: HmmAction[]): void {
+  const th = s.threads[t]!;
+  for (let u = 0; u < s.threads.length; u++) {
+    if (u === t) continue;
+    const o = s.threads[u]!;
+    if (o.drv === 2 || (write && o.drv === 1) || (!write && o.pc === 'mig_wlock')) return;
+  }
+  const dev = w.actors[t]!.mirror;
+  out.push(th.pc === 'idle' ? { t, k: 'migrate_lock', op: 'migrate_to_device', dev, start, end, write } : { t, k: 'migrate_lock', dev, start, end, write });
 }
 
 /**

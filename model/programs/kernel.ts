@@ -8,7 +8,7 @@ import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../queries.js';
 import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
 import type { World } from '../world.js';
-import { commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
+import { allOrNothing, commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
 export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
@@ -100,6 +100,17 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
     }
     case 'mig_alloc': {
       const src = mig!.src!;
+      // drm_pagemap_migrate_to_devmem: fewer pages collected than asked is
+      // -EBUSY; so is device memory for fewer than all of them (its
+      // populate_devmem_pfn takes the whole range at once). Nothing is
+      // allocated; pages and finalize restore.
+      if (allOrNothing(w, mig!)) {
+        const missing = src.filter((e) => e.migrate && e.dst === null).length;
+        if (src.some((e) => !e.migrate) || freeFrames(s, { ...w, anyFrame: true }, 'device', w.mirrors[mig!.dev]!.device).length < missing) {
+          out.push(pagesStep(s, w, t, mig!));
+          return;
+        }
+      }
       const need = src.find((e) => e.migrate && e.dst === null && !ownCollected(w, mig!, e.pfn));
       const device = mig!.toDevice ? w.mirrors[mig!.dev]!.device : -1;
       const frees = need ? freeFrames(s, w, mig!.toDevice ? 'device' : 'system', device) : [];

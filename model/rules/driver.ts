@@ -38,6 +38,13 @@ export const hmm_range_fault: Rule = (d, a, w) => {
   }
   switch (a.result) {
     case 'ok':
+      if (th.op?.kind === 'migrate_to_device') {
+        // drm_gpusvm_range_evict's fault loop is done: the migration tries again.
+        th.snap = null;
+        th.snapSeq = -1;
+        th.pc = 'mig_retry';
+        break;
+      }
       th.snap = a.pfns!.map((e) => mkSnap(e.page, e.pfn, e.w));
       // Ghost for INV-4: the interval's sequence when these pfns were read.
       // With the seq protocol it equals th.seq (else the result is -EBUSY);

@@ -69,6 +69,7 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   restore_exclusive_pte: excl.restore_exclusive_pte,
   mem_cgroup_move_charge: memcg.mem_cgroup_move_charge,
   flush_tlb_range: tlb.flush_tlb_range,
+  migrate_lock: migrate.migrate_lock,
 };
 
 /**

@@ -33,7 +33,8 @@ function mapping(w: World, pfn: number, write: boolean): Pte {
 export function startMigration(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
   const kind = a.op === 'migrate_to_system' || th.op?.kind === 'migrate_to_system' ? 'migrate_to_system' : 'migrate_to_device';
-  startOp(d, a, w, kind);
+  // An all-or-nothing migration trying again is the same operation.
+  if (th.pc !== 'mig_retry') startOp(d, a, w, kind);
   th.op = { kind, start: a.start!, end: a.end!, write: false };
   // The caller holds mmap_lock for read from setup to finalize (Documentation/mm/hmm.rst).
   d.mms[a.mm!]!.mmapReaders++;
@@ -52,7 +53,10 @@ export const migrate_vma_collect: Rule = (d, a, w) => {
   const mig = th.mig!;
   const mm = d.mms[mig.mm]!;
   const entries: MigEntry[] = [];
-  for (let p = mig.start; p < mig.end; p++) {
+  // One page-table page under its PTL (config pmdPages); the walk goes on to the next in a later step.
+  const from = mig.start + (mig.src?.length ?? 0);
+  const to = Math.min(mig.end, Number.isFinite(w.pmdPages) ? (Math.floor(from / w.pmdPages) + 1) * w.pmdPages : mig.end);
+  for (let p = from; p < to; p++) {
     const e = collectOne(d, w, a.t, p);
     entries.push(e);
     if (e.pfn !== null && e.migrate) {
@@ -65,7 +69,8 @@ export const migrate_vma_collect: Rule = (d, a, w) => {
       mm.pte[p] = migration(e.pfn, e.w);
     }
   }
-  mig.src = entries;
+  mig.src = from === mig.start ? entries : [...mig.src!, ...entries];
+  if (to < mig.end) return;
   // Variant B11: the TLB flush comes after the PTL is dropped, as a step of its own.
   th.pc = w.tlb && w.variants.has('B11') ? 'tlb_flush' : 'inv_end';
 };
@@ -244,7 +249,7 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
   // lib/test_hmm.c dmirror_migrate_finalize_and_map: the driver points its
   // page table at the new device pages before finalize.
   if (th.inv) th.pc = 'inv_end';
-  else th.pc = mig.toDevice ? 'mig_lock' : 'mig_finalize';
+  else th.pc = driverMaps(w, mig as MigCtx) ? 'mig_lock' : 'mig_finalize';
 };
 
 /**
@@ -269,6 +274,24 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     }
   }
   th.mig = null;
+  if (allOrNothing(w, mig as MigCtx)) {
+    const mm = d.mms[mig.mm]!;
+    // drm_pagemap_populate_mm holds mmap_lock for one try only.
+    if (th.mmap === 1) mm.mmapReaders--;
+    th.mmap = 0;
+    if ((mig.src ?? []).some((e) => !e.migrate)) {
+      // -EBUSY. Variant B20 (before "drm/xe/svm: Serialize migration to
+      // device if racing"): evict the range and try again, for ever. Since:
+      // the first failure trades the read side of the driver's migrate
+      // rwsem for the write side before the eviction and the second try; a
+      // second failure drops it, and the retried GPU fault starts over.
+      if (w.variants.has('B20')) th.pc = 'begin';
+      else th.pc = th.drv === 1 ? 'mig_wlock' : 'mig_rlock';
+      th.drv = 0;
+      return;
+    }
+    th.drv = 0;
+  }
   if (th.fault && mig.fault >= 0 && w.variants.has('B19')) {
     // Back in do_swap_page: folio_unlock, then folio_put as a step of its
     // own, so the driver can take the page in between (variant B19).
@@ -286,6 +309,31 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     // migrate_device_coherent_folio returned: GUP looks up the page again.
     th.pc = 'access';
   } else finishOp(d, a.t, w);
+};
+
+/** A driver's migration to its device that is all or nothing and retried (config allOrNothing: drm_pagemap and xe). */
+export function allOrNothing(w: World, mig: MigCtx): boolean {
+  return mig.toDevice && mig.mm >= 0 && w.allOrNothing[w.mirrors[mig.dev]!.device]!;
+}
+
+/** lib/test_hmm.c maps the new device pages itself between migrate_vma_pages and finalize; drm_pagemap leaves that to the GPU fault. */
+export function driverMaps(w: World, mig: MigCtx): boolean {
+  return mig.toDevice && !allOrNothing(w, mig);
+}
+
+/**
+ * xe_svm_alloc_vram's driver_migrate_lock, a driver-wide rwsem: down_read
+ * to try a migration, down_write to evict and try again after -EBUSY.
+ */
+export const migrate_lock: Rule = (d, a, w) => {
+  const th = d.threads[a.t]!;
+  if (th.pc === 'idle') {
+    startOp(d, a, w, 'migrate_to_device');
+    th.op = { kind: 'migrate_to_device', start: a.start!, end: a.end!, write: false };
+  }
+  th.drv = a.write ? 2 : 1;
+  // Under the write side: drm_gpusvm_range_evict first (a fault loop), then the second try.
+  th.pc = a.write ? 'begin' : 'mig_retry';
 };
 
 /**

@@ -10,11 +10,11 @@
  * step, which is what makes a device mapping left behind a use-after-free.
  */
 import type { HmmAction } from '../actions.js';
-import { devexcl, devpriv, migration, mkInv, present, PTE_NONE } from '../state.js';
+import { devexcl, devpriv, migration, mkInv, present, PTE_NONE, type MigCtx } from '../state.js';
 import type { World } from '../world.js';
 import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
-import { startMigration } from './migrate.js';
+import { driverMaps, startMigration } from './migrate.js';
 import { forkDone } from './process.js';
 
 function anyVma(d: D, mm: number, start: number, end: number): boolean {
@@ -204,7 +204,7 @@ export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
   else if (ret === 'excl_restored') endRemoveExclusive(d, a.t, w);
   else if (ret === 'mig_setup') th.pc = 'mig_setup';
   else if (ret === 'mig_unmap') th.pc = 'mig_unmap';
-  else if (ret === 'mig_pages_done') th.pc = th.mig!.toDevice ? 'mig_lock' : 'mig_finalize';
+  else if (ret === 'mig_pages_done') th.pc = driverMaps(w, th.mig! as MigCtx) ? 'mig_lock' : 'mig_finalize';
   else finishOp(d, a.t, w);
 };
 

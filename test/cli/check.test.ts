@@ -136,7 +136,7 @@ test('presets, variants and invariants list one per line; --help has an example 
   assert.match(p.out, /^tiny +one page/m);
   assert.match(p.out, /^small +two pages/m);
   const v = await run('variants', '--json');
-  assert.equal(JSON.parse(v.out).items.map((x: { id: string }) => x.id), ['D1', 'D2', 'B1', 'B3', 'B4', 'B5', 'D3', 'D5', 'D4', 'B6', 'B8', 'B9', 'B10', 'B11', 'B12', 'B13', 'B14', 'B16', 'B17', 'B18', 'B19', 'H1', 'H2']);
+  assert.equal(JSON.parse(v.out).items.map((x: { id: string }) => x.id), ['D1', 'D2', 'B1', 'B3', 'B4', 'B5', 'D3', 'D5', 'D4', 'B6', 'B8', 'B9', 'B10', 'B11', 'B12', 'B13', 'B14', 'B16', 'B17', 'B18', 'B19', 'B20', 'H1', 'H2']);
   const i = await run('invariants');
   assert.is(i.out.trim().split('\n').length, 18);
   assert.match(i.out, /^INV-2 +once a driver's invalidate callback/m);

@@ -24,6 +24,7 @@ const PINNED: Record<string, { states: number; transitions: number; depth: numbe
   'dirty-tlb': { states: 1752, transitions: 4284, depth: 24 },
   coherent: { states: 20320, transitions: 52928, depth: 40 },
   'mixed-migration': { states: 96397, transitions: 244961, depth: 77 },
+  'racing-migrations': { states: 99484, transitions: 235471, depth: 156 },
   full: { states: 277590, transitions: 824011, depth: 67 },
 };
 

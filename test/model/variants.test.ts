@@ -60,6 +60,9 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
   // lru_add_drain_all for the system page; gpu1, faulting the child's
   // mapping of that page, fails do_swap_page's trylock and walks again.
   B18: { preset: 'mixed-migration', invariant: 'LIVE-1', steps: 31, loop: 29 },
+  // mig0 and mig1 each collect one of the two page-table pages, fail the
+  // other's trylock, get -EBUSY, evict (nothing to evict) and try again.
+  B20: { preset: 'racing-migrations', invariant: 'LIVE-1', steps: 48, loop: 26 },
 };
 
 for (const v of VARIANTS) {
@@ -121,6 +124,20 @@ test('B18: the cycle is gpu1 alone, faulting a page mig0 holds locked while mig0
   // It holds both pages: the system page it must drain for, and the device page gpu1 faults on.
   const locked = (mig0.mig!.src ?? []).filter((e) => e.pfn !== null && at.frames[e.pfn]!.lock === 1).map((e) => w.zone[e.pfn!]);
   assert.equal(locked.sort(), ['device', 'system']);
+});
+
+test('B20: on the cycle both migrations collect half the range and give up; with the rwsem the second try runs alone', () => {
+  const w = presetWorld('racing-migrations', ['B20']);
+  const v = checkWorld(w).violations[0]!;
+  const cycle = v.path.actions.slice(v.loopStart);
+  const setups = cycle.filter((a) => a.k === 'migrate_vma_setup');
+  assert.equal(setups.map((a) => w.actors[a.t]!.name).sort(), ['mig0', 'mig1']);
+  for (const a of setups) assert.equal((a.mig ?? []).filter((e) => e.migrate).length, 1, 'each collected one page of two');
+  assert.ok(cycle.every((a) => a.k !== 'migrate_lock'));
+  // Unmodified: every state where a migration retries under the write side has no other holder.
+  const base = checkWorld(presetWorld('racing-migrations'));
+  assert.is(base.outcome, 'ok');
+  assert.ok(base.coverage.some((c) => c.kind === 'migrate_lock' && c.count > 0));
 });
 
 test('the unmodified cpu-faults preset has no livelock: the second fault sleeps on the page lock', () => {

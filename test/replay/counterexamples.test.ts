@@ -69,7 +69,7 @@ test('a lasso whose cycle does not come back to its start is invalid, and a loop
 /** Step kinds a kernel recorder may not see: the fault internals and the driver's lock and retry. */
 const UNLOGGED = ['handle_mm_fault', 'do_anonymous_page', 'do_wp_page', 'wp_page_copy', 'zap_pte_range', 'change_pte_range', 'mmu_interval_read_retry', 'driver_lock', 'driver_unlock'];
 
-for (const preset of ['tiny', 'small', 'migrate', 'fork']) {
+for (const preset of ['tiny', 'small', 'migrate', 'fork', 'racing-migrations']) {
   test(`random walks of ${preset} replay valid, fully logged and partly logged`, async () => {
     const w = presetWorld(preset);
     await fc.assert(

@@ -99,6 +99,8 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
       return { ev: a.k, tid, dev };
     case 'folio_put':
       return { ev: a.k, tid, pfn: a.pfn };
+    case 'migrate_lock':
+      return { ev: a.k, tid, dev, start: a.start, end: a.end, write: a.write };
     case 'folio_free':
       return { ev: a.k, tid, pfn: a.pfn, dev };
     case 'fork':

@@ -154,6 +154,11 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       const page = e['page'] as number;
       return [setOp(s, t, 'device_atomic', page, page + 1, true)];
     }
+    case 'migrate_lock': {
+      // The first down_read of an all-or-nothing migration names its range.
+      if (!idle || w.actors[t]!.kind !== 'device' || e['write'] === true) return [s];
+      return [setOp(s, t, 'migrate_to_device', e['start'] as number, e['end'] as number, false)];
+    }
     case 'migrate_device_range': {
       if (!idle || w.actors[t]!.kind !== 'device') return [s];
       return [setOp(s, t, 'migrate_device_range', 0, 0, false)];
@@ -198,8 +203,9 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
     }
     case 'mmu_interval_read_begin': {
       if (busy(th)) return [s];
-      // A sequence taken around make_device_exclusive (nouveau's loop, variant H2).
-      if (th.op?.kind === 'device_atomic') return [s];
+      // A sequence taken around make_device_exclusive (nouveau's loop, variant H2),
+      // or by an all-or-nothing migration's eviction (drm_gpusvm_range_evict).
+      if (th.op?.kind === 'device_atomic' || th.op?.kind === 'migrate_to_device') return [s];
       // One look ahead: `future` may be an iterator that a second look would find spent.
       const next = ahead(future, HRF_OR_EXCLUSIVE);
       if (next?.ev === 'make_device_exclusive') {
@@ -221,7 +227,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       return [setOp(s, t, kind, start, end, write, 'begin')];
     }
     case 'hmm_range_fault': {
-      if (busy(th)) return [s];
+      if (busy(th) || th.op?.kind === 'migrate_to_device') return [s];
       const write = e['write'] === true;
       const kind: OpKind = e['fault'] === false ? 'snapshot' : write ? 'device_write' : 'device_read';
       const pc: Pc = th.pc === 'idle' || th.pc === 'access' ? 'begin' : th.pc === 'begin' ? 'begin' : 'hrf';
