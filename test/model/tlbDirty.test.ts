@@ -56,15 +56,20 @@ test('a zap of a present PTE flushes its translation in the same step', () => {
   assert.is(sc.state.mms[0]!.tlb[0], null);
 });
 
-test('collect passes the dirty bit to the folio, and a rolled-back migration keeps it there', () => {
-  const w = presetWorld('dirty-tlb');
-  const sc = new Script(w);
+/** On dirty-tlb: cpu0 writes the page (dirty PTE, cached translation), mig0 collects it. */
+function writeThenCollect(sc: Script): void {
   sc.step(0, 'handle_mm_fault', { write: true });
   sc.step(0, 'do_anonymous_page');
   sc.step(0, 'cpu_write');
   sc.step(2, 'invalidate_range_start');
   sc.step(2, 'invalidate');
   sc.step(2, 'migrate_vma_collect');
+}
+
+test('collect passes the dirty bit to the folio, and a rolled-back migration keeps it there', () => {
+  const w = presetWorld('dirty-tlb');
+  const sc = new Script(w);
+  writeThenCollect(sc);
   assert.equal(sc.state.mms[0]!.pte[0], { k: 'migration', pfn: 1, w: true });
   assert.is(sc.state.frames[1]!.dirty, true);
   assert.is(sc.state.mms[0]!.tlb[0], null, 'flushed under the PTL');
@@ -97,12 +102,7 @@ test('a committed migration carries PG_dirty to the device page, and back (folio
 test('B11: the translation outlives the zap of the migration entry, and a store through it lands in a page nothing maps', () => {
   const w = presetWorld('dirty-tlb', ['B11']);
   const sc = new Script(w);
-  sc.step(0, 'handle_mm_fault', { write: true });
-  sc.step(0, 'do_anonymous_page');
-  sc.step(0, 'cpu_write');
-  sc.step(2, 'invalidate_range_start');
-  sc.step(2, 'invalidate');
-  sc.step(2, 'migrate_vma_collect');
+  writeThenCollect(sc);
   assert.equal(sc.state.mms[0]!.tlb[0], { pfn: 1, w: true }, 'the flush is still to come');
   assert.equal(sc.enabled(2).map((a) => a.k), ['flush_tlb_range']);
   sc.step(1, 'madvise_dontneed');
