@@ -107,6 +107,8 @@ export interface HmmAction {
   readonly event?: InvEvent;
   /** For invalidate: false when the driver's callback left its device page table as it was (a trace says so). */
   readonly cleared?: boolean;
+  /** For mprotect: PROT_NONE (absent: PROT_READ, with PROT_WRITE when `write`). */
+  readonly prot?: 'none';
   /** For hmm_range_fault: false when the caller asked for no faults (a snapshot: default_flags without HMM_PFN_REQ_FAULT). */
   readonly fault?: boolean;
   /** For invalidate_range_start: false for a non-blockable start (mmu_notifier_invalidate_range_start_nonblock). */

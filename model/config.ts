@@ -69,7 +69,7 @@ export class ConfigError extends Error {
 export const configSchema: object = schema;
 const validate = compileSchema(schema);
 
-const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'gup', 'fork', 'exit', 'oom_reap', 'memcg_move'];
+const CPU_OPS: readonly OpKind[] = ['cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'mprotect_none', 'gup', 'fork', 'exit', 'oom_reap', 'memcg_move'];
 const DEVICE_OPS: readonly OpKind[] = ['device_read', 'device_write', 'migrate_to_device', 'migrate_device_range', 'device_atomic', 'migrate_to_system', 'snapshot'];
 
 /** Validates an untrusted configuration (from a file or a trace header); `file` names it in errors. */

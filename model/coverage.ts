@@ -19,7 +19,7 @@ export function reachableKinds(w: World): StepKind[] {
   const snap = has('snapshot');
   const anyWrite = has('cpu_write') || has('device_write');
   const anyRead = has('cpu_read') || has('device_read');
-  const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw') || has('oom_reap');
+  const rangeOps = has('munmap') || has('madvise_dontneed') || has('mprotect') || has('mprotect_rw') || has('mprotect_none') || has('oom_reap');
   const cow = anyWrite && anyRead;
   const migrate = has('migrate_to_device');
   // Without device memory a migration collects and rolls back: nothing is allocated, copied or faulted back.
@@ -36,18 +36,18 @@ export function reachableKinds(w: World): StepKind[] {
   const wanted: Record<StepKind, boolean> = {
     cpu_read: has('cpu_read'),
     cpu_write: has('cpu_write'),
-    sigsegv: cpuAccess && (has('munmap') || (has('mprotect') && has('cpu_write'))),
+    sigsegv: (cpuAccess || has('gup')) && (has('munmap') || has('mprotect_none') || (has('mprotect') && has('cpu_write'))),
     handle_mm_fault: cpuAccess || devAccess || atomic,
     do_anonymous_page: cpuAccess || devAccess || atomic,
     do_wp_page: anyWrite && ((has('mprotect') && has('mprotect_rw')) || fork),
     wp_page_copy: cow || (fork && anyWrite),
     munmap: has('munmap'),
     madvise_dontneed: has('madvise_dontneed'),
-    mprotect: has('mprotect') || has('mprotect_rw'),
+    mprotect: has('mprotect') || has('mprotect_rw') || has('mprotect_none'),
     invalidate_range_start: rangeOps || cow || migrate || fork || has('exit') || atomic,
     invalidate: (rangeOps || cow || migrate || fork || has('exit') || atomic) && w.mirrors.length > 0,
     zap_pte_range: has('munmap') || has('madvise_dontneed') || has('exit') || has('oom_reap'),
-    change_pte_range: has('mprotect') || has('mprotect_rw'),
+    change_pte_range: has('mprotect') || has('mprotect_rw') || has('mprotect_none'),
     invalidate_range_end: rangeOps || cow || migrate || fork || has('exit') || atomic,
     mmu_interval_read_begin: devAccess || snap || aon,
     hmm_range_fault: devAccess || snap || aon,

@@ -49,10 +49,10 @@ const PCS: readonly Pc[] = [
   'mig_retry', 'mig_rlock', 'mig_wlock',
 ];
 const PTE_KINDS: readonly Pte['k'][] = ['none', 'zero', 'present', 'migration', 'devpriv', 'devexcl'];
-const PROTS: readonly Prot[] = ['none', 'r', 'rw'];
+const PROTS: readonly Prot[] = ['none', 'r', 'rw', 'noaccess'];
 const OPS: readonly OpKind[] = [
   'cpu_read', 'cpu_write', 'munmap', 'madvise_dontneed', 'mprotect', 'mprotect_rw', 'device_read', 'device_write', 'migrate_to_device', 'gup',
-  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic', 'memcg_move', 'migrate_to_system', 'snapshot',
+  'fork', 'exit', 'migrate_device_range', 'oom_reap', 'device_atomic', 'memcg_move', 'migrate_to_system', 'snapshot', 'mprotect_none',
 ];
 const EVENTS: readonly InvEvent[] = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dirty', 'release', 'migrate', 'exclusive'];
 const THENS: readonly InvThen[] = [

@@ -66,7 +66,8 @@ export function freeFrames(
  * back to system memory; lib/test_hmm.c selects the kind its device has).
  */
 export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): boolean {
-  if (vma === 'none') return false;
+  // lib/test_hmm.c refuses (-EINVAL) a range without read access before migrate_vma_setup.
+  if (vma === 'none' || vma === 'noaccess') return false;
   const device = w.mirrors[mig.dev]!.device;
   switch (pte.k) {
     case 'none':

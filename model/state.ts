@@ -37,8 +37,8 @@ export const devpriv = (pfn: number, w: boolean): Pte => ({ k: 'devpriv', pfn, w
 export const migration = (pfn: number, w: boolean): Pte => ({ k: 'migration', pfn, w });
 export const devexcl = (pfn: number, w: boolean): Pte => ({ k: 'devexcl', pfn, w });
 
-/** VMA protection of a page: no VMA (unmapped), read-only, or read-write. */
-export type Prot = 'none' | 'r' | 'rw';
+/** VMA protection of a page: no VMA (unmapped), read-only, read-write, or PROT_NONE (a VMA nobody may access). */
+export type Prot = 'none' | 'r' | 'rw' | 'noaccess';
 
 export interface MmState {
   readonly vma: readonly Prot[];
@@ -125,6 +125,8 @@ export type OpKind =
   | 'madvise_dontneed'
   | 'mprotect'
   | 'mprotect_rw'
+  /** mprotect(PROT_NONE). */
+  | 'mprotect_none'
   | 'device_read'
   | 'device_write'
   | 'migrate_to_device'

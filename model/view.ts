@@ -54,7 +54,7 @@ export function view(w: World, s: HmmState): View {
     out.set(k, v);
   };
   s.mms.forEach((mm, m) => {
-    mm.vma.forEach((v, p) => put(`mm${m}.vma[${p}]`, v === 'none' ? 'unmapped' : v.toUpperCase()));
+    mm.vma.forEach((v, p) => put(`mm${m}.vma[${p}]`, v === 'none' ? 'unmapped' : v === 'noaccess' ? 'PROT_NONE' : v.toUpperCase()));
     mm.pte.forEach((pte, p) => put(`mm${m}.pte[${p}]`, formatPte(pte)));
     mm.expect.forEach((v, p) => put(`mm${m}.last_write[${p}]`, `${v}`));
     put(`mm${m}.invalidate_seq`, `${mm.seq}`);

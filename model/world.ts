@@ -74,6 +74,7 @@ const OP_ORDER: readonly OpKind[] = [
   'madvise_dontneed',
   'mprotect',
   'mprotect_rw',
+  'mprotect_none',
   'device_read',
   'device_write',
   'migrate_to_device',

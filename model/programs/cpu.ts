@@ -23,6 +23,11 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
   }
   // A migration entry: the access waits for the migration (migration_entry_wait).
   if (pte.k === 'migration') return;
+  if (op === 'gup' && vma === 'noaccess') {
+    // check_vma_flags: no access at all, GUP fails.
+    out.push({ t, k: 'sigsegv', op, mm: m, page, write: true });
+    return;
+  }
   if (op === 'gup') {
     // pin_user_pages(FOLL_WRITE | FOLL_LONGTERM): fault until present and writable.
     // A device-private page is faulted back to system memory first, unless variant D5.
@@ -36,8 +41,9 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
     return;
   }
   if (op === 'cpu_read') {
-    if (cpuReadable(pte)) out.push({ t, k: 'cpu_read', op, mm: m, page, value: s.frames[ptePfn(pte)]!.val });
-    else if (vma === 'none') out.push({ t, k: 'sigsegv', op, mm: m, page, write: false });
+    // A PROT_NONE PTE is there but the MMU refuses it: the fault finds no access in the VMA.
+    if (cpuReadable(pte) && vma !== 'noaccess') out.push({ t, k: 'cpu_read', op, mm: m, page, value: s.frames[ptePfn(pte)]!.val });
+    else if (vma === 'none' || vma === 'noaccess') out.push({ t, k: 'sigsegv', op, mm: m, page, write: false });
     else if (canRead(mm, t)) out.push({ t, k: 'handle_mm_fault', op, mm: m, page, write: false });
   } else {
     if (cpuWritable(pte)) {
@@ -60,6 +66,9 @@ function rangeStep(s: HmmState, w: World, t: number, op: OpKind, start: number, 
     case 'mprotect':
     case 'mprotect_rw':
       if (canWrite(mm)) out.push({ t, k: 'mprotect', mm: m, start, end, write: op === 'mprotect_rw' });
+      return;
+    case 'mprotect_none':
+      if (canWrite(mm)) out.push({ t, k: 'mprotect', mm: m, start, end, write: false, prot: 'none' });
       return;
     case 'oom_reap':
       // __oom_reap_task_mm: mmap_read_trylock, then a non-blockable UNMAP

@@ -71,7 +71,7 @@ function legalRange(d: D, a: HmmAction, w: World): boolean {
   const mm = d.mms[w.mirrors[a.dev!]!.mm]!;
   for (let p = a.start!; p < a.end!; p++) {
     const vma = mm.vma[p]!;
-    if (vma === 'none' || (a.write && vma !== 'rw')) return false;
+    if (vma === 'none' || vma === 'noaccess' || (a.write && vma !== 'rw')) return false;
   }
   return true;
 }

@@ -50,13 +50,13 @@ export const madvise_dontneed: Rule = (d, a, w) => {
 
 /** mprotect holds mmap_lock for write across the whole change. */
 export const mprotect: Rule = (d, a, w) => {
-  startOp(d, a, w, a.write ? 'mprotect_rw' : 'mprotect');
+  startOp(d, a, w, a.prot === 'none' ? 'mprotect_none' : a.write ? 'mprotect_rw' : 'mprotect');
   const mm = d.mms[a.mm!]!;
   const th = d.threads[a.t]!;
   mm.mmapWriter = a.t;
   th.mmap = 2;
   if (!anyVma(d, a.mm!, a.start!, a.end!)) return finishOp(d, a.t, w);
-  for (let p = a.start!; p < a.end!; p++) if (mm.vma[p] !== 'none') mm.vma[p] = a.write ? 'rw' : 'r';
+  for (let p = a.start!; p < a.end!; p++) if (mm.vma[p] !== 'none') mm.vma[p] = a.prot === 'none' ? 'noaccess' : a.write ? 'rw' : 'r';
   th.inv = mkInv(a.mm!, a.start!, a.end!, 'protection_vma', 'change_pte_range', a.write!, 'op_done');
   th.pc = 'inv_start';
 };

@@ -58,7 +58,8 @@ export function flushChanged(before: HmmState, d: D, a: HmmAction, w: World): vo
       const e = tlb[p];
       if (!e) continue;
       const now = d.mms[m]!.pte[p]!;
-      if (cacheable(before.mms[m]!.pte[p]!) && !tlbJustified(e, now)) tlb[p] = null;
+      // mprotect(PROT_NONE) leaves the PTE readable-looking (protnone) but flushes every translation.
+      if (cacheable(before.mms[m]!.pte[p]!) && (!tlbJustified(e, now) || d.mms[m]!.vma[p] === 'noaccess')) tlb[p] = null;
     }
   }
 }

@@ -35,6 +35,7 @@ export function actionToEvent(w: World, a: HmmAction): TraceEventObject {
     case 'invalidate_range_end':
       return { ev: a.k, tid, ...range };
     case 'mprotect':
+      return a.prot === 'none' ? { ev: a.k, tid, ...range, write: false, prot: 'none' } : { ev: a.k, tid, ...range, write: a.write };
     case 'change_pte_range':
       return { ev: a.k, tid, ...range, write: a.write };
     case 'invalidate_range_start':

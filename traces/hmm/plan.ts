@@ -167,7 +167,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
     case 'madvise_dontneed':
     case 'mprotect': {
       if (!idle || !mmOk()) return [s];
-      const kind: OpKind = e.ev === 'mprotect' ? (e['write'] ? 'mprotect_rw' : 'mprotect') : e.ev;
+      const kind: OpKind = e.ev === 'mprotect' ? (e['prot'] === 'none' ? 'mprotect_none' : e['write'] ? 'mprotect_rw' : 'mprotect') : e.ev;
       return [setOp(s, t, kind, e['start'] as number, e['end'] as number, e['write'] === true)];
     }
     case 'invalidate_range_start': {

@@ -36,6 +36,9 @@ export function unify(rw: ReplayWorld, b: Bind, e: Ev, a: HmmAction, s: HmmState
   if ((a.k === 'hmm_range_fault' || a.k === 'do_swap_page') && e['result'] !== a.result) {
     return { reason: `result: ${a.k} returns ${a.result ?? 'normally'} in the model, the trace says ${show(e['result'] ?? 'nothing')}` };
   }
+  if (a.k === 'mprotect' && (e['prot'] === 'none') !== (a.prot === 'none')) {
+    return { reason: `prot: the model's mprotect asks for ${a.prot === 'none' ? 'PROT_NONE' : 'access'}, the trace says prot ${show(e['prot'] ?? 'absent')}` };
+  }
   if (a.k === 'hmm_range_fault' && (e['fault'] === false) !== (a.fault === false)) {
     return { reason: `fault: the model's hmm_range_fault ${a.fault === false ? 'faults nothing in (a snapshot)' : 'faults pages in'}, the trace says fault ${show(e['fault'] ?? true)}` };
   }
