@@ -39,6 +39,8 @@ export function freeFrames(
   world: World,
   zone: Zone,
   device = -1,
+  /** Every free frame even in a world that allocates the lowest only (to count them). */
+  all = false,
 ): number[] {
   const out: number[] = [];
   // Variant B19: a driver that allocates device pages by pfn from its own
@@ -54,7 +56,7 @@ export function freeFrames(
     // A device page waiting for its folio_free is not free yet.
     if (s.threads?.some((t) => t.frees.includes(p))) continue;
     out.push(p);
-    if (!world.anyFrame) break;
+    if (!world.anyFrame && !all) break;
   }
   return out;
 }

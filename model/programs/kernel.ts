@@ -106,7 +106,7 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
       // allocated; pages and finalize restore.
       if (allOrNothing(w, mig!)) {
         const missing = src.filter((e) => e.migrate && e.dst === null).length;
-        if (src.some((e) => !e.migrate) || freeFrames(s, { ...w, anyFrame: true }, 'device', w.mirrors[mig!.dev]!.device).length < missing) {
+        if (src.some((e) => !e.migrate) || freeFrames(s, w, 'device', w.mirrors[mig!.dev]!.device, true).length < missing) {
           out.push(pagesStep(s, w, t, mig!));
           return;
         }

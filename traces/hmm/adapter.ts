@@ -114,6 +114,11 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     return c.l ? `${k}|${c.l.start}|${c.l.stepped},${c.l.blocked},${c.l.busyAll},${c.l.enabledAll}` : k;
   }
 
+  /** Every thread's bit, for the cycle masks. */
+  private get all(): number {
+    return (1 << this.rw.world.actors.length) - 1;
+  }
+
   /** The threads with a step enabled in `s`. */
   private enabledMask(s: HmmState): number {
     let m = 0;
@@ -123,22 +128,19 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
 
   /** The trail after thread `t` stepped into state `s`. */
   private follow(l: Trail, t: number, s: HmmState): Trail {
-    const all = (1 << this.rw.world.actors.length) - 1;
     const en = this.enabledMask(s);
-    return { start: l.start, stepped: l.stepped | (1 << t), blocked: l.blocked | (all & ~en), busyAll: l.busyAll & busyThreads(s), enabledAll: l.enabledAll & en };
+    return { start: l.start, stepped: l.stepped | (1 << t), blocked: l.blocked | (this.all & ~en), busyAll: l.busyAll & busyThreads(s), enabledAll: l.enabledAll & en };
   }
 
   enterLoop(c: Cand): Cand {
-    const all = (1 << this.rw.world.actors.length) - 1;
     const en = this.enabledMask(c.s);
-    return { ...c, l: { start: stateKey(c.s, this.rw.world), stepped: 0, blocked: all & ~en, busyAll: busyThreads(c.s), enabledAll: en } };
+    return { ...c, l: { start: stateKey(c.s, this.rw.world), stepped: 0, blocked: this.all & ~en, busyAll: busyThreads(c.s), enabledAll: en } };
   }
 
   closeLoop(c: Cand): LoopVerdict {
     const l = c.l;
     if (!l || stateKey(c.s, this.rw.world) !== l.start) return { closes: false };
-    const all = (1 << this.rw.world.actors.length) - 1;
-    const fair = ((l.stepped | l.blocked) & all) === all;
+    const fair = ((l.stepped | l.blocked) & this.all) === this.all;
     const starved = l.busyAll & l.enabledAll;
     if (!fair || starved === 0) return { closes: true, livelock: null };
     let t = 0;
