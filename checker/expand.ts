@@ -9,7 +9,15 @@
  * are checked on every successor, not only new ones, because only the store
  * knows which are new; that keeps the search's order, counts and first
  * violation identical to the single-threaded one.
+ *
+ * A worker remembers the fingerprints of the successors it has sent in full.
+ * When one comes again it sends only the fingerprint (length -1): batches are
+ * absorbed in the order they were cut and each worker gets its batches in
+ * that order, so the main thread has stored that state before it reads the
+ * repeat; checking its invariants and sending its words again would be
+ * wasted (most transitions of a search lead to states seen before).
  */
+import { FingerprintSet } from './fingerprintSet.js';
 import { HASH, hash64 } from './hash64.js';
 import type { Model } from './model.js';
 
@@ -18,6 +26,8 @@ export const EXPANDED = 0;
 export const DEADLOCK = 1;
 export const FINAL = 2;
 export const CUT = 3;
+/** In place of a successor's invariants, words and length: the expander sent this state before. */
+export const SENT_BEFORE = -1;
 
 /** A growable output of words. */
 export class Words {
@@ -47,6 +57,7 @@ export class Expander<S, A> {
   private words = new Int32Array(256);
   private threads = new Int32Array(64);
   private readonly kindIndex = new Map<string, number>();
+  private readonly sent = new FingerprintSet(1 << 14);
 
   constructor(
     private readonly model: Model<S, A>,
@@ -60,8 +71,9 @@ export class Expander<S, A> {
    * to `out`, per record: id, depth, the enabled and busy thread masks of the
    * progress check (0 without one), status, successor count, then per
    * successor: action index, its thread, kind index (-1: not a listed kind), failed step
-   * properties (count, indices), fingerprint (high, low), failed invariants
-   * (count, indices), packed length and words.
+   * properties (count, indices), fingerprint (high, low), then either -1 (a
+   * state this expander sent before) or failed invariants (count, indices),
+   * packed length and words.
    */
   expand(input: Int32Array, len: number, out: Words): void {
     const { model } = this;
@@ -122,8 +134,15 @@ export class Expander<S, A> {
           wn = model.pack!(next, this.words);
         }
         hash64(this.words, wn);
-        out.push(HASH[0]!);
-        out.push(HASH[1]!);
+        const hi = HASH[0]!;
+        const lo = HASH[1]!;
+        out.push(hi);
+        out.push(lo);
+        if (!this.sent.add(hi, lo)) {
+          out.push(SENT_BEFORE);
+          continue;
+        }
+        if (this.sent.full) this.sent.grow();
         const imark = out.n;
         out.push(0);
         for (let v = 0; v < invariants.length; v++) {

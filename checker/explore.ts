@@ -16,7 +16,7 @@ import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
 import { WordQueue } from './wordQueue.js';
 import type { Checkpoint } from './checkpoint.js';
-import { CUT, DEADLOCK, type Words } from './expand.js';
+import { CUT, DEADLOCK, SENT_BEFORE, type Words } from './expand.js';
 import { ProgressGraph } from './liveness.js';
 import type { ProgressCheck } from './result.js';
 
@@ -338,15 +338,22 @@ export class Explorer<S, A> {
         }
         const hi = out[at++]!;
         const lo = out[at++]!;
+        const sentBefore = out[at] === SENT_BEFORE;
         const invStart = at;
-        at += 1 + out[at]!;
-        const n = out[at++]!;
-        const wordsAt = at;
-        at += n;
+        let n = 0;
+        let wordsAt = at + 1;
+        if (!sentBefore) {
+          at += 1 + out[at]!;
+          n = out[at++]!;
+          wordsAt = at;
+          at += n;
+        } else at++;
         if (this.finished) break;
         const nid = this.store.insertHash!(hi, lo, id, i);
         if (graph) graph.edge(id, nid >= 0 ? nid : this.store.lastId!, thread, i);
         if (nid < 0) continue;
+        // The worker sent it in full in an earlier record, absorbed before this one (expand.ts).
+        if (sentBefore) throw new Error(`absorb: state ${nid} is new but its worker sent only its fingerprint`);
         if (depth + 1 > this.maxDepthSeen) this.maxDepthSeen = depth + 1;
         let ok = true;
         for (let f = out[invStart]!, k = invStart + 1; f > 0; f--, k++) {

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, FingerprintStore, hash64, HASH, type Model } from '../../checker/index.js';
 import { WordQueue } from '../../checker/wordQueue.js';
+import { FingerprintSet } from '../../checker/fingerprintSet.js';
 import { counters, lockCtr, philosophers } from '../fixtures/models/index.js';
 
 const summary = (r: ReturnType<typeof check>): string =>
@@ -71,6 +72,33 @@ test('FingerprintStore: dense ids, duplicates refused, links kept, at most 16 by
   assert.ok(s.bytesPerState() >= 8 && s.bytesPerState() <= 16);
   assert.ok(s.collisionProbability() > 0 && s.collisionProbability() < 1e-8);
   assert.throws(() => s.insert([9, 9, 9, 9], 0, 70_000), /16 bits/);
+});
+
+test('FingerprintSet: new once, (0, 0) kept apart from empty, every entry and its slot across growth', () => {
+  const set = new FingerprintSet(8);
+  assert.is(set.add(0, 0), true);
+  assert.is(set.add(0, 0), false);
+  assert.is(set.add(0, 1), false, '(0, 0) is stored as (0, 1)');
+  const slotOf = new Map<number, number>();
+  const tag = new Map<number, number>();
+  for (let i = 1; i <= 5000; i++) {
+    assert.is(set.add(i * 7919, -i), true);
+    tag.set(set.slot, i);
+    if (set.full) {
+      const moved = new Map<number, number>();
+      set.grow((from, to) => moved.set(to, tag.get(from)!));
+      assert.is(moved.size, tag.size + 1, 'every entry moved once (and the (0, 1) one)');
+      tag.clear();
+      for (const [to, t] of moved) if (t !== undefined) tag.set(to, t);
+    }
+  }
+  assert.is(set.size, 5001);
+  for (let i = 1; i <= 5000; i++) {
+    assert.is(set.add(i * 7919, -i), false);
+    slotOf.set(i, set.slot);
+  }
+  for (const [slot, i] of tag) assert.is(slotOf.get(i), slot, `entry ${i} where grow said it went`);
+  assert.ok(set.table.byteLength / set.size <= 16);
 });
 
 test('FingerprintStore asks for a larger buffer when a state does not fit', () => {

@@ -9,6 +9,8 @@ import * as assert from 'uvu/assert';
 import { check, checkParallel, type CheckResult, type ModelSource } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel, type VariantId } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/index.js';
+import { Expander, SENT_BEFORE, Words } from '../../checker/expand.js';
+import { Explorer } from '../../checker/explore.js';
 
 const summary = (r: CheckResult<unknown, unknown>): string =>
   JSON.stringify({
@@ -58,6 +60,62 @@ for (const [preset, variants] of [['tiny', []], ['tiny', ['D1']], ['migrate', ['
     assert.is(summary(par), summary(check(m)));
   });
 }
+
+/** The successor records of an Expander's output: [fingerprint, length or SENT_BEFORE]. */
+function successors(out: Words): [string, number][] {
+  const got: [string, number][] = [];
+  let at = 0;
+  while (at < out.n) {
+    const count = out.buf[at + 5]!;
+    at += 6;
+    for (let k = 0; k < count; k++) {
+      at += 3;
+      at += 1 + out.buf[at]!;
+      const fp = `${out.buf[at]},${out.buf[at + 1]}`;
+      at += 2;
+      if (out.buf[at] === SENT_BEFORE) {
+        got.push([fp, SENT_BEFORE]);
+        at++;
+        continue;
+      }
+      at += 1 + out.buf[at]!;
+      const n = out.buf[at++]!;
+      got.push([fp, n]);
+      at += n;
+    }
+  }
+  return got;
+}
+
+test('a worker sends a state in full once, then only its fingerprint; the main thread refuses a new state without words', () => {
+  const m = lockCtr(2, 2);
+  const s0 = m.initialStates()[0]!;
+  const words = new Int32Array(64);
+  const n = m.pack!(s0, words);
+  const batch = new Words();
+  for (const id of [0, 0]) {
+    batch.push(id);
+    batch.push(0);
+    batch.push(n);
+    for (let i = 0; i < n; i++) batch.push(words[i]!);
+  }
+  const out = new Words();
+  new Expander(m, Infinity).expand(batch.buf, batch.n, out);
+  const got = successors(out);
+  const half = got.length / 2;
+  assert.ok(half > 0);
+  const first = got.slice(0, half);
+  assert.ok(first.every(([, len]) => len > 0), 'the first time: words');
+  assert.equal(got.slice(half), first.map(([fp]) => [fp, SENT_BEFORE]), 'the second time: fingerprints only');
+  // Absorbed in the wrong order (the repeat first), a new state would have no words: an error, not a silent loss.
+  const repeatFirst = new Words();
+  const e = new Expander(m, Infinity);
+  e.expand(batch.buf, 3 + n, new Words());
+  e.expand(batch.buf, 3 + n, repeatFirst);
+  const ex = new Explorer(m, {});
+  ex.takeBatch(1, new Words());
+  assert.throws(() => ex.absorb(repeatFirst.buf, repeatFirst.n), /sent only its fingerprint/);
+});
 
 test('checkParallel refuses what it cannot do', async () => {
   const m = lockCtr(2, 1);
