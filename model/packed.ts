@@ -20,6 +20,7 @@
  */
 import {
   type FaultCtx,
+  type FrameState,
   type HmmState,
   type InvCtx,
   type InvEvent,
@@ -365,154 +366,193 @@ export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32A
 }
 const EMPTY: Int32Array = new Int32Array(0);
 
-/** Reads back what `packState` wrote, shaped like `template` (a state of the same world). */
-export function unpackState(words: Int32Array, template: HmmState): HmmState {
-  let at = 0;
-  const word = (): number => {
-    if (at >= words.length) throw new RangeError(`packed state ends early, at word ${at}`);
-    return words[at++]!;
-  };
-  const rd = (): number => {
-    const x = word();
-    if (x !== ESC) return x;
-    F64_WORDS[0] = word();
-    F64_WORDS[1] = word();
-    return F64[0]!;
-  };
-  const bl = (): boolean => word() === 1;
-  const code = <T>(names: readonly T[], what: string): T => {
-    const c = word();
-    const v = names[c];
-    if (v === undefined) throw new RangeError(`packed state: ${what} code ${c} at word ${at - 1}`);
-    return v;
-  };
-  const orNull = (x: number): number | null => (x === -1 ? null : x);
-  const rdPte = (): Pte => {
-    const k = code(PTE_KINDS, 'pte');
-    if (k === 'none') return PTE_NONE;
-    if (k === 'zero') return PTE_ZERO;
-    const pfn = rd();
-    const bits = rd();
-    const w = (bits & 1) !== 0;
-    return k === 'present' && (bits & 2) !== 0 ? { k, pfn, w, d: true } : { k, pfn, w };
-  };
-  const mms = template.mms.map((tm): MmState => {
-    const vma = tm.vma.map(() => code(PROTS, 'vma'));
-    const pte = tm.pte.map(rdPte);
-    const expect = tm.expect.map(rd);
-    const seq = rd();
-    const active = rd();
-    const mmapWriter = rd();
-    const mmapReaders = rd();
-    const charged = rd();
-    const cg = rd();
-    const chargeFailed = bl();
-    const life = rd();
-    const tlb = tm.tlb.map(() => {
-      if (!bl()) return null;
+// The decoder reads through a module-level cursor, as the encoder writes:
+// it runs once per expanded state, and closures made per call were GC time.
+let inw: Int32Array = EMPTY;
+let at = 0;
+
+function word(): number {
+  if (at >= inw.length) throw new RangeError(`packed state ends early, at word ${at}`);
+  return inw[at++]!;
+}
+
+function rd(): number {
+  const x = word();
+  if (x !== ESC) return x;
+  F64_WORDS[0] = word();
+  F64_WORDS[1] = word();
+  return F64[0]!;
+}
+
+const bl = (): boolean => word() === 1;
+
+function code<T>(names: readonly T[], what: string): T {
+  const c = word();
+  const v = names[c];
+  if (v === undefined) throw new RangeError(`packed state: ${what} code ${c} at word ${at - 1}`);
+  return v;
+}
+
+const orNull = (x: number): number | null => (x === -1 ? null : x);
+
+function rdPte(): Pte {
+  const k = code(PTE_KINDS, 'pte');
+  if (k === 'none') return PTE_NONE;
+  if (k === 'zero') return PTE_ZERO;
+  const pfn = rd();
+  const bits = rd();
+  const w = (bits & 1) !== 0;
+  return k === 'present' && (bits & 2) !== 0 ? { k, pfn, w, d: true } : { k, pfn, w };
+}
+
+function rdList(): number[] {
+  const xs: number[] = [];
+  for (let n = rd(); n > 0; n--) xs.push(rd());
+  return xs;
+}
+
+function rdMm(tm: MmState): MmState {
+  const vma: Prot[] = [];
+  for (let p = 0; p < tm.vma.length; p++) vma.push(code(PROTS, 'vma'));
+  const pte: Pte[] = [];
+  for (let p = 0; p < tm.pte.length; p++) pte.push(rdPte());
+  const expect: number[] = [];
+  for (let p = 0; p < tm.expect.length; p++) expect.push(rd());
+  const seq = rd();
+  const active = rd();
+  const mmapWriter = rd();
+  const mmapReaders = rd();
+  const charged = rd();
+  const cg = rd();
+  const chargeFailed = bl();
+  const life = rd();
+  const tlb: MmState['tlb'][number][] = [];
+  for (let p = 0; p < tm.tlb.length; p++) {
+    if (!bl()) tlb.push(null);
+    else {
       const pfn = rd();
-      return { pfn, w: bl() };
-    });
-    return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tlb };
-  });
-  const frames = template.frames.map(() => {
-    const ref = rd();
-    const map = rd();
-    const lock = rd();
-    const val = rd();
-    const pinDirty = rd();
-    const memcg = rd();
-    const anon = rd();
-    return { ref, map, lock, val, pin: pinDirty >> 1, memcg, dirty: (pinDirty & 1) !== 0, anon };
-  });
-  const mirrors = template.mirrors.map((tm): MirrorState => {
-    const seq = rd();
-    const lock = rd();
-    const valid = bl();
-    const pt = tm.pt.map(() => {
-      if (!bl()) return null;
+      tlb.push({ pfn, w: bl() });
+    }
+  }
+  return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tlb };
+}
+
+function rdFrame(): FrameState {
+  const ref = rd();
+  const map = rd();
+  const lock = rd();
+  const val = rd();
+  const pinDirty = rd();
+  const memcg = rd();
+  const anon = rd();
+  return { ref, map, lock, val, pin: pinDirty >> 1, memcg, dirty: (pinDirty & 1) !== 0, anon };
+}
+
+function rdMirror(tm: MirrorState): MirrorState {
+  const seq = rd();
+  const lock = rd();
+  const valid = bl();
+  const pt: MirrorState['pt'][number][] = [];
+  for (let p = 0; p < tm.pt.length; p++) {
+    if (!bl()) pt.push(null);
+    else {
       const pfn = rd();
       const bits = rd();
-      return { pfn, w: (bits & 1) !== 0, atomic: (bits & 2) !== 0 };
-    });
-    return { seq, lock, pt, valid };
-  });
-  const threads = template.threads.map((tt): ThreadState => {
-    const pc = code(PCS, 'pc');
-    const left = tt.left.map(rd);
-    let op: Op | null = null;
-    if (bl()) {
-      const kind = code(OPS, 'op');
-      const start = rd();
-      const end = rd();
-      op = { kind, start, end, write: bl() };
+      pt.push({ pfn, w: (bits & 1) !== 0, atomic: (bits & 2) !== 0 });
     }
-    const mmap = rd();
-    const seq = rd();
-    let snap: SnapEntry[] | null = null;
+  }
+  return { seq, lock, pt, valid };
+}
+
+function rdThread(tt: ThreadState): ThreadState {
+  const pc = code(PCS, 'pc');
+  const left: number[] = [];
+  for (let k = 0; k < tt.left.length; k++) left.push(rd());
+  let op: Op | null = null;
+  if (bl()) {
+    const kind = code(OPS, 'op');
+    const start = rd();
+    const end = rd();
+    op = { kind, start, end, write: bl() };
+  }
+  const mmap = rd();
+  const seq = rd();
+  let snap: SnapEntry[] | null = null;
+  if (bl()) {
+    snap = [];
+    for (let n = rd(); n > 0; n--) {
+      const page = rd();
+      const pfn = orNull(rd());
+      snap.push({ page, pfn, w: bl() });
+    }
+  }
+  const snapSeq = rd();
+  let fault: FaultCtx | null = null;
+  if (bl()) {
+    const mm = rd();
+    const page = rd();
+    const write = bl();
+    const orig = rdPte();
+    const tookLock = bl();
+    fault = { mm, page, write, orig, tookLock, ret: code(RETS, 'ret') };
+  }
+  let inv: InvCtx | null = null;
+  if (bl()) {
+    const mm = rd();
+    const start = rd();
+    const end = rd();
+    const event = code(EVENTS, 'event');
+    const cur = rd();
+    const cb = rd();
+    const then = code(THENS, 'then');
+    const write = bl();
+    inv = { mm, start, end, event, cur, cb, then, write, ret: code(RETS, 'ret') };
+  }
+  let mig: MigCtx | null = null;
+  if (bl()) {
+    const mm = rd();
+    const start = rd();
+    const end = rd();
+    const dev = rd();
+    const toDevice = bl();
+    const fault = rd();
+    const committed = bl();
+    let src: MigEntry[] | null = null;
     if (bl()) {
-      snap = [];
+      src = [];
       for (let n = rd(); n > 0; n--) {
         const page = rd();
         const pfn = orNull(rd());
-        snap.push({ page, pfn, w: bl() });
+        const migrate = bl();
+        const w = bl();
+        const dst = orNull(rd());
+        src.push({ page, pfn, migrate, w, dst, copied: bl() });
       }
     }
-    const snapSeq = rd();
-    let fault: FaultCtx | null = null;
-    if (bl()) {
-      const mm = rd();
-      const page = rd();
-      const write = bl();
-      const orig = rdPte();
-      const tookLock = bl();
-      fault = { mm, page, write, orig, tookLock, ret: code(RETS, 'ret') };
-    }
-    let inv: InvCtx | null = null;
-    if (bl()) {
-      const mm = rd();
-      const start = rd();
-      const end = rd();
-      const event = code(EVENTS, 'event');
-      const cur = rd();
-      const cb = rd();
-      const then = code(THENS, 'then');
-      const write = bl();
-      inv = { mm, start, end, event, cur, cb, then, write, ret: code(RETS, 'ret') };
-    }
-    let mig: MigCtx | null = null;
-    if (bl()) {
-      const mm = rd();
-      const start = rd();
-      const end = rd();
-      const dev = rd();
-      const toDevice = bl();
-      const fault = rd();
-      const committed = bl();
-      let src: MigEntry[] | null = null;
-      if (bl()) {
-        src = [];
-        for (let n = rd(); n > 0; n--) {
-          const page = rd();
-          const pfn = orNull(rd());
-          const migrate = bl();
-          const w = bl();
-          const dst = orNull(rd());
-          src.push({ page, pfn, migrate, w, dst, copied: bl() });
-        }
-      }
-      mig = { mm, start, end, dev, toDevice, fault, src, committed };
-    }
-    const rdList = (): number[] => {
-      const xs: number[] = [];
-      for (let n = rd(); n > 0; n--) xs.push(rd());
-      return xs;
-    };
-    const pins = rdList();
-    const frees = rdList();
-    const drv = rd();
-    return { pc, left, op, mmap, seq, snap, snapSeq, fault, inv, mig, pins, frees, drv };
-  });
-  if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
-  return { mms, frames, mirrors, threads };
+    mig = { mm, start, end, dev, toDevice, fault, src, committed };
+  }
+  const pins = rdList();
+  const frees = rdList();
+  const drv = rd();
+  return { pc, left, op, mmap, seq, snap, snapSeq, fault, inv, mig, pins, frees, drv };
+}
+
+/** Reads back what `packState` wrote, shaped like `template` (a state of the same world). */
+export function unpackState(words: Int32Array, template: HmmState): HmmState {
+  inw = words;
+  at = 0;
+  try {
+    const mms: MmState[] = [];
+    for (let i = 0; i < template.mms.length; i++) mms.push(rdMm(template.mms[i]!));
+    const frames: FrameState[] = [];
+    for (let i = 0; i < template.frames.length; i++) frames.push(rdFrame());
+    const mirrors: MirrorState[] = [];
+    for (let i = 0; i < template.mirrors.length; i++) mirrors.push(rdMirror(template.mirrors[i]!));
+    const threads: ThreadState[] = [];
+    for (let i = 0; i < template.threads.length; i++) threads.push(rdThread(template.threads[i]!));
+    if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
+    return { mms, frames, mirrors, threads };
+  } finally {
+    inw = EMPTY;
+  }
 }

@@ -17,7 +17,7 @@
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -40,6 +40,8 @@ interface Measure {
   readonly outcome: string;
   /** What the livelock search's graph took per state (absent: it did not run). */
   readonly livenessBytesPerState?: number;
+  /** CPU time of the whole process (every thread: V8's GC and compiler threads, workers) during the search. */
+  readonly cpuSeconds: number;
 }
 
 async function measureHere(what: string): Promise<Measure> {
@@ -60,6 +62,7 @@ async function measureHere(what: string): Promise<Measure> {
     args: { config: findPreset(rest[0]!)?.config, variants: [], symmetry },
   };
   // Workers start cold and are timed from their start: what a user waits.
+  const cpu0 = process.cpuUsage();
   const r = workers > 1 ? await checkParallel(model as never, source, { workers }) : check(model as never, { liveness });
   return {
     states: r.stats.states,
@@ -69,6 +72,7 @@ async function measureHere(what: string): Promise<Measure> {
     bytesPerState: r.stats.bytesPerState,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     outcome: r.outcome,
+    cpuSeconds: cpuSince(cpu0),
     ...(r.progress?.bytesPerState !== undefined ? { livenessBytesPerState: r.progress.bytesPerState } : {}),
   };
 }
@@ -158,6 +162,27 @@ function measure(what: string): Measure {
   return child<Measure>(['--max-old-space-size=16384'], ['--one', what]);
 }
 
+const cpuSince = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return Math.round((c.user + c.system) / 1e4) / 100;
+};
+
+/**
+ * The same measurement in two processes at once: how much two independent
+ * searches get out of the machine together, the most two workers could get
+ * (they share the cores with each other and with V8's own threads).
+ */
+async function measureTwoAtOnce(what: string): Promise<Measure[]> {
+  const self = fileURLToPath(import.meta.url);
+  const one = (): Promise<Measure> =>
+    new Promise((resolve, reject) =>
+      execFile(process.execPath, ['--max-old-space-size=16384', self, '--one', what], { encoding: 'utf8' }, (e, out) =>
+        e ? reject(e) : resolve(JSON.parse(out) as Measure),
+      ),
+    );
+  return Promise.all([one(), one()]);
+}
+
 async function measureReplay(lengths: readonly number[]): Promise<Record<string, ReplayMeasure>> {
   const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-bench-'));
   try {
@@ -201,6 +226,11 @@ async function main(argv: string[]): Promise<void> {
     if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
     speedup[p] = Math.round((presets[p]!.seconds / two.seconds) * 100) / 100;
   }
+  // The ceiling of two workers on this machine, measured next to them on small.
+  const alone = measure('preset:small');
+  const together = await measureTwoAtOnce('preset:small');
+  const ceiling = Math.round(((2 * alone.seconds) / Math.max(...together.map((m) => m.seconds))) * 100) / 100;
+  const coresOfOne = Math.round((alone.cpuSeconds / alone.seconds) * 100) / 100;
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
   const replay = await measureReplay(quick ? [10_000, 100_000] : [100_000, 1_000_000]);
@@ -223,6 +253,9 @@ async function main(argv: string[]): Promise<void> {
         },
       ]),
     ),
+    // What one thread already keeps busy (cores), and what two searches at
+    // once get together (x one alone): the bound on workerSpeedup here.
+    parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling },
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
     replay,
@@ -251,6 +284,7 @@ async function main(argv: string[]): Promise<void> {
     ),
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
     '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, workers started cold.',
+    `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once got ${ceiling}x the throughput of one alone.`,
     `LIVE-1 graph (B/state on top of B/state): ${Object.entries(presets)
       .map(([k, m]) => `${k} ${m.livenessBytesPerState ?? '-'}`)
       .join(', ')}; without symmetry: ${Object.entries(plain)
