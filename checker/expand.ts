@@ -15,7 +15,8 @@
  * absorbed in the order they were cut and each worker gets its batches in
  * that order, so the main thread has stored that state before it reads the
  * repeat; checking its invariants and sending its words again would be
- * wasted (most transitions of a search lead to states seen before).
+ * wasted (most transitions of a search lead to states seen before). The main
+ * thread's own expander asks the store instead: what is stored stays stored.
  */
 import { FingerprintSet } from './fingerprintSet.js';
 import { HASH, hash64 } from './hash64.js';
@@ -57,12 +58,19 @@ export class Expander<S, A> {
   private words = new Int32Array(256);
   private threads = new Int32Array(64);
   private readonly kindIndex = new Map<string, number>();
-  private readonly sent = new FingerprintSet(1 << 14);
+  private readonly sent: FingerprintSet | undefined;
 
+  /**
+   * `stored`, when given, says whether the search has stored a fingerprint
+   * (the main thread's own expander asks its store); without it the expander
+   * remembers what it sent (a worker's).
+   */
   constructor(
     private readonly model: Model<S, A>,
     private readonly maxDepth: number,
+    private readonly stored?: (hi: number, lo: number) => boolean,
   ) {
+    if (!stored) this.sent = new FingerprintSet(1 << 14);
     model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
   }
 
@@ -138,11 +146,11 @@ export class Expander<S, A> {
         const lo = HASH[1]!;
         out.push(hi);
         out.push(lo);
-        if (!this.sent.add(hi, lo)) {
+        if (this.stored ? this.stored(hi, lo) : !this.sent!.add(hi, lo)) {
           out.push(SENT_BEFORE);
           continue;
         }
-        if (this.sent.full) this.sent.grow();
+        if (this.sent?.full) this.sent.grow();
         const imark = out.n;
         out.push(0);
         for (let v = 0; v < invariants.length; v++) {

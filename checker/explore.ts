@@ -367,6 +367,11 @@ export class Explorer<S, A> {
     }
   }
 
+  /** True when the store holds this fingerprint (false for a store that keeps none). */
+  stored(hi: number, lo: number): boolean {
+    return this.store.hasHash?.(hi, lo) ?? false;
+  }
+
   /** Marks the search over when nothing is queued (parallel.ts, once no batch is out). */
   settle(): void {
     if (!this.finished && this.queued() === 0) {

@@ -52,6 +52,21 @@ export class FingerprintSet {
     return true;
   }
 
+  /** True when (hi, lo) is in the set (nothing changes). */
+  has(hi: number, lo: number): boolean {
+    if ((hi | lo) === 0) lo = 1;
+    const t = this.table;
+    const cap = this.capacity;
+    let i = slotOf(hi, cap);
+    for (;;) {
+      const a = t[2 * i]!;
+      const b = t[2 * i + 1]!;
+      if ((a | b) === 0) return false;
+      if (a === hi && b === lo) return true;
+      if (++i === cap) i = 0;
+    }
+  }
+
   /** True when the table is over its load: the caller then calls `grow`. */
   get full(): boolean {
     return this.size > this.limit;

@@ -47,6 +47,11 @@ export class FingerprintStore<S> extends HashStore<S> {
     return id;
   }
 
+  /** True when a state with this fingerprint is stored. */
+  hasHash(hi: number, lo: number): boolean {
+    return this.set.has(hi, lo);
+  }
+
   /** Ids can only be kept from the start: the slots of states stored before are not known. */
   trackIds(): boolean {
     if (this.count > 0 && !this.ids) return false;

@@ -5,7 +5,10 @@
  * The main thread keeps the visited store and the queue of packed states;
  * it cuts the head of the queue into batches, in queue order, and each worker
  * expands its batch (expand.ts) and returns successors as words with their
- * fingerprints. Results are absorbed strictly in the order the batches were
+ * fingerprints. N threads expand: N - 1 workers and the main thread itself,
+ * which takes a batch whenever it would otherwise wait. A main thread that
+ * only kept the books left its core mostly idle while N workers shared the
+ * others, each warming up its own copy of the model. Results are absorbed strictly in the order the batches were
  * cut, so states get the same ids in the same order as with one thread:
  * the same distinct counts, the same first violation, the same shortest
  * counterexample. Only the model's `pack`, `unpack` and a module a worker can
@@ -14,7 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckpointOption } from './explore.js';
 import { Explorer } from './explore.js';
-import { Words } from './expand.js';
+import { Expander, Words } from './expand.js';
 import type { Model } from './model.js';
 import type { CheckResult, Stats } from './result.js';
 
@@ -55,8 +58,9 @@ export async function checkParallel<S, A>(
   // The main thread records the progress graph from what the workers report (expand.ts).
   const ex = new Explorer(model, options);
   const maxDepth = options.maxDepth ?? Infinity;
+  const local = new Expander(model, maxDepth, (hi, lo) => ex.stored(hi, lo));
   const workers = Array.from(
-    { length: options.workers },
+    { length: options.workers - 1 },
     () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source, maxDepth } }),
   );
   const onAbort = (): void => ex.interrupt();
@@ -65,15 +69,22 @@ export async function checkParallel<S, A>(
   const cp = options.checkpoint;
   let lastSave = Date.now();
   let pending: Pending[] = [];
+  let closing = false;
   try {
-    await Promise.all(workers.map((w) => once(w, (m) => (m as { ready?: boolean }).ready === true)));
     // Batches out, in the order they were cut; absorbed from the front only.
     pending = [];
-    const idle: Worker[] = [...workers];
+    // A worker gets batches once it is ready (the main thread expands
+    // meanwhile), two at a time: the next is there when it finishes one,
+    // even while the main thread is busy expanding its own.
+    const idle: Worker[] = [];
     let wake: (() => void) | undefined;
     let failure: unknown;
     workers.forEach((w) => {
-      w.on('message', (m: { job: number; out: Int32Array; len: number; input: Int32Array }) => {
+      w.on('message', (m: { ready?: true; job: number; out: Int32Array; len: number; input: Int32Array }) => {
+        if (m.ready) {
+          idle.push(w, w);
+          return;
+        }
         const p = jobs.get(m.job)!;
         jobs.delete(m.job);
         p.out = m.out;
@@ -84,6 +95,11 @@ export async function checkParallel<S, A>(
       });
       w.on('error', (e) => {
         failure = e;
+        wake?.();
+      });
+      w.on('exit', (code) => {
+        if (closing) return;
+        failure ??= new Error(`a worker exited with code ${code} in the middle of the search`);
         wake?.();
       });
     });
@@ -112,11 +128,11 @@ export async function checkParallel<S, A>(
         lastSave = Date.now();
       }
       // Keep every worker busy with a batch sized to the queue: large enough
-      // to amortise a message, small enough that all workers get some.
+      // to amortise a message, small enough that all threads get some.
+      const batchSize = (): number => Math.max(8, Math.min(4096, Math.ceil(ex.queuedCount / (2 * options.workers))));
       while (idle.length > 0) {
-        const queued = ex.queuedCount;
-        if (queued === 0) break;
-        const size = Math.max(8, Math.min(4096, Math.ceil(queued / (2 * workers.length))));
+        if (ex.queuedCount === 0) break;
+        const size = batchSize();
         const input = new Words(spareIn.pop());
         const k = ex.takeBatch(size, input);
         if (k === 0) break;
@@ -127,6 +143,17 @@ export async function checkParallel<S, A>(
         jobs.set(job, p);
         const spare = spareOut.pop();
         w.postMessage({ job, input: input.buf, len: input.n, spare }, (spare ? [input.buf.buffer, spare.buffer] : [input.buf.buffer]) as ArrayBuffer[]);
+      }
+      if (ex.queuedCount > 0 && (pending.length === 0 || pending[0]!.out === undefined)) {
+        // Rather than wait for the front batch, expand the next one here;
+        // then let the workers' messages in.
+        const input = new Words(spareIn.pop());
+        ex.takeBatch(batchSize(), input);
+        const out = new Words(spareOut.pop());
+        local.expand(input.buf, input.n, out);
+        pending.push({ records: cp ? input.buf.slice(0, input.n) : NO_RECORDS, out: out.buf, len: out.n, input: input.buf });
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
       }
       if (pending.length === 0) {
         ex.settle();
@@ -145,6 +172,7 @@ export async function checkParallel<S, A>(
     ex.settle();
     if (cp && ex.resumable) cp.save(ex.checkpoint(pendingRecords(pending)));
   } finally {
+    closing = true;
     options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -157,18 +185,4 @@ const NO_RECORDS = new Int32Array(0);
 /** The records of batches not yet absorbed, in order (their results are dropped on a stop). */
 function pendingRecords(pending: readonly Pending[]): Int32Array[] {
   return pending.map((p) => p.records);
-}
-
-function once(w: Worker, match: (m: unknown) => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: unknown): void => {
-      if (!match(m)) return;
-      w.off('message', onMsg);
-      w.off('error', reject);
-      resolve();
-    };
-    w.on('message', onMsg);
-    w.once('error', reject);
-    w.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
-  });
 }

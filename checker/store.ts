@@ -32,6 +32,8 @@ export interface StateStore<S> {
   insertPacked?(words: Int32Array, n: number, parent: number, action: number): number;
   /** Like insert, for a fingerprint computed elsewhere (a worker thread). */
   insertHash?(hi: number, lo: number, parent: number, action: number): number;
+  /** True when a state with this fingerprint is stored (stores that keep fingerprints). */
+  hasHash?(hi: number, lo: number): boolean;
   /**
    * Turns on `lastId`: the id of the state the last insert met, new or
    * stored before (the progress check records every edge). False when the

@@ -72,8 +72,9 @@ options:
                       chance of a hash collision; slower, several times the
                       memory). The report prints the collision odds otherwise.
   --trace-out FILE    write the first counterexample as an hmmtrace v1 file
-  --workers N         expand states on N worker threads (breadth-first only);
-                      the same counts, verdict and counterexample as one
+  --workers N         expand states on N threads, the main thread and N - 1
+                      workers (breadth-first only); the same counts, verdict
+                      and counterexample as one
   --checkpoint FILE   save the search's progress to FILE every
                       --checkpoint-every S seconds (default 60) and when it
                       stops early (Ctrl-C, --max-seconds, --max-memory)
