@@ -105,9 +105,9 @@ export class Explorer<S, A> {
       else if (model.progress.threads > 31) this.progressOff = `${model.progress.threads} threads: the graph keeps enabled threads as 31-bit masks`;
       else if (options.resume) {
         // restore() puts the checkpoint's graph back, if it has one.
-        this.graph = new ProgressGraph();
+        this.graph = new ProgressGraph(model.progress.threads);
       } else if (!this.store.trackIds?.()) this.progressOff = 'the store keeps no state ids (a bitstate table)';
-      else this.graph = new ProgressGraph();
+      else this.graph = new ProgressGraph(model.progress.threads);
     }
     if (options.resume) {
       this.restore(options.resume);

@@ -55,80 +55,132 @@ export interface Lasso {
   readonly cycle: readonly number[];
 }
 
-/** Growable typed arrays of the search's graph; about 11 bytes per transition and 8 per state. */
+type Masks = Uint8Array | Uint16Array | Int32Array;
+
+/**
+ * The search's graph in growable typed arrays. A state's edges are recorded
+ * right after the state itself (the search expands one state at a time), so
+ * each state keeps where its edges start and how many there are, and the
+ * edges need no source: 7 bytes per transition (target, thread, action
+ * index) and 6 per state, plus the enabled and busy thread masks (1 byte
+ * each up to 8 threads). The livelock search reads the edges in place.
+ */
 export class ProgressGraph {
-  private from = new Int32Array(1 << 12);
   private to = new Int32Array(1 << 12);
   private by = new Uint8Array(1 << 12);
   private act = new Uint16Array(1 << 12);
   private edges = 0;
-  private enabled = new Int32Array(1 << 12);
-  private busy = new Int32Array(1 << 12);
+  private first = new Int32Array(1 << 12);
+  private deg = new Uint16Array(1 << 12);
+  private enabled: Masks;
+  private busy: Masks;
   private states = 0;
+  /** The state whose edges are being recorded (-1: none yet). */
+  private current = -1;
 
-  /** A state the search expanded: which threads were enabled and busy in it. */
+  constructor(threads = 31) {
+    const Mask = threads <= 8 ? Uint8Array : threads <= 16 ? Uint16Array : Int32Array;
+    this.enabled = new Mask(1 << 12);
+    this.busy = new Mask(1 << 12);
+  }
+
+  /** A state the search expanded: which threads were enabled and busy in it. Its edges come next. */
   state(id: number, enabled: number, busy: number): void {
-    if (id >= this.enabled.length) {
-      const n = grow(this.enabled.length, id + 1);
+    if (id >= this.first.length) {
+      const n = grow(this.first.length, id + 1);
+      this.first = resize(this.first, n);
+      this.deg = resize(this.deg, n);
       this.enabled = resize(this.enabled, n);
       this.busy = resize(this.busy, n);
     }
     this.enabled[id] = enabled;
     this.busy[id] = busy;
+    this.first[id] = this.edges;
+    this.deg[id] = 0;
+    this.current = id;
     if (id >= this.states) this.states = id + 1;
   }
 
-  /** A transition of thread `thread`, the `action`-th action of `from`, to `to`. */
+  /** A transition of thread `thread`, the `action`-th action of `from` (the state just recorded), to `to`. */
   edge(from: number, to: number, thread: number, action: number): void {
-    if (this.edges === this.from.length) {
-      const n = this.from.length * 2;
-      this.from = resize(this.from, n);
+    if (from !== this.current) throw new Error(`liveness: an edge of state ${from} recorded while expanding state ${this.current}`);
+    if (this.deg[from] === 0xffff) throw new RangeError(`liveness: state ${from} has more than 65535 transitions`);
+    if (this.edges === this.to.length) {
+      const n = grow(this.to.length, this.edges + 1);
       this.to = resize(this.to, n);
       this.by = resize(this.by, n);
       this.act = resize(this.act, n);
     }
     const e = this.edges++;
-    this.from[e] = from;
     this.to[e] = to;
     this.by[e] = thread;
     this.act[e] = action;
+    this.deg[from]!++;
   }
 
-  /** The graph so far, for a checkpoint (copies trimmed to what is used). */
+  /**
+   * The graph so far, for a checkpoint: edges in the order recorded, each
+   * with its source (the format older versions wrote and read).
+   */
   snapshot(): Record<string, Int32Array | Uint16Array> {
+    const from = new Int32Array(this.edges);
+    for (let v = 0; v < this.states; v++) from.fill(v, this.first[v]!, this.first[v]! + this.deg[v]!);
     return {
-      graphFrom: this.from.slice(0, this.edges),
+      graphFrom: from,
       graphTo: this.to.slice(0, this.edges),
       graphBy: Uint16Array.from(this.by.subarray(0, this.edges)),
       graphAction: this.act.slice(0, this.edges),
-      graphEnabled: this.enabled.slice(0, this.states),
-      graphBusy: this.busy.slice(0, this.states),
+      graphEnabled: Int32Array.from(this.enabled.subarray(0, this.states)),
+      graphBusy: Int32Array.from(this.busy.subarray(0, this.states)),
     };
   }
 
-  /** The graph of a checkpoint (`snapshot`); false when the arrays are not all there or do not agree. */
+  /**
+   * The graph of a checkpoint (`snapshot`); false when the arrays are not
+   * all there, do not agree, or a state's edges are not recorded together.
+   */
   restore(a: Readonly<Record<string, Int32Array | Uint16Array | undefined>>): boolean {
     const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy } = a;
     if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy) return false;
     const e = graphFrom.length;
     const n = graphEnabled.length;
     if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n) return false;
+    const scap = Math.max(1 << 12, n);
+    const first = new Int32Array(scap);
+    const deg = new Uint16Array(scap);
+    const seen = new Uint8Array(n);
+    for (let k = 0; k < e; k++) {
+      const v = graphFrom[k]!;
+      if (v < 0 || v >= n) return false;
+      if (k === 0 || graphFrom[k - 1] !== v) {
+        if (seen[v]) return false;
+        seen[v] = 1;
+        first[v] = k;
+      }
+      if (deg[v] === 0xffff) return false;
+      deg[v]!++;
+    }
+    for (let v = 0; v < n; v++) if (!seen[v]) first[v] = 0;
     const cap = Math.max(1 << 12, e);
-    this.from = resize(Int32Array.from(graphFrom), cap);
     this.to = resize(Int32Array.from(graphTo), cap);
     this.by = resize(Uint8Array.from(graphBy), cap);
     this.act = resize(Uint16Array.from(graphAction), cap);
     this.edges = e;
-    const scap = Math.max(1 << 12, n);
-    this.enabled = resize(Int32Array.from(graphEnabled), scap);
-    this.busy = resize(Int32Array.from(graphBusy), scap);
+    this.first = first;
+    this.deg = deg;
+    this.enabled = resize(this.enabled, scap);
+    this.busy = resize(this.busy, scap);
+    this.enabled.set(graphEnabled);
+    this.busy.set(graphBusy);
     this.states = n;
+    this.current = -1;
     return true;
   }
 
   /** Bytes held per state (edges included), for statistics. */
   bytesPerState(): number {
-    const bytes = this.from.byteLength * 2 + this.by.byteLength + this.act.byteLength + this.enabled.byteLength * 2;
+    const bytes =
+      this.to.byteLength + this.by.byteLength + this.act.byteLength + this.first.byteLength + this.deg.byteLength + this.enabled.byteLength + this.busy.byteLength;
     return Math.round((bytes / Math.max(1, this.states)) * 10) / 10;
   }
 
@@ -138,7 +190,7 @@ export class ProgressGraph {
    * search covered the space), else the answer would not mean anything.
    */
   findLivelock(states: number, threads: number): Lasso | undefined {
-    const csr = this.csr(states);
+    const csr: Csr = { first: this.first, deg: this.deg, to: this.to, by: this.by, act: this.act };
     for (let t = 0; t < threads; t++) {
       const bit = 1 << t;
       // A state never expanded has no enabled thread recorded, so it is never inside.
@@ -151,24 +203,6 @@ export class ProgressGraph {
     return undefined;
   }
 
-  /** Edges grouped by source state (compressed sparse rows). */
-  private csr(states: number): Csr {
-    const start = new Int32Array(states + 1);
-    for (let e = 0; e < this.edges; e++) start[this.from[e]! + 1]!++;
-    for (let v = 0; v < states; v++) start[v + 1]! += start[v]!;
-    const fill = start.slice(0, states);
-    const to = new Int32Array(this.edges);
-    const by = new Uint8Array(this.edges);
-    const act = new Uint16Array(this.edges);
-    for (let e = 0; e < this.edges; e++) {
-      const k = fill[this.from[e]!]!++;
-      to[k] = this.to[e]!;
-      by[k] = this.by[e]!;
-      act[k] = this.act[e]!;
-    }
-    return { start, to, by, act };
-  }
-
   /** A fair cycle inside the component `comp` (sorted ids) starving thread t, as a lasso. */
   private fairCycle(comp: Int32Array, g: Csr, threads: number, t: number): Lasso | undefined {
     const member = new Set<number>(comp);
@@ -177,7 +211,7 @@ export class ProgressGraph {
     const restOf = new Array<number>(threads).fill(-1);
     let selfLoop = false;
     for (const v of comp) {
-      for (let k = g.start[v]!; k < g.start[v + 1]!; k++) {
+      for (let k = g.first[v]!, end = k + g.deg[v]!; k < end; k++) {
         if (!member.has(g.to[k]!)) continue;
         if (g.to[k] === v) selfLoop = true;
         if (edgeOf[g.by[k]!] === -1) edgeOf[g.by[k]!] = k;
@@ -219,23 +253,13 @@ export class ProgressGraph {
   }
 }
 
+/** The recorded graph as the livelock search reads it: state v's edges are first[v] .. first[v] + deg[v]. */
 interface Csr {
-  readonly start: Int32Array;
+  readonly first: Int32Array;
+  readonly deg: Uint16Array;
   readonly to: Int32Array;
   readonly by: Uint8Array;
   readonly act: Uint16Array;
-}
-
-/** The source state of CSR edge k. */
-function sourceOf(g: Csr, k: number): number {
-  let lo = 0;
-  let hi = g.start.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (g.start[mid]! <= k) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**
@@ -245,25 +269,24 @@ function sourceOf(g: Csr, k: number): number {
  */
 function nearest(g: Csr, member: ReadonlySet<number>, a: number, goal: (v: number) => boolean, goalEdge: (k: number) => boolean): number[] {
   if (goal(a)) return [];
+  // Per state reached: the edge it was reached by and the state that edge leaves.
   const via = new Map<number, number>([[a, -1]]);
+  const parent = new Map<number, number>();
   const back = (v: number, last: number[]): number[] => {
     const out = last;
-    for (let y = v; y !== a; ) {
-      const e = via.get(y)!;
-      out.push(e);
-      y = sourceOf(g, e);
-    }
+    for (let y = v; y !== a; y = parent.get(y)!) out.push(via.get(y)!);
     return out.reverse();
   };
   const queue = [a];
   for (let h = 0; h < queue.length; h++) {
     const v = queue[h]!;
-    for (let k = g.start[v]!; k < g.start[v + 1]!; k++) {
+    for (let k = g.first[v]!, end = k + g.deg[v]!; k < end; k++) {
       const x = g.to[k]!;
       if (!member.has(x)) continue;
       if (goalEdge(k)) return back(v, [k]);
       if (via.has(x)) continue;
       via.set(x, k);
+      parent.set(x, v);
       if (goal(x)) return back(x, []);
       queue.push(x);
     }
@@ -291,12 +314,12 @@ function* components(n: number, g: Csr, inside: (v: number) => boolean): Generat
     stack.push(root);
     onStack[root] = 1;
     callV.push(root);
-    callK.push(g.start[root]!);
+    callK.push(g.first[root]!);
     while (callV.length > 0) {
       const top = callV.length - 1;
       const v = callV[top]!;
       const k = callK[top]!;
-      if (k < g.start[v + 1]!) {
+      if (k < g.first[v]! + g.deg[v]!) {
         callK[top] = k + 1;
         const x = g.to[k]!;
         if (!inside(x)) continue;
@@ -305,7 +328,7 @@ function* components(n: number, g: Csr, inside: (v: number) => boolean): Generat
           stack.push(x);
           onStack[x] = 1;
           callV.push(x);
-          callK.push(g.start[x]!);
+          callK.push(g.first[x]!);
         } else if (onStack[x] === 1 && index[x]! < low[v]!) low[v] = index[x]!;
         continue;
       }
@@ -329,9 +352,11 @@ function* components(n: number, g: Csr, inside: (v: number) => boolean): Generat
   }
 }
 
+// By half again, not double: on a search of millions of states the slack of
+// the last growth is most of what the graph holds beyond its contents.
 function grow(size: number, atLeast: number): number {
-  let n = size * 2;
-  while (n < atLeast) n *= 2;
+  let n = Math.ceil(size * 1.5);
+  while (n < atLeast) n = Math.ceil(n * 1.5);
   return n;
 }
 

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BitstateStore, check, Explorer, replayIndices } from '../../checker/index.js';
 import { mutualAbort, repeat, spinLock } from '../fixtures/models/index.js';
+import { ProgressGraph } from '../../checker/liveness.js';
 
 test('a spinner whose lock holder needs it to stop spinning livelocks: a lasso of prefix 1 and cycle 2', () => {
   const m = spinLock({ spins: true, holderWaits: true });
@@ -98,6 +99,28 @@ test('DFS finds the same livelock (the graph does not depend on the order)', () 
   const r = check(mutualAbort(), { strategy: 'dfs' });
   assert.is(r.outcome, 'violated');
   assert.is(r.violations[0]!.kind, 'liveness');
+});
+
+test('the graph keeps each state\'s edges together: a stray edge is refused, a checkpoint of it round-trips, a scrambled one is not taken', () => {
+  const g = new ProgressGraph(2);
+  g.state(0, 0b11, 0b01);
+  g.edge(0, 1, 0, 0);
+  g.edge(0, 0, 1, 1);
+  g.state(1, 0b01, 0b01);
+  assert.throws(() => g.edge(0, 1, 0, 2), /edge of state 0 recorded while expanding state 1/);
+  g.edge(1, 1, 0, 0);
+  const snap = g.snapshot();
+  assert.equal(Array.from(snap['graphFrom']!), [0, 0, 1]);
+  assert.equal(Array.from(snap['graphTo']!), [1, 0, 1]);
+  // State 1 spins on thread 0 (busy, enabled) while thread 1 is disabled there: a fair livelock.
+  const lasso = g.findLivelock(2, 2);
+  assert.equal(lasso, { thread: 0, entry: 1, cycle: [0] });
+  const back = new ProgressGraph(2);
+  assert.ok(back.restore(snap));
+  assert.equal(back.findLivelock(2, 2), lasso);
+  assert.equal(back.snapshot(), snap);
+  const scrambled = { ...snap, graphFrom: Int32Array.from([0, 1, 0]) };
+  assert.is(new ProgressGraph(2).restore(scrambled), false, "state 0's edges apart");
 });
 
 test.run();

@@ -67,7 +67,7 @@ options:
                       holds what as different (symmetry is on by default
                       where it holds: not in worlds that fork or evict)
   --no-liveness       skip the livelock search (LIVE-1) and the graph it
-                      records (about 45 to 70 bytes per state)
+                      records (about 30 to 45 bytes per state)
   --exact             store whole states instead of 64-bit fingerprints (no
                       chance of a hash collision; slower, several times the
                       memory). The report prints the collision odds otherwise.
