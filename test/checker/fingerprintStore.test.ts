@@ -124,6 +124,18 @@ test('hash64: order, length and every word count', () => {
   assert.is(h([5, 6, 7]), h([5, 6, 7]));
 });
 
+test('WordQueue: every int32 comes back, in about a byte a word for small ones', () => {
+  const q = new WordQueue(false);
+  const edge = [0, 1, -1, 63, -64, 64, -65, 127, 128, 8191, -8192, 2 ** 31 - 1, -(2 ** 31), 1025, -0x12345678];
+  q.push(-5, 2 ** 31 - 1, Int32Array.from(edge), edge.length);
+  const into = { id: 0, depth: 0, words: new Int32Array(0) };
+  assert.ok(q.take(into));
+  assert.equal([into.id, into.depth, ...into.words], [-5, 2 ** 31 - 1, ...edge]);
+  const small = Int32Array.from({ length: 100 }, (_, i) => (i % 9) - 4);
+  for (let i = 0; i < 1000; i++) q.push(i, 0, small, small.length);
+  assert.ok(q.bytesPerWord() < 1.1, `${q.bytesPerWord()} bytes a word`);
+});
+
 test('WordQueue: FIFO and LIFO order, words intact across growth and compaction', () => {
   for (const lifo of [false, true]) {
     const q = new WordQueue(lifo);
