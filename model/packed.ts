@@ -368,6 +368,7 @@ const EMPTY: Int32Array = new Int32Array(0);
 
 // The decoder reads through a module-level cursor, as the encoder writes:
 // it runs once per expanded state, and closures made per call were GC time.
+// Fixed-length parts map over the template's: arrays of the exact length.
 let inw: Int32Array = EMPTY;
 let at = 0;
 
@@ -405,6 +406,21 @@ function rdPte(): Pte {
   return k === 'present' && (bits & 2) !== 0 ? { k, pfn, w, d: true } : { k, pfn, w };
 }
 
+const rdProt = (): Prot => code(PROTS, 'vma');
+
+function rdTlbEntry(): MmState['tlb'][number] {
+  if (!bl()) return null;
+  const pfn = rd();
+  return { pfn, w: bl() };
+}
+
+function rdPtEntry(): MirrorState['pt'][number] {
+  if (!bl()) return null;
+  const pfn = rd();
+  const bits = rd();
+  return { pfn, w: (bits & 1) !== 0, atomic: (bits & 2) !== 0 };
+}
+
 function rdList(): number[] {
   const xs: number[] = [];
   for (let n = rd(); n > 0; n--) xs.push(rd());
@@ -412,12 +428,9 @@ function rdList(): number[] {
 }
 
 function rdMm(tm: MmState): MmState {
-  const vma: Prot[] = [];
-  for (let p = 0; p < tm.vma.length; p++) vma.push(code(PROTS, 'vma'));
-  const pte: Pte[] = [];
-  for (let p = 0; p < tm.pte.length; p++) pte.push(rdPte());
-  const expect: number[] = [];
-  for (let p = 0; p < tm.expect.length; p++) expect.push(rd());
+  const vma = tm.vma.map(rdProt);
+  const pte = tm.pte.map(rdPte);
+  const expect = tm.expect.map(rd);
   const seq = rd();
   const active = rd();
   const mmapWriter = rd();
@@ -426,14 +439,7 @@ function rdMm(tm: MmState): MmState {
   const cg = rd();
   const chargeFailed = bl();
   const life = rd();
-  const tlb: MmState['tlb'][number][] = [];
-  for (let p = 0; p < tm.tlb.length; p++) {
-    if (!bl()) tlb.push(null);
-    else {
-      const pfn = rd();
-      tlb.push({ pfn, w: bl() });
-    }
-  }
+  const tlb = tm.tlb.map(rdTlbEntry);
   return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tlb };
 }
 
@@ -452,22 +458,13 @@ function rdMirror(tm: MirrorState): MirrorState {
   const seq = rd();
   const lock = rd();
   const valid = bl();
-  const pt: MirrorState['pt'][number][] = [];
-  for (let p = 0; p < tm.pt.length; p++) {
-    if (!bl()) pt.push(null);
-    else {
-      const pfn = rd();
-      const bits = rd();
-      pt.push({ pfn, w: (bits & 1) !== 0, atomic: (bits & 2) !== 0 });
-    }
-  }
+  const pt = tm.pt.map(rdPtEntry);
   return { seq, lock, pt, valid };
 }
 
 function rdThread(tt: ThreadState): ThreadState {
   const pc = code(PCS, 'pc');
-  const left: number[] = [];
-  for (let k = 0; k < tt.left.length; k++) left.push(rd());
+  const left = tt.left.map(rd);
   let op: Op | null = null;
   if (bl()) {
     const kind = code(OPS, 'op');
@@ -542,14 +539,10 @@ export function unpackState(words: Int32Array, template: HmmState): HmmState {
   inw = words;
   at = 0;
   try {
-    const mms: MmState[] = [];
-    for (let i = 0; i < template.mms.length; i++) mms.push(rdMm(template.mms[i]!));
-    const frames: FrameState[] = [];
-    for (let i = 0; i < template.frames.length; i++) frames.push(rdFrame());
-    const mirrors: MirrorState[] = [];
-    for (let i = 0; i < template.mirrors.length; i++) mirrors.push(rdMirror(template.mirrors[i]!));
-    const threads: ThreadState[] = [];
-    for (let i = 0; i < template.threads.length; i++) threads.push(rdThread(template.threads[i]!));
+    const mms = template.mms.map(rdMm);
+    const frames = template.frames.map(rdFrame);
+    const mirrors = template.mirrors.map(rdMirror);
+    const threads = template.threads.map(rdThread);
     if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
     return { mms, frames, mirrors, threads };
   } finally {
