@@ -205,6 +205,13 @@ export class ProgressGraph {
 
   /** A fair cycle inside the component `comp` (sorted ids) starving thread t, as a lasso. */
   private fairCycle(comp: Int32Array, g: Csr, threads: number, t: number): Lasso | undefined {
+    // Most components are single states without a self-loop: no cycle, and no set built for them.
+    if (comp.length === 1) {
+      const v = comp[0]!;
+      let self = false;
+      for (let k = g.first[v]!, end = k + g.deg[v]!; k < end && !self; k++) self = g.to[k] === v;
+      if (!self) return undefined;
+    }
     const member = new Set<number>(comp);
     // Per thread: an edge inside the component, else a state where it is disabled.
     const edgeOf = new Array<number>(threads).fill(-1);
