@@ -86,43 +86,50 @@ const F64_WORDS = new Int32Array(F64.buffer);
  */
 const SEQ_TOP = 1024;
 
-// The encoder writes through module-level cursors instead of closures: it
-// runs once per transition in the checker, and allocation there is GC time.
-let out: Int32Array = new Int32Array(0);
-let pos = 0;
+// The encoder's writers take the buffer and the position and return the
+// next position: no closure per call (it runs once per transition in the
+// checker, and allocation there is GC time), and no module-level buffer or
+// cursor, whose every use is a context load with a hole check (a module
+// `let`): packing took a third longer that way.
 
-function num(x: number): void {
-  if ((x | 0) === x && x !== ESC) {
-    out[pos++] = x;
-    return;
+function num(o: Int32Array, p: number, x: number): number {
+  if (plain(x)) {
+    o[p] = x;
+    return p + 1;
   }
   F64[0] = x;
-  out[pos++] = ESC;
-  out[pos++] = F64_WORDS[0]!;
-  out[pos++] = F64_WORDS[1]!;
+  o[p] = ESC;
+  o[p + 1] = F64_WORDS[0]!;
+  o[p + 2] = F64_WORDS[1]!;
+  return p + 3;
 }
 
-const bool = (x: boolean): void => {
-  out[pos++] = x ? 1 : 0;
-};
+/** True when `x` is written as one word as it is: an int32 other than ESC. */
+const plain = (x: number): boolean => (x | 0) === x && x !== ESC;
+
+function bool(o: Int32Array, p: number, x: boolean): number {
+  o[p] = x ? 1 : 0;
+  return p + 1;
+}
 
 /** The frame renumbering of symmetry reduction (symmetry.ts), if any: perm[old] = new. */
 let pm: Int32Array | undefined;
 let inv = new Int32Array(64);
 
 /** A frame number (or -1 / null as -1), renumbered when symmetry is on. */
-function pfn(x: number | null): void {
-  if (x === null) return num(-1);
-  num(pm !== undefined && x >= 0 ? pm[x]! : x);
+function pfn(o: Int32Array, p: number, x: number | null): number {
+  if (x === null) return num(o, p, -1);
+  return num(o, p, pm !== undefined && x >= 0 ? pm[x]! : x);
 }
 
-function pte(p: Pte): void {
-  out[pos++] = PTE_CODE[p.k];
-  if (p.k !== 'none' && p.k !== 'zero') {
-    pfn(p.pfn);
+function pte(o: Int32Array, p: number, e: Pte): number {
+  o[p++] = PTE_CODE[e.k];
+  if (e.k !== 'none' && e.k !== 'zero') {
+    p = pfn(o, p, e.pfn);
     // One word: write, and dirty (2), so that worlds without the dirty bit pack as before.
-    out[pos++] = (p.w ? 1 : 0) | (p.k === 'present' && p.d ? 2 : 0);
+    o[p++] = (e.w ? 1 : 0) | (e.k === 'present' && e.d ? 2 : 0);
   }
+  return p;
 }
 
 /**
@@ -176,10 +183,10 @@ function collectSeqs(s: HmmState, w: World): void {
 }
 
 /** A sequence value of `mm` as the renaming names it (or as it is, without renaming). */
-function seq(mm: number, x: number): void {
-  if (!rnOn || x < 0 || mm < 0) return num(x);
+function seq(o: Int32Array, p: number, mm: number, x: number): number {
+  if (!rnOn || x < 0 || mm < 0) return num(o, p, x);
   const top = rnState!.mms[mm]!.seq;
-  if (x === top) return num(SEQ_TOP + (top & 1));
+  if (x === top) return num(o, p, SEQ_TOP + (top & 1));
   // Its rank among the distinct older values of this mm: a handful at most.
   let rank = 0;
   for (let i = 0; i < rnN; i++) {
@@ -190,82 +197,87 @@ function seq(mm: number, x: number): void {
     for (let k = 0; k < i; k++) if (rnMm[k] === mm && rnVal[k] === v) { first = false; break; }
     if (first) rank++;
   }
-  num(rank);
+  return num(o, p, rank);
 }
 
-function op(o: Op | null): void {
-  if (o === null) return bool(false);
-  bool(true);
-  out[pos++] = OP_CODE[o.kind];
-  num(o.start);
-  num(o.end);
-  bool(o.write);
+function op(o: Int32Array, p: number, x: Op | null): number {
+  if (x === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  o[p++] = OP_CODE[x.kind];
+  p = num(o, p, x.start);
+  p = num(o, p, x.end);
+  return bool(o, p, x.write);
 }
 
-function snap(e: readonly SnapEntry[] | null): void {
-  if (e === null) return bool(false);
-  bool(true);
-  num(e.length);
+function snap(o: Int32Array, p: number, e: readonly SnapEntry[] | null): number {
+  if (e === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  p = num(o, p, e.length);
   for (let i = 0; i < e.length; i++) {
     const x = e[i]!;
-    num(x.page);
-    pfn(x.pfn);
-    bool(x.w);
+    p = num(o, p, x.page);
+    p = pfn(o, p, x.pfn);
+    p = bool(o, p, x.w);
   }
+  return p;
 }
 
-function fault(f: FaultCtx | null): void {
-  if (f === null) return bool(false);
-  bool(true);
-  num(f.mm);
-  num(f.page);
-  bool(f.write);
-  pte(f.orig);
-  bool(f.tookLock);
-  out[pos++] = RET_CODE[f.ret];
+function fault(o: Int32Array, p: number, f: FaultCtx | null): number {
+  if (f === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  p = num(o, p, f.mm);
+  p = num(o, p, f.page);
+  p = bool(o, p, f.write);
+  p = pte(o, p, f.orig);
+  p = bool(o, p, f.tookLock);
+  o[p++] = RET_CODE[f.ret];
+  return p;
 }
 
-function invCtx(v: InvCtx | null): void {
-  if (v === null) return bool(false);
-  bool(true);
-  num(v.mm);
-  num(v.start);
-  num(v.end);
-  out[pos++] = EVENT_CODE[v.event];
-  seq(v.mm, v.cur);
-  num(v.cb);
-  out[pos++] = THEN_CODE[v.then];
-  bool(v.write);
-  out[pos++] = RET_CODE[v.ret];
+function invCtx(o: Int32Array, p: number, v: InvCtx | null): number {
+  if (v === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  p = num(o, p, v.mm);
+  p = num(o, p, v.start);
+  p = num(o, p, v.end);
+  o[p++] = EVENT_CODE[v.event];
+  p = seq(o, p, v.mm, v.cur);
+  p = num(o, p, v.cb);
+  o[p++] = THEN_CODE[v.then];
+  p = bool(o, p, v.write);
+  o[p++] = RET_CODE[v.ret];
+  return p;
 }
 
-function mig(m: MigCtx | null): void {
-  if (m === null) return bool(false);
-  bool(true);
-  num(m.mm);
-  num(m.start);
-  num(m.end);
-  num(m.dev);
-  bool(m.toDevice);
-  pfn(m.fault);
-  bool(m.committed);
-  if (m.src === null) return bool(false);
-  bool(true);
-  num(m.src.length);
+function mig(o: Int32Array, p: number, m: MigCtx | null): number {
+  if (m === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  p = num(o, p, m.mm);
+  p = num(o, p, m.start);
+  p = num(o, p, m.end);
+  p = num(o, p, m.dev);
+  p = bool(o, p, m.toDevice);
+  p = pfn(o, p, m.fault);
+  p = bool(o, p, m.committed);
+  if (m.src === null) return bool(o, p, false);
+  p = bool(o, p, true);
+  p = num(o, p, m.src.length);
   for (let i = 0; i < m.src.length; i++) {
     const e = m.src[i]!;
-    num(e.page);
-    pfn(e.pfn);
-    bool(e.migrate);
-    bool(e.w);
-    pfn(e.dst);
-    bool(e.copied);
+    p = num(o, p, e.page);
+    p = pfn(o, p, e.pfn);
+    p = bool(o, p, e.migrate);
+    p = bool(o, p, e.w);
+    p = pfn(o, p, e.dst);
+    p = bool(o, p, e.copied);
   }
+  return p;
 }
 
-function pfnList(xs: readonly number[]): void {
-  num(xs.length);
-  for (let i = 0; i < xs.length; i++) pfn(xs[i]!);
+function pfnList(o: Int32Array, p: number, xs: readonly number[]): number {
+  p = num(o, p, xs.length);
+  for (let i = 0; i < xs.length; i++) p = pfn(o, p, xs[i]!);
+  return p;
 }
 
 /**
@@ -278,97 +290,117 @@ function pfnList(xs: readonly number[]): void {
  * as frame perm[i], and every frame number with it.
  */
 export function packState(s: HmmState, buf: Int32Array, w?: World, perm?: Int32Array): number {
-  out = buf;
-  pos = 0;
+  const o = buf;
   pm = perm;
   const nf = s.frames.length;
   if (perm) {
     if (inv.length < nf) inv = new Int32Array(nf * 2);
-    for (let p = 0; p < nf; p++) inv[perm[p]!] = p;
+    for (let f = 0; f < nf; f++) inv[perm[f]!] = f;
   }
   rnOn = w !== undefined;
   if (w) {
     rnState = s;
     collectSeqs(s, w);
   }
-  for (let i = 0; i < s.mms.length; i++) {
-    const mm = s.mms[i]!;
-    for (let p = 0; p < mm.vma.length; p++) out[pos++] = PROT_CODE[mm.vma[p]!];
-    for (let p = 0; p < mm.pte.length; p++) pte(mm.pte[p]!);
-    for (let p = 0; p < mm.expect.length; p++) num(mm.expect[p]!);
-    seq(i, mm.seq);
-    num(mm.active);
-    num(mm.mmapWriter);
-    num(mm.mmapReaders);
-    num(mm.charged);
-    num(mm.cg);
-    bool(mm.chargeFailed);
-    num(mm.life);
-    for (let p = 0; p < mm.tlb.length; p++) {
-      const e = mm.tlb[p]!;
-      if (e === null) bool(false);
-      else {
-        bool(true);
-        pfn(e.pfn);
-        bool(e.w);
-      }
-    }
-  }
-  for (let i = 0; i < nf; i++) {
-    const f = s.frames[perm ? inv[i]! : i]!;
-    num(f.ref);
-    num(f.map);
-    num(f.lock);
-    num(f.val);
-    // One word: pins, and PG_dirty in bit 0 (clear in worlds without the dirty bit).
-    num(f.pin * 2 + (f.dirty ? 1 : 0));
-    num(f.memcg);
-    num(f.anon);
-  }
-  for (let j = 0; j < s.mirrors.length; j++) {
-    const m = s.mirrors[j]!;
-    seq(w ? w.mirrors[j]!.mm : -1, m.seq);
-    num(m.lock);
-    bool(m.valid);
-    for (let p = 0; p < m.pt.length; p++) {
-      const e = m.pt[p]!;
-      if (e === null) bool(false);
-      else {
-        bool(true);
-        pfn(e.pfn);
-        // One word: write, and atomic (2), so that states without atomic entries pack as before.
-        out[pos++] = (e.w ? 1 : 0) | (e.atomic ? 2 : 0);
-      }
-    }
-  }
-  for (let i = 0; i < s.threads.length; i++) {
-    const t = s.threads[i]!;
-    const seqMm = w ? w.actors[i]!.mm : -1;
-    out[pos++] = PC_CODE[t.pc];
-    for (let k = 0; k < t.left.length; k++) num(t.left[k]!);
-    op(t.op);
-    num(t.mmap);
-    seq(seqMm, t.seq);
-    snap(t.snap);
-    seq(seqMm, t.snapSeq);
-    fault(t.fault);
-    invCtx(t.inv);
-    mig(t.mig);
-    pfnList(t.pins);
-    pfnList(t.frees);
-    num(t.drv);
-  }
+  // One function per part: each small enough for the compiler to inline
+  // the writers into it (one function for all spent its inlining budget
+  // early, and the rest were calls).
+  let p = 0;
+  for (let i = 0; i < s.mms.length; i++) p = packMm(o, p, s.mms[i]!, i);
+  for (let i = 0; i < nf; i++) p = packFrame(o, p, s.frames[perm ? inv[i]! : i]!);
+  for (let j = 0; j < s.mirrors.length; j++) p = packMirror(o, p, s.mirrors[j]!, w ? w.mirrors[j]!.mm : -1);
+  for (let i = 0; i < s.threads.length; i++) p = packThread(o, p, s.threads[i]!, w ? w.actors[i]!.mm : -1);
   rnState = undefined;
   pm = undefined;
-  const n = pos;
-  out = EMPTY;
-  return n;
+  return p;
 }
-const EMPTY: Int32Array = new Int32Array(0);
+
+function packMm(o: Int32Array, p: number, mm: MmState, i: number): number {
+  for (let k = 0; k < mm.vma.length; k++) o[p++] = PROT_CODE[mm.vma[k]!];
+  for (let k = 0; k < mm.pte.length; k++) p = pte(o, p, mm.pte[k]!);
+  for (let k = 0; k < mm.expect.length; k++) p = num(o, p, mm.expect[k]!);
+  p = seq(o, p, i, mm.seq);
+  p = num(o, p, mm.active);
+  p = num(o, p, mm.mmapWriter);
+  p = num(o, p, mm.mmapReaders);
+  p = num(o, p, mm.charged);
+  p = num(o, p, mm.cg);
+  p = bool(o, p, mm.chargeFailed);
+  p = num(o, p, mm.life);
+  for (let k = 0; k < mm.tlb.length; k++) {
+    const e = mm.tlb[k]!;
+    if (e === null) p = bool(o, p, false);
+    else {
+      p = bool(o, p, true);
+      p = pfn(o, p, e.pfn);
+      p = bool(o, p, e.w);
+    }
+  }
+  return p;
+}
+
+function packFrame(o: Int32Array, p: number, f: FrameState): number {
+  // One word: pins, and PG_dirty in bit 0 (clear in worlds without the dirty bit).
+  const pinDirty = f.pin * 2 + (f.dirty ? 1 : 0);
+  const { ref, map, lock, val, memcg, anon } = f;
+  // The checker's frames hold small integers: seven words as they are, one
+  // test for all (a value bound from a trace may need num's escape).
+  if (plain(ref) && plain(map) && plain(lock) && plain(val) && plain(pinDirty) && plain(memcg) && plain(anon)) {
+    o[p] = ref;
+    o[p + 1] = map;
+    o[p + 2] = lock;
+    o[p + 3] = val;
+    o[p + 4] = pinDirty;
+    o[p + 5] = memcg;
+    o[p + 6] = anon;
+    return p + 7;
+  }
+  p = num(o, p, ref);
+  p = num(o, p, map);
+  p = num(o, p, lock);
+  p = num(o, p, val);
+  p = num(o, p, pinDirty);
+  p = num(o, p, memcg);
+  return num(o, p, anon);
+}
+
+function packMirror(o: Int32Array, p: number, m: MirrorState, mm: number): number {
+  p = seq(o, p, mm, m.seq);
+  p = num(o, p, m.lock);
+  p = bool(o, p, m.valid);
+  for (let k = 0; k < m.pt.length; k++) {
+    const e = m.pt[k]!;
+    if (e === null) p = bool(o, p, false);
+    else {
+      p = bool(o, p, true);
+      p = pfn(o, p, e.pfn);
+      // One word: write, and atomic (2), so that states without atomic entries pack as before.
+      o[p++] = (e.w ? 1 : 0) | (e.atomic ? 2 : 0);
+    }
+  }
+  return p;
+}
+
+function packThread(o: Int32Array, p: number, t: ThreadState, seqMm: number): number {
+  o[p++] = PC_CODE[t.pc];
+  for (let k = 0; k < t.left.length; k++) p = num(o, p, t.left[k]!);
+  p = op(o, p, t.op);
+  p = num(o, p, t.mmap);
+  p = seq(o, p, seqMm, t.seq);
+  p = snap(o, p, t.snap);
+  p = seq(o, p, seqMm, t.snapSeq);
+  p = fault(o, p, t.fault);
+  p = invCtx(o, p, t.inv);
+  p = mig(o, p, t.mig);
+  p = pfnList(o, p, t.pins);
+  p = pfnList(o, p, t.frees);
+  return num(o, p, t.drv);
+}
 
 // The decoder reads through a module-level cursor, as the encoder writes:
 // it runs once per expanded state, and closures made per call were GC time.
 // Fixed-length parts map over the template's: arrays of the exact length.
+const EMPTY: Int32Array = new Int32Array(0);
 let inw: Int32Array = EMPTY;
 let at = 0;
 
