@@ -397,16 +397,18 @@ function packThread(o: Int32Array, p: number, t: ThreadState, seqMm: number): nu
   return num(o, p, t.drv);
 }
 
-// The decoder reads through a module-level cursor, as the encoder writes:
-// it runs once per expanded state, and closures made per call were GC time.
+// The decoder reads through one module-level cursor object: it runs once
+// per expanded state, and closures made per call were GC time (and a const
+// object's fields, unlike module lets, need no hole check on each use).
 // Fixed-length parts map over the template's: arrays of the exact length.
 const EMPTY: Int32Array = new Int32Array(0);
-let inw: Int32Array = EMPTY;
-let at = 0;
+const cur = { w: EMPTY, at: 0 };
 
 function word(): number {
-  if (at >= inw.length) throw new RangeError(`packed state ends early, at word ${at}`);
-  return inw[at++]!;
+  const at = cur.at;
+  if (at >= cur.w.length) throw new RangeError(`packed state ends early, at word ${at}`);
+  cur.at = at + 1;
+  return cur.w[at]!;
 }
 
 function rd(): number {
@@ -422,7 +424,7 @@ const bl = (): boolean => word() === 1;
 function code<T>(names: readonly T[], what: string): T {
   const c = word();
   const v = names[c];
-  if (v === undefined) throw new RangeError(`packed state: ${what} code ${c} at word ${at - 1}`);
+  if (v === undefined) throw new RangeError(`packed state: ${what} code ${c} at word ${cur.at - 1}`);
   return v;
 }
 
@@ -568,16 +570,16 @@ function rdThread(tt: ThreadState): ThreadState {
 
 /** Reads back what `packState` wrote, shaped like `template` (a state of the same world). */
 export function unpackState(words: Int32Array, template: HmmState): HmmState {
-  inw = words;
-  at = 0;
+  cur.w = words;
+  cur.at = 0;
   try {
     const mms = template.mms.map(rdMm);
     const frames = template.frames.map(rdFrame);
     const mirrors = template.mirrors.map(rdMirror);
     const threads = template.threads.map(rdThread);
-    if (at !== words.length) throw new RangeError(`packed state: ${words.length - at} words left over`);
+    if (cur.at !== words.length) throw new RangeError(`packed state: ${words.length - cur.at} words left over`);
     return { mms, frames, mirrors, threads };
   } finally {
-    inw = EMPTY;
+    cur.w = EMPTY;
   }
 }
