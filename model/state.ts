@@ -352,14 +352,28 @@ export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w
   copied: false,
 });
 
-export const mkMig = (mm: number, start: number, end: number, dev: number, toDevice: boolean, fault: number): MigCtx => ({
+/**
+ * An entry like `e` with a new pfn, migrate flag and write bit. Entries are
+ * made by literals of one field order, never by spreads: a spread object gets
+ * a hidden class of its own and slows every later read of its fields.
+ */
+export const reEntry = (e: MigEntry, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
+  page: e.page,
+  pfn,
+  migrate,
+  w,
+  dst: e.dst,
+  copied: e.copied,
+});
+
+export const mkMig = (mm: number, start: number, end: number, dev: number, toDevice: boolean, fault: number, src: MigEntry[] | null = null): MigCtx => ({
   mm,
   start,
   end,
   dev,
   toDevice,
   fault,
-  src: null,
+  src,
   committed: false,
 });
 

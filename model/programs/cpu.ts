@@ -127,16 +127,18 @@ export function cpuSteps(s: HmmState, w: World, t: number, out: HmmAction[]): vo
       }
       // unpin_user_page of a page this thread pinned.
       if (th.pins.length > 0) out.push({ t, k: 'unpin_user_page', pfn: th.pins[0]! });
-      spec.ops.forEach((o, i) => {
-        if (th.left[i] === 0) return;
+      // Plain loops: this runs for every state with the thread idle.
+      for (let i = 0; i < spec.ops.length; i++) {
+        const o = spec.ops[i]!;
+        if (th.left[i] === 0) continue;
         if (o.kind === 'cpu_read' || o.kind === 'cpu_write' || o.kind === 'gup') {
           for (const p of spec.pages) accessStep(s, w, t, o.kind, p, out);
         } else if (o.kind === 'fork' || o.kind === 'exit' || o.kind === 'memcg_move') {
           opStep(s, w, t, o.kind, 0, w.pages, out);
         } else {
-          for (const [a, b] of spec.ranges) rangeStep(s, w, t, o.kind, a, b, out);
+          for (const r of spec.ranges) rangeStep(s, w, t, o.kind, r[0], r[1], out);
         }
-      });
+      }
       return;
     case 'access':
       accessStep(s, w, t, th.op!.kind, th.op!.start, out);

@@ -56,7 +56,12 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
 function snapshotStep(s: HmmState, w: World, t: number, start: number, end: number, fresh: boolean, out: HmmAction[]): void {
   const dev = w.actors[t]!.mirror;
   if (!canBegin(s, w, dev)) return;
-  out.push({ t, k: 'mmu_interval_read_begin', ...(fresh ? { op: 'snapshot' as const } : {}), dev, seq: s.mirrors[dev]!.seq, start, end, write: false });
+  const seq = s.mirrors[dev]!.seq;
+  out.push(
+    fresh
+      ? { t, k: 'mmu_interval_read_begin', op: 'snapshot', dev, seq, start, end, write: false }
+      : { t, k: 'mmu_interval_read_begin', dev, seq, start, end, write: false },
+  );
 }
 
 function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, fresh: boolean, out: HmmAction[]): void {
@@ -70,9 +75,15 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
     out.push({ t, k: 'device_write', op, dev, page, value: writeValue(w, t, s.threads[t]!.left) });
   } else if (canBegin(s, w, dev)) {
     const planned = s.threads[t]!.op;
-    const [start, end] = planned ? [planned.start, planned.end] : [page, page + 1];
-    const begin: HmmAction = { t, k: 'mmu_interval_read_begin', dev, seq: s.mirrors[dev]!.seq, start, end, write };
-    out.push(fresh ? { ...begin, op } : begin);
+    const start = planned ? planned.start : page;
+    const end = planned ? planned.end : page + 1;
+    const seq = s.mirrors[dev]!.seq;
+    // Literals, not a spread (this is every device fault's first step).
+    out.push(
+      fresh
+        ? { t, k: 'mmu_interval_read_begin', dev, seq, start, end, write, op }
+        : { t, k: 'mmu_interval_read_begin', dev, seq, start, end, write },
+    );
   }
 }
 
@@ -87,12 +98,19 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
   const mm = s.mms[spec.mm]!;
   if (th.mmap === 0 && !canRead(mm, t)) return;
   const op = th.op!;
-  const base = { t, dev: spec.mirror, mm: spec.mm, start: op.start, end: op.end, write: op.write } as const;
+  // Literals, not spreads of a common base (this runs for every device fault's walk).
+  const dev = spec.mirror;
+  const m = spec.mm;
+  const { start, end, write } = op;
   const ret = (result: HrfResult, pfns?: SnapEntry[]): void => {
-    out.push(pfns ? { ...base, k: 'hmm_range_fault', result, pfns } : { ...base, k: 'hmm_range_fault', result });
+    out.push(
+      pfns
+        ? { t, dev, mm: m, start, end, write, k: 'hmm_range_fault', result, pfns }
+        : { t, dev, mm: m, start, end, write, k: 'hmm_range_fault', result },
+    );
   };
   if (stale(s, w, spec.mirror, th.seq)) return ret('EBUSY');
-  if (op.kind === 'snapshot') return void out.push({ ...base, k: 'hmm_range_fault', result: 'ok', fault: false, pfns: snapshotPfns(s, w, t) });
+  if (op.kind === 'snapshot') return void out.push({ t, dev, mm: m, start, end, write, k: 'hmm_range_fault', result: 'ok', fault: false, pfns: snapshotPfns(s, w, t) });
   if (w.spuriousFaults) {
     for (let p = op.start; p < op.end; p++) {
       const pte = mm.pte[p]!;
@@ -175,23 +193,19 @@ export function deviceSteps(s: HmmState, w: World, t: number, out: HmmAction[]):
         else accessStep(s, w, t, th.op.kind, th.op.start, true, out);
         return;
       }
-      spec.ops.forEach((o, i) => {
-        if (th.left[i] === 0) return;
+      // Plain loops: this runs for every state with the thread idle.
+      for (let i = 0; i < spec.ops.length; i++) {
+        const o = spec.ops[i]!;
+        if (th.left[i] === 0) continue;
         if (o.kind === 'migrate_to_device' && lockedMigration(w, t)) {
-          for (const [a, b] of spec.ranges) rwsemStep(s, w, t, false, a, b, out);
-          return;
-        }
-        if (o.kind === 'migrate_to_device' || o.kind === 'migrate_to_system') {
-          for (const [a, b] of spec.ranges) migrateStart(s, w, t, o.kind, a, b, out);
-          return;
-        }
-        if (o.kind === 'migrate_device_range') return evictStep(s, w, t, out);
-        if (o.kind === 'snapshot') {
-          for (const [a, b] of spec.ranges) snapshotStep(s, w, t, a, b, true, out);
-          return;
-        }
-        for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
-      });
+          for (const r of spec.ranges) rwsemStep(s, w, t, false, r[0], r[1], out);
+        } else if (o.kind === 'migrate_to_device' || o.kind === 'migrate_to_system') {
+          for (const r of spec.ranges) migrateStart(s, w, t, o.kind, r[0], r[1], out);
+        } else if (o.kind === 'migrate_device_range') evictStep(s, w, t, out);
+        else if (o.kind === 'snapshot') {
+          for (const r of spec.ranges) snapshotStep(s, w, t, r[0], r[1], true, out);
+        } else for (const p of spec.pages) accessStep(s, w, t, o.kind, p, true, out);
+      }
       return;
     case 'access':
       accessStep(s, w, t, th.op!.kind, th.op!.start, false, out);

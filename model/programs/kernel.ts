@@ -6,7 +6,7 @@
  */
 import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../queries.js';
-import type { HmmState, MigCtx, MigEntry, ThreadState } from '../state.js';
+import { reEntry, type HmmState, type MigCtx, type MigEntry, type ThreadState } from '../state.js';
 import type { World } from '../world.js';
 import { allOrNothing, commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
 
@@ -175,14 +175,14 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
 /** migrate_vma_pages, carrying what its commit will be (the trace's `migrated`). */
 function pagesStep(s: HmmState, w: World, t: number, mig: MigCtx): HmmAction {
   const plan = commitPlan(s, w, mig);
-  return { t, k: mig.mm < 0 ? 'migrate_device_pages' : 'migrate_vma_pages', dev: mig.dev, mig: mig.src!.map((e, i) => (plan[i] === 'commit' || !e.migrate ? e : { ...e, migrate: false })) };
+  return { t, k: mig.mm < 0 ? 'migrate_device_pages' : 'migrate_vma_pages', dev: mig.dev, mig: mig.src!.map((e, i) => (plan[i] === 'commit' || !e.migrate ? e : reEntry(e, e.pfn, false, e.w))) };
 }
 
 /** What migrate_vma_setup returns: collect's entries minus those migrate_device_unmap restores. */
 function setupResult(s: HmmState, w: World, mig: MigCtx): MigEntry[] {
   return mig.src!.map((e) => {
     if (e.pfn === null || !e.migrate || setupKeeps(s, w, mig, e.pfn)) return e;
-    return { ...e, pfn: null, migrate: false, w: false };
+    return reEntry(e, null, false, false);
   });
 }
 
@@ -193,29 +193,37 @@ function nextMirror(w: World, mm: number, from: number): number {
 
 export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
   const inv = th.inv!;
-  const base = { t, mm: inv.mm, start: inv.start, end: inv.end } as const;
+  // Literals, not spreads of a common base: this runs for every state with
+  // an invalidation open, and spread objects were most of its time.
+  const { mm, start, end } = inv;
   switch (th.pc) {
     case 'inv_start':
-      out.push({ ...base, k: 'invalidate_range_start', event: inv.event });
+      out.push({ t, mm, start, end, k: 'invalidate_range_start', event: inv.event });
       return;
     case 'inv_cb': {
       const j = nextMirror(w, inv.mm, inv.cb);
       // Variant D2: the callback returns without clearing; the step says so, as a recorded trace would.
-      if (j >= 0 && s.mirrors[j]!.lock === -1) out.push({ ...base, k: 'invalidate', dev: j, event: inv.event, ...(w.variants.has('D2') ? { cleared: false } : {}) });
+      if (j >= 0 && s.mirrors[j]!.lock === -1) {
+        out.push(
+          w.variants.has('D2')
+            ? { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, cleared: false }
+            : { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event },
+        );
+      }
       // Non-blockable (the OOM reaper): mutex_trylock fails, the callback refuses instead of sleeping.
-      else if (j >= 0 && inv.ret === 'nonblock') out.push({ ...base, k: 'invalidate', dev: j, event: inv.event, refused: true });
+      else if (j >= 0 && inv.ret === 'nonblock') out.push({ t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, refused: true });
       return;
     }
     case 'inv_then':
       switch (inv.then) {
         case 'zap_pte_range':
-          out.push({ ...base, k: 'zap_pte_range' });
+          out.push({ t, mm, start, end, k: 'zap_pte_range' });
           return;
         case 'change_pte_range':
-          out.push({ ...base, k: 'change_pte_range', write: inv.write });
+          out.push({ t, mm, start, end, k: 'change_pte_range', write: inv.write });
           return;
         case 'migrate_vma_collect':
-          out.push({ ...base, k: 'migrate_vma_collect', dev: th.mig!.dev });
+          out.push({ t, mm, start, end, k: 'migrate_vma_collect', dev: th.mig!.dev });
           return;
         case 'migrate_vma_pages':
           out.push(pagesStep(s, w, t, th.mig!));
@@ -227,7 +235,7 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
           out.push({ t, k: 'restore_exclusive_pte', mm: inv.mm, page: inv.start, pfn: (th.fault!.orig as { pfn: number }).pfn });
           return;
         case 'try_to_migrate':
-          out.push({ ...base, k: 'try_to_migrate' });
+          out.push({ t, mm, start, end, k: 'try_to_migrate' });
           return;
         case 'copy_page_range': {
           // Each pinned page needs a copy for the child now (copy_present_page).
@@ -240,7 +248,7 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
           let free = 0;
           for (let f = 1; f < s.frames.length && free < need; f++) if (w.zone[f] === 'system' && s.frames[f]!.ref === 0) free++;
           if (free < need) return; // out of memory is not modelled
-          out.push({ ...base, k: 'copy_page_range', child: w.actors[t]!.child });
+          out.push({ t, mm, start, end, k: 'copy_page_range', child: w.actors[t]!.child });
           return;
         }
         case 'wp_page_copy': {
@@ -257,10 +265,10 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
       }
       return;
     case 'tlb_flush':
-      out.push({ ...base, k: 'flush_tlb_range' });
+      out.push({ t, mm, start, end, k: 'flush_tlb_range' });
       return;
     case 'inv_end':
-      out.push({ ...base, k: 'invalidate_range_end' });
+      out.push({ t, mm, start, end, k: 'invalidate_range_end' });
       return;
     default:
       return;

@@ -15,7 +15,7 @@
  */
 import type { HmmAction } from '../actions.js';
 import { migrationSelected, samePte } from '../queries.js';
-import { devpriv, migration, mkInv, mkMig, present, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
+import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
 import { rmapReaches, type World } from '../world.js';
 import { charge, finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
@@ -82,7 +82,7 @@ function collectOne(d: D, w: World, t: number, page: number): MigEntry {
   const vma = mm.vma[page]!;
   const skip: MigEntry = { page, pfn: null, migrate: false, w: false, dst: null, copied: false };
   if (!migrationSelected(w, mig, pte, vma)) return skip;
-  if (pte.k === 'none' || pte.k === 'zero') return { ...skip, migrate: true, w: vma === 'rw' };
+  if (pte.k === 'none' || pte.k === 'zero') return { page, pfn: null, migrate: true, w: vma === 'rw', dst: null, copied: false };
   if (pte.k !== 'present' && pte.k !== 'devpriv') return skip;
   const f = d.frames[pte.pfn]!;
   if (!preLocked(w, mig as MigCtx, pte.pfn) && f.lock !== -1) return skip; // folio_trylock failed: best effort
@@ -105,7 +105,7 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
     const f = d.frames[e.pfn]!;
     if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = -1;
     putPageBy(d, w, a.t, e.pfn);
-    return { ...e, pfn: null, migrate: false, w: false };
+    return reEntry(e, null, false, false);
   });
   th.pc = 'mig_alloc';
 };
@@ -418,7 +418,7 @@ export const migrate_device_coherent_folio: Rule = (d, a, w) => {
   f.lock = a.t;
   const pte = d.mms[a.mm!]!.pte[a.page!]!;
   const write = pte.k === 'present' && pte.w;
-  th.mig = { ...mkMig(-1, 0, 0, a.dev!, false, -1), src: [{ page: a.page!, pfn: a.pfn!, migrate: true, w: write, dst: null, copied: false }] } as D['threads'][number]['mig'];
+  th.mig = mkMig(-1, 0, 0, a.dev!, false, -1, [{ page: a.page!, pfn: a.pfn!, migrate: true, w: write, dst: null, copied: false }]) as D['threads'][number]['mig'];
   th.pc = 'mig_unmap';
 };
 
@@ -460,6 +460,6 @@ export const migrate_device_range: Rule = (d, a, w) => {
     f.ref++;
     f.lock = a.t;
   }
-  th.mig = { ...mkMig(-1, 0, 0, a.dev!, false, -1), src: a.mig!.map((e) => ({ ...e })) } as D['threads'][number]['mig'];
+  th.mig = mkMig(-1, 0, 0, a.dev!, false, -1, a.mig!.map((e) => reEntry(e, e.pfn, e.migrate, e.w))) as D['threads'][number]['mig'];
   th.pc = 'mig_unmap';
 };
