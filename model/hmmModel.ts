@@ -19,6 +19,7 @@ import { invariants, SENTENCES, stepProperties } from './invariants.js';
 import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
 import { applyRule } from './rules/index.js';
+import { cow } from './rules/common.js';
 import { EXITED, type FrameState, type HmmState, type InvCtx, type MigCtx, type MigEntry, type MirrorState, type MmState, type ThreadState } from './state.js';
 import { buildWorld, type World } from './world.js';
 import type { Config } from './config.js';
@@ -68,7 +69,8 @@ export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { sta
 
 /**
  * A copy of a state deep enough for thread t's step to mutate: every object
- * a rule writes to is fresh; other threads (a rule writes only the acting
+ * a rule writes to is fresh, or copied by the rule before it writes (frames:
+ * rules/common.ts fw); other threads (a rule writes only the acting
  * thread's locals) and the leaves rules only ever replace (PTEs, device
  * entries, snapshot entries, ops, fault locals) are shared. With t = -1
  * every thread is copied too (a thawed copy of a frozen state).
@@ -78,7 +80,9 @@ export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { sta
 export function copyState(s: HmmState, t: number): HmmState {
   if (t < 0) return { mms: s.mms.map(copyMm), frames: s.frames.map(copyFrame), mirrors: s.mirrors.map(copyMirror), threads: s.threads.map(copyThread) };
   const mms = s.mms.map(copyMm);
-  const frames = s.frames.map(copyFrame);
+  // The frames themselves stay shared: a rule copies one before changing it
+  // (rules/common.ts fw, with cow.from set by applyStepCopy).
+  const frames = s.frames.slice();
   const mirrors = s.mirrors.map(copyMirror);
   const threads = s.threads.slice();
   threads[t] = copyThread(s.threads[t]!);
@@ -168,7 +172,12 @@ const copyMigEntry = (e: MigEntry): MigEntry => ({ page: e.page, pfn: e.pfn, mig
  */
 export function applyStepCopy(w: World, s: HmmState, a: HmmAction): HmmState {
   const d = copyState(s, a.t);
-  applyRule(s, d as never, a, w);
+  cow.from = s.frames;
+  try {
+    applyRule(s, d as never, a, w);
+  } finally {
+    cow.from = undefined;
+  }
   return d;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Draft } from 'immer';
 import type { HmmAction } from '../actions.js';
-import type { HmmState, OpKind } from '../state.js';
+import type { FrameState, HmmState, OpKind } from '../state.js';
 import { ZERO_PFN } from '../state.js';
 import { zoneDevice, type World } from '../world.js';
 
@@ -14,13 +14,35 @@ export type D = Draft<HmmState>;
 export type Rule = (d: D, a: HmmAction, w: World) => void;
 
 /**
+ * Copy-on-write frames. applyStepCopy (hmmModel.ts) hands a rule a copy of
+ * the state whose frames array is new but whose frames are still the source
+ * state's own (most steps change one frame or none, and copying all of them
+ * was a third of a step's allocation); `cow.from` is the source's array
+ * while the rule runs. A rule changes a frame only through `fw`, which
+ * copies it first if it is still shared. Under immer (applyStep) `cow.from`
+ * is unset and `fw` returns the draft's frame. copy.test.ts runs every rule
+ * on frozen source states: a write past `fw` throws there.
+ */
+export const cow: { from: readonly FrameState[] | undefined } = { from: undefined };
+
+/** Frame `pfn` of `d`, safe to change. */
+export function fw(d: D, pfn: number): Draft<FrameState> {
+  const f = d.frames[pfn]!;
+  const from = cow.from;
+  if (from === undefined || f !== from[pfn]) return f;
+  const c = { ref: f.ref, map: f.map, lock: f.lock, val: f.val, pin: f.pin, memcg: f.memcg, dirty: f.dirty, anon: f.anon };
+  d.frames[pfn] = c;
+  return c;
+}
+
+/**
  * folio_put: drops one reference. At zero the frame is free; its content is
  * forgotten (a new owner zero-fills or copies into it), which also keeps free
  * frames identical to one another.
  */
 export function putPage(d: D, pfn: number): void {
   if (pfn === ZERO_PFN) return;
-  const f = d.frames[pfn]!;
+  const f = fw(d, pfn);
   f.ref--;
   if (f.ref <= 0) {
     f.ref = 0;
@@ -39,7 +61,7 @@ export function putPage(d: D, pfn: number): void {
 /** mem_cgroup_charge of page `pfn` to the memcg process `mm` belongs to. */
 export function charge(d: D, pfn: number, mm: number): void {
   const cg = d.mms[mm]!.cg;
-  d.frames[pfn]!.memcg = cg;
+  fw(d, pfn).memcg = cg;
   d.mms[cg]!.charged++;
 }
 
@@ -52,7 +74,7 @@ export function putPageBy(d: D, w: World, t: number, pfn: number): void {
   if (pfn === ZERO_PFN) return;
   const anon = d.frames[pfn]!.anon;
   putPage(d, pfn);
-  const f = d.frames[pfn]!;
+  const f = fw(d, pfn);
   if (f.ref === 0) {
     f.lock = -1;
     if (zoneDevice(w, pfn)) {
@@ -69,7 +91,7 @@ export function putPageBy(d: D, w: World, t: number, pfn: number): void {
  * points its mapping at the process's anon_vma.
  */
 export function allocMapped(d: D, pfn: number, val: number, mm: number): void {
-  const f = d.frames[pfn]!;
+  const f = fw(d, pfn);
   f.ref = 1;
   f.map = 1;
   f.val = val;

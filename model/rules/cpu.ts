@@ -13,7 +13,7 @@ import { mkFault, mkInv, mkOp, present, PTE_ZERO } from '../state.js';
 import { samePte } from '../queries.js';
 import type { HmmState } from '../state.js';
 import { tlbFill, tlbHit } from './tlb.js';
-import { allocMapped, completeAccess, finishFault, putPage, startOp, type D, type Rule } from './common.js';
+import { allocMapped, completeAccess, finishFault, fw, putPage, startOp, type D, type Rule } from './common.js';
 import type { World } from '../world.js';
 
 export const cpu_read: Rule = (d, a, w) => {
@@ -30,7 +30,7 @@ export const cpu_write: Rule = (d, a, w) => {
   const pte = mm.pte[a.page!]!;
   const hit = tlbHit(d as HmmState, a.mm!, a.page!, true);
   const pfn = hit ? hit.pfn : pte.k === 'present' ? pte.pfn : -1;
-  if (pfn >= 0) d.frames[pfn]!.val = a.value!;
+  if (pfn >= 0) fw(d, pfn).val = a.value!;
   if (w.dirty && pte.k === 'present' && pte.pfn === pfn && !pte.d) mm.pte[a.page!] = present(pte.pfn, pte.w, true);
   if (!hit) tlbFill(d, w, a.mm!, a.page!);
   mm.expect[a.page!] = a.value!;
@@ -98,7 +98,7 @@ export const do_wp_page: Rule = (d, a, w) => {
   if (samePte(pte, f.orig) && pte.k === 'present') {
     // wp_can_reuse_anon_folio: the only reference is this mapping; a pinned
     // page is anon-exclusive (fork copied it for the child) and reused as is.
-    const pg = d.frames[pte.pfn]!;
+    const pg = fw(d, pte.pfn);
     if (!(pg.map === 1 && (pg.ref === 1 || pg.pin > 0))) {
       th.inv = mkInv(f.mm, f.page, f.page + 1, 'clear', 'wp_page_copy', true, 'fault_done');
       th.pc = 'inv_start';
@@ -120,7 +120,7 @@ export const wp_page_copy: Rule = (d, a, w) => {
     const val = pte.k === 'present' ? d.frames[pte.pfn]!.val : 0;
     allocMapped(d, a.pfn, val, f.mm);
     if (pte.k === 'present') {
-      d.frames[pte.pfn]!.map--;
+      fw(d, pte.pfn).map--;
       putPage(d, pte.pfn);
     }
     mm.pte[f.page] = present(a.pfn, true, w.dirty);

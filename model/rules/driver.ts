@@ -13,7 +13,7 @@
 import { mkEntry, mkOp, mkSnap } from '../state.js';
 import type { HmmAction } from '../actions.js';
 import type { World } from '../world.js';
-import { completeAccess, finishOp, startOp, type D, type Rule } from './common.js';
+import { completeAccess, finishOp, fw, startOp, type D, type Rule } from './common.js';
 
 export const mmu_interval_read_begin: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
@@ -143,7 +143,7 @@ export const device_read: Rule = (d, a, w) => completeAccess(d, a, w);
 
 export const device_write: Rule = (d, a, w) => {
   const e = d.mirrors[a.dev!]!.pt[a.page!];
-  if (e) d.frames[e.pfn]!.val = a.value!;
+  if (e) fw(d, e.pfn).val = a.value!;
   d.mms[w.mirrors[a.dev!]!.mm]!.expect[a.page!] = a.value!;
   completeAccess(d, a, w);
 };

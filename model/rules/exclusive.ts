@@ -17,7 +17,7 @@
 import type { HmmAction } from '../actions.js';
 import { devexcl, mkInv, mkOp, mkSnap, present } from '../state.js';
 import type { World } from '../world.js';
-import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
 
 /** make_device_exclusive up to its invalidation: GUP (a reference, the PTE is present and writable), folio_lock, invalidate_range_start(EXCLUSIVE). */
 export function startExclusive(d: D, a: HmmAction, w: World): void {
@@ -29,7 +29,7 @@ export function startExclusive(d: D, a: HmmAction, w: World): void {
   mm.mmapReaders++;
   th.mmap = 1;
   const pfn = (mm.pte[a.start!] as { pfn: number }).pfn;
-  const f = d.frames[pfn]!;
+  const f = fw(d, pfn);
   f.ref++;
   f.lock = a.t;
   // The locked page; its page index turns from -1 to the page once the entry is device-exclusive.
@@ -50,9 +50,9 @@ export const make_device_exclusive: Rule = (d, a, w) => {
   if (pte.k === 'present' && pte.pfn === a.pfn) {
     mm.pte[a.page!] = devexcl(pte.pfn, pte.w);
     // The dirty bit goes to the folio, as try_to_migrate_one's does.
-    if (pte.d) d.frames[pte.pfn]!.dirty = true;
+    if (pte.d) fw(d, pte.pfn).dirty = true;
     // B16: the entry holds the mapping's reference but drops its mapcount.
-    if (w.variants.has('B16')) d.frames[pte.pfn]!.map--;
+    if (w.variants.has('B16')) fw(d, pte.pfn).map--;
     th.snap = [mkSnap(a.page!, pte.pfn, pte.w)];
   }
   th.pc = 'inv_end';
@@ -66,7 +66,7 @@ export function endExclusive(d: D, t: number, w: World): void {
     th.pc = 'excl_lock';
     return;
   }
-  d.frames[e.pfn!]!.lock = -1;
+  fw(d, e.pfn!).lock = -1;
   putPageBy(d, w, t, e.pfn!);
   th.snap = null;
   finishOp(d, t, w);
@@ -75,7 +75,7 @@ export function endExclusive(d: D, t: number, w: World): void {
 /** After the driver's atomic map and unlock: folio_unlock and folio_put of make_device_exclusive's page. */
 export function finishExclusive(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
-  d.frames[a.pfn!]!.lock = -1;
+  fw(d, a.pfn!).lock = -1;
   putPageBy(d, w, a.t, a.pfn!);
   const again = th.snap![0]!.page < 0;
   th.snap = null;
@@ -100,7 +100,7 @@ export function finishExclusive(d: D, a: HmmAction, w: World): void {
 export function removeExclusive(d: D, a: HmmAction, w: World): void {
   const th = d.threads[a.t]!;
   const f = th.fault!;
-  const frame = d.frames[a.pfn!]!;
+  const frame = fw(d, a.pfn!);
   if (!w.variants.has('B14')) {
     if (frame.ref === 0) return finishFault(d, a.t);
     frame.ref++;
@@ -117,7 +117,7 @@ export const restore_exclusive_pte: Rule = (d, a, w) => {
   const pte = mm.pte[a.page!]!;
   if (pte.k === 'devexcl' && pte.pfn === a.pfn) {
     mm.pte[a.page!] = present(pte.pfn, pte.w);
-    if (w.variants.has('B16')) d.frames[pte.pfn]!.map++;
+    if (w.variants.has('B16')) fw(d, pte.pfn).map++;
   }
   th.pc = 'inv_end';
 };
@@ -126,7 +126,7 @@ export const restore_exclusive_pte: Rule = (d, a, w) => {
 export function endRemoveExclusive(d: D, t: number, w: World): void {
   const th = d.threads[t]!;
   const pfn = (th.fault!.orig as { pfn: number }).pfn;
-  d.frames[pfn]!.lock = -1;
+  fw(d, pfn).lock = -1;
   if (!w.variants.has('B14')) putPageBy(d, w, t, pfn);
   finishFault(d, t);
 }

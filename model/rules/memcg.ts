@@ -7,7 +7,7 @@
  * (mc_handle_swap_pte), which before "mm/memcg: fix device private memcg
  * accounting" (variant B13) returned early on any non-swap entry.
  */
-import { finishOp, startOp, type Rule } from './common.js';
+import { finishOp, fw, startOp, type Rule } from './common.js';
 
 export const mem_cgroup_move_charge: Rule = (d, a, w) => {
   startOp(d, a, w, 'memcg_move');
@@ -16,7 +16,7 @@ export const mem_cgroup_move_charge: Rule = (d, a, w) => {
   const to = (from + 1) % d.mms.length;
   for (const pte of mm.pte) {
     if (pte.k !== 'present' && !(pte.k === 'devpriv' && !w.variants.has('B13'))) continue;
-    const f = d.frames[pte.pfn]!;
+    const f = fw(d, pte.pfn);
     // mem_cgroup_move_account needs the folio lock (folio_trylock): a locked page keeps its charge.
     if (f.map !== 1 || f.memcg !== from || f.lock !== -1) continue;
     f.memcg = to;

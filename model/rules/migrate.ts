@@ -17,7 +17,7 @@ import type { HmmAction } from '../actions.js';
 import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
 import { rmapReaches, type World } from '../world.js';
-import { charge, finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { charge, finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
 
 /** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
@@ -60,7 +60,7 @@ export const migrate_vma_collect: Rule = (d, a, w) => {
     const e = collectOne(d, w, a.t, p);
     entries.push(e);
     if (e.pfn !== null && e.migrate) {
-      const f = d.frames[e.pfn]!;
+      const f = fw(d, e.pfn);
       if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = a.t;
       // The PTE's dirty bit goes to the folio (folio_mark_dirty); variant B10 drops it.
       const old = mm.pte[p]!;
@@ -84,7 +84,7 @@ function collectOne(d: D, w: World, t: number, page: number): MigEntry {
   if (!migrationSelected(w, mig, pte, vma)) return skip;
   if (pte.k === 'none' || pte.k === 'zero') return { page, pfn: null, migrate: true, w: vma === 'rw', dst: null, copied: false };
   if (pte.k !== 'present' && pte.k !== 'devpriv') return skip;
-  const f = d.frames[pte.pfn]!;
+  const f = fw(d, pte.pfn);
   if (!preLocked(w, mig as MigCtx, pte.pfn) && f.lock !== -1) return skip; // folio_trylock failed: best effort
   if (f.pin > 0 && !w.variants.has('D3')) return skip; // maybe DMA-pinned: restored at once
   return { page, pfn: pte.pfn, migrate: true, w: pte.w, dst: null, copied: false };
@@ -102,7 +102,7 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
   mig.src = mig.src!.map((e) => {
     if (e.pfn === null || !e.migrate || setupKeeps(d as HmmState, w, mig as MigCtx, e.pfn)) return e;
     restoreMigrationPtes(d, w, e.pfn, e.pfn);
-    const f = d.frames[e.pfn]!;
+    const f = fw(d, e.pfn);
     if (!preLocked(w, mig as MigCtx, e.pfn)) f.lock = -1;
     putPageBy(d, w, a.t, e.pfn);
     return reEntry(e, null, false, false);
@@ -131,8 +131,8 @@ export function restoreMigrationPtes(d: D, w: World, src: number, dst: number): 
       const pte = mm.pte[p]!;
       if (pte.k !== 'migration' || pte.pfn !== src) continue;
       mm.pte[p] = mapping(w, dst, pte.w);
-      d.frames[dst]!.map++;
-      d.frames[dst]!.ref++;
+      fw(d, dst).map++;
+      fw(d, dst).ref++;
     }
   }
 }
@@ -178,7 +178,7 @@ export function extraRefs(s: { readonly frames: readonly { readonly ref: number;
 /** The driver allocates a destination: zone_device_page_init (device) or alloc_page_vma (system), locked, one reference. */
 export const alloc_page: Rule = (d, a) => {
   const th = d.threads[a.t]!;
-  const f = d.frames[a.pfn!]!;
+  const f = fw(d, a.pfn!);
   f.ref = 1;
   f.map = 0;
   f.lock = a.t;
@@ -193,7 +193,7 @@ export const alloc_page: Rule = (d, a) => {
 /** The driver's copy (device DMA) from the source, or zero fill for an empty source. */
 export const migrate_copy: Rule = (d, a) => {
   const val = a.pfn === null || a.pfn === undefined ? 0 : d.frames[a.pfn]!.val;
-  d.frames[a.dst!]!.val = val;
+  fw(d, a.dst!).val = val;
   const mig = d.threads[a.t]!.mig;
   const e = mig?.src?.find((x) => x.page === a.page && x.dst === a.dst);
   if (e) e.copied = true;
@@ -217,7 +217,7 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
       return;
     }
     const dst = e.dst!;
-    const nf = d.frames[dst]!;
+    const nf = fw(d, dst);
     if (e.pfn === null) {
       // migrate_vma_insert_page: a new page for an empty entry, charged afresh.
       const mm = d.mms[mig.mm]!;
@@ -230,14 +230,14 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
       if (!(w.variants.has('B6') && nf.anon >= 0)) nf.anon = mig.mm;
       return;
     }
-    const old = d.frames[e.pfn]!;
+    const old = fw(d, e.pfn);
     // folio_migrate_mapping: the new folio takes the old one's mapping;
     // folio_migrate_flags its dirty flag.
     nf.anon = old.anon;
     nf.dirty = old.dirty;
     if (w.variants.has('D4') && !mig.toDevice) {
       // D4: the new system page is charged anew; the old keeps its charge until freed.
-      d.frames[dst]!.memcg = old.memcg;
+      fw(d, dst).memcg = old.memcg;
       d.mms[old.memcg]!.charged++;
     } else {
       // folio_migrate_flags -> mem_cgroup_migrate: the charge moves, nothing is charged.
@@ -265,11 +265,11 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
     const committed = e.migrate && e.dst !== null;
     if (e.pfn !== null) {
       restoreMigrationPtes(d, w, e.pfn, committed ? e.dst! : e.pfn);
-      if (!preLocked(w, mig as MigCtx, e.pfn)) d.frames[e.pfn]!.lock = -1;
+      if (!preLocked(w, mig as MigCtx, e.pfn)) fw(d, e.pfn).lock = -1;
       putPageBy(d, w, a.t, e.pfn);
     }
     if (e.dst !== null) {
-      d.frames[e.dst]!.lock = -1;
+      fw(d, e.dst).lock = -1;
       putPageBy(d, w, a.t, e.dst);
     }
   }
@@ -295,13 +295,13 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
   if (th.fault && mig.fault >= 0 && w.variants.has('B19')) {
     // Back in do_swap_page: folio_unlock, then folio_put as a step of its
     // own, so the driver can take the page in between (variant B19).
-    if (faultLocks(w)) d.frames[mig.fault]!.lock = -1;
+    if (faultLocks(w)) fw(d, mig.fault).lock = -1;
     th.pc = 'swap_done';
     return;
   }
   if (th.fault) {
     if (mig.fault >= 0) {
-      if (faultLocks(w)) d.frames[mig.fault]!.lock = -1;
+      if (faultLocks(w)) fw(d, mig.fault).lock = -1;
       putPageBy(d, w, a.t, mig.fault);
     }
     finishFault(d, a.t);
@@ -364,7 +364,7 @@ export const do_swap_page: Rule = (d, a, w) => {
   // Variant B18: the trylock failed; the fault returns and its caller retries.
   if (w.variants.has('B18') && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
   if (!w.variants.has('B12')) {
-    const f = d.frames[a.pfn!]!;
+    const f = fw(d, a.pfn!);
     f.ref++;
     if (faultLocks(w)) f.lock = a.t;
   }
@@ -413,7 +413,7 @@ export const migrate_device_coherent_folio: Rule = (d, a, w) => {
     startOp(d, a, w, 'gup');
     th.op = { kind: 'gup', start: a.page!, end: a.page! + 1, write: true };
   }
-  const f = d.frames[a.pfn!]!;
+  const f = fw(d, a.pfn!);
   f.ref++;
   f.lock = a.t;
   const pte = d.mms[a.mm!]!.pte[a.page!]!;
@@ -424,7 +424,7 @@ export const migrate_device_coherent_folio: Rule = (d, a, w) => {
 
 /** pin_user_pages(FOLL_LONGTERM | FOLL_WRITE) found the page present and writable and pinned it. */
 export const gup: Rule = (d, a, w) => {
-  const f = d.frames[a.pfn!]!;
+  const f = fw(d, a.pfn!);
   f.ref++;
   f.pin++;
   const th = d.threads[a.t]!;
@@ -438,7 +438,7 @@ export const unpin_user_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const i = th.pins.indexOf(a.pfn!);
   if (i >= 0) th.pins = th.pins.filter((_, j) => j !== i);
-  d.frames[a.pfn!]!.pin--;
+  fw(d, a.pfn!).pin--;
   putPageBy(d, w, a.t, a.pfn!);
 };
 
@@ -456,7 +456,7 @@ export const migrate_device_range: Rule = (d, a, w) => {
   startOp(d, a, w, 'migrate_device_range');
   const th = d.threads[a.t]!;
   for (const e of a.mig!) {
-    const f = d.frames[e.pfn!]!;
+    const f = fw(d, e.pfn!);
     f.ref++;
     f.lock = a.t;
   }

@@ -12,7 +12,7 @@
 import type { HmmAction } from '../actions.js';
 import { devexcl, devpriv, migration, mkInv, present, PTE_NONE, type MigCtx } from '../state.js';
 import type { World } from '../world.js';
-import { finishFault, finishOp, putPageBy, startOp, type D, type Rule } from './common.js';
+import { finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
 import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
 import { driverMaps, startMigration } from './migrate.js';
 import { forkDone } from './process.js';
@@ -159,7 +159,7 @@ export const zap_pte_range: Rule = (d, a, w) => {
     // A migration entry's page belongs to the migrating thread: zap just drops the entry.
     if (pte.k === 'present' || pte.k === 'devpriv' || pte.k === 'devexcl') {
       // B16: a device-exclusive entry held no mapcount.
-      if (!(pte.k === 'devexcl' && w.variants.has('B16'))) d.frames[pte.pfn]!.map--;
+      if (!(pte.k === 'devexcl' && w.variants.has('B16'))) fw(d, pte.pfn).map--;
       putPageBy(d, w, a.t, pte.pfn);
     }
     mm.pte[p] = PTE_NONE;
@@ -222,7 +222,7 @@ export const try_to_migrate: Rule = (d, a) => {
     const pte = mm.pte[p]!;
     if (pte.k !== 'present' && pte.k !== 'devpriv') continue;
     if (!src.some((e) => e.migrate && e.pfn === pte.pfn)) continue;
-    const f = d.frames[pte.pfn]!;
+    const f = fw(d, pte.pfn);
     f.map--;
     f.ref--;
     if (pte.k === 'present' && pte.d) f.dirty = true;

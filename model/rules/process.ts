@@ -21,7 +21,7 @@
  * last mm_users reference goes only then.
  */
 import { devpriv, EXITED, LIVE, migration, mkInv, present, PTE_NONE } from '../state.js';
-import { allocMapped, finishOp, startOp, type Rule } from './common.js';
+import { allocMapped, finishOp, fw, startOp, type Rule } from './common.js';
 
 export const fork: Rule = (d, a, w) => {
   startOp(d, a, w, 'fork');
@@ -63,11 +63,11 @@ export const copy_page_range: Rule = (d, a, w) => {
       const pfn = pte.pfn;
       pte = present(pfn, pte.w);
       parent.pte[p] = pte;
-      if (w.variants.has('B16')) d.frames[pfn]!.map++;
+      if (w.variants.has('B16')) fw(d, pfn).map++;
     }
     switch (pte.k) {
       case 'present': {
-        const f = d.frames[pte.pfn]!;
+        const f = fw(d, pte.pfn);
         if (f.pin > 0) {
           const dst = nextFree(d, w);
           allocMapped(d, dst, f.val, c);
@@ -83,7 +83,7 @@ export const copy_page_range: Rule = (d, a, w) => {
         break;
       }
       case 'devpriv': {
-        const f = d.frames[pte.pfn]!;
+        const f = fw(d, pte.pfn);
         f.map++;
         f.ref++;
         parent.pte[p] = devpriv(pte.pfn, false);
