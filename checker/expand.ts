@@ -6,9 +6,10 @@
  * The output says, per state and per successor, everything the search needs
  * to do its bookkeeping without the model (parallel.ts `absorb`): which
  * properties failed, the successor's fingerprint and its words. Invariants
- * are checked on every successor, not only new ones, because only the store
- * knows which are new; that keeps the search's order, counts and first
- * violation identical to the single-threaded one.
+ * are checked on every successor the expander has not sent before, not only
+ * on new ones, because only the store knows which are new; that keeps the
+ * search's order, counts and first violation identical to the
+ * single-threaded one.
  *
  * A worker remembers the fingerprints of the successors it has sent in full.
  * When one comes again it sends only the fingerprint (length -1): batches are

@@ -6,12 +6,12 @@
  * it cuts the head of the queue into batches, in queue order, and each worker
  * expands its batch (expand.ts) and returns successors as words with their
  * fingerprints. N threads expand: N - 1 workers and the main thread itself,
- * which takes a batch whenever it would otherwise wait. A main thread that
+ * which takes a batch whenever it would otherwise wait. (A main thread that
  * only kept the books left its core mostly idle while N workers shared the
- * others, each warming up its own copy of the model. Results are absorbed strictly in the order the batches were
- * cut, so states get the same ids in the same order as with one thread:
- * the same distinct counts, the same first violation, the same shortest
- * counterexample. Only the model's `pack`, `unpack` and a module a worker can
+ * others, each warming up its own copy of the model.) Results are absorbed
+ * strictly in the order the batches were cut, so states get the same ids in
+ * the same order as with one thread: the same distinct counts, the same
+ * first violation, the same shortest counterexample. Only the model's `pack`, `unpack` and a module a worker can
  * import (`ModelSource`) are needed; the checker still knows nothing of HMM.
  */
 import { Worker } from 'node:worker_threads';
