@@ -28,26 +28,19 @@ export class FingerprintSet {
 
   /**
    * Adds (hi, lo); true when it was not there. `slot` is its slot then, and
-   * the caller must call `grown` (which may move every slot) before its next add.
+   * stays its slot until `grow` moves every entry (call it once `full`).
    */
   add(hi: number, lo: number): boolean {
     if ((hi | lo) === 0) lo = 1;
-    const t = this.table;
-    const cap = this.capacity;
-    let i = slotOf(hi, cap);
-    for (;;) {
-      const a = t[2 * i]!;
-      const b = t[2 * i + 1]!;
-      if ((a | b) === 0) break;
-      if (a === hi && b === lo) {
-        this.slot = i;
-        return false;
-      }
-      if (++i === cap) i = 0;
+    const i = this.probe(hi, lo);
+    if (i >= 0) {
+      this.slot = i;
+      return false;
     }
-    t[2 * i] = hi;
-    t[2 * i + 1] = lo;
-    this.slot = i;
+    const e = ~i;
+    this.table[2 * e] = hi;
+    this.table[2 * e + 1] = lo;
+    this.slot = e;
     this.size++;
     return true;
   }
@@ -55,14 +48,19 @@ export class FingerprintSet {
   /** True when (hi, lo) is in the set (nothing changes). */
   has(hi: number, lo: number): boolean {
     if ((hi | lo) === 0) lo = 1;
+    return this.probe(hi, lo) >= 0;
+  }
+
+  /** The slot holding (hi, lo), or ~slot of the empty one where it would go (linear probing). */
+  private probe(hi: number, lo: number): number {
     const t = this.table;
     const cap = this.capacity;
     let i = slotOf(hi, cap);
     for (;;) {
       const a = t[2 * i]!;
       const b = t[2 * i + 1]!;
-      if ((a | b) === 0) return false;
-      if (a === hi && b === lo) return true;
+      if ((a | b) === 0) return ~i;
+      if (a === hi && b === lo) return i;
       if (++i === cap) i = 0;
     }
   }
