@@ -78,7 +78,7 @@ export class ProgressGraph {
   /** The state whose edges are being recorded (-1: none yet). */
   private current = -1;
 
-  constructor(threads = 31) {
+  constructor(threads: number) {
     const Mask = threads <= 8 ? Uint8Array : threads <= 16 ? Uint16Array : Int32Array;
     this.enabled = new Mask(1 << 12);
     this.busy = new Mask(1 << 12);

@@ -107,6 +107,9 @@ export async function checkParallel<S, A>(
     const spareIn: Int32Array[] = [];
     const spareOut: Int32Array[] = [];
     let nextJob = 0;
+    // Batches sized to the queue: large enough to amortise a message, small
+    // enough that all threads get some.
+    const batchSize = (): number => Math.max(8, Math.min(4096, Math.ceil(ex.queuedCount / (2 * options.workers))));
     while (true) {
       if (failure) throw failure;
       // Absorb finished batches at the front, in order.
@@ -127,9 +130,7 @@ export async function checkParallel<S, A>(
         cp.save(ex.checkpoint(pendingRecords(pending)));
         lastSave = Date.now();
       }
-      // Keep every worker busy with a batch sized to the queue: large enough
-      // to amortise a message, small enough that all threads get some.
-      const batchSize = (): number => Math.max(8, Math.min(4096, Math.ceil(ex.queuedCount / (2 * options.workers))));
+      // Keep every worker busy.
       while (idle.length > 0) {
         if (ex.queuedCount === 0) break;
         const size = batchSize();

@@ -20,8 +20,6 @@ export class WordQueue {
   private count = 0;
   /** What `take` decodes a record's words into. */
   private decoded = new Int32Array(256);
-  private wordBytes = 0;
-  private words = 0;
 
   constructor(private readonly lifo: boolean) {}
 
@@ -38,7 +36,6 @@ export class WordQueue {
     let at = putVarint(b, start, id);
     at = putVarint(b, at, depth);
     at = putVarint(b, at, n);
-    const wordsAt = at;
     for (let i = 0; i < n; i++) {
       const x = words[i]!;
       const z = ((x << 1) ^ (x >> 31)) >>> 0;
@@ -46,8 +43,6 @@ export class WordQueue {
       if (z < 0x80) b[at++] = z;
       else at = putVarint(b, at, x);
     }
-    this.wordBytes += at - wordsAt;
-    this.words += n;
     this.tail = at;
     if (this.lifo) {
       if (this.count === this.offsets.length) {
@@ -118,9 +113,15 @@ export class WordQueue {
     return this.buf.byteLength + this.offsets.byteLength;
   }
 
-  /** Bytes a queued word has taken on average (4 unencoded). */
+  /**
+   * Bytes a queued number (record headers included) takes on average, 4
+   * unencoded: counted on request, by reading every record.
+   */
   bytesPerWord(): number {
-    return this.words === 0 ? 0 : this.wordBytes / this.words;
+    let numbers = 0;
+    for (const r of this.records()) numbers += 3 + r.words.length;
+    const bytes = this.lifo ? this.tail : this.tail - this.head;
+    return numbers === 0 ? 0 : bytes / numbers;
   }
 
   /** Decodes the record at byte `start` into `into` (words into the shared buffer); returns where it ends. */

@@ -20,7 +20,7 @@ import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
 import { applyRule } from './rules/index.js';
 import { cow } from './rules/common.js';
-import { EXITED, type FrameState, type HmmState, type InvCtx, type MigCtx, type MigEntry, type MirrorState, type MmState, type ThreadState } from './state.js';
+import { copyFrame, EXITED, reEntry, type HmmState, type InvCtx, type MigCtx, type MirrorState, type MmState, type ThreadState } from './state.js';
 import { buildWorld, type World } from './world.js';
 import type { Config } from './config.js';
 import type { VariantId } from './variants.js';
@@ -109,17 +109,6 @@ const copyMm = (m: MmState): MmState => ({
   tlb: m.tlb.length === 0 ? m.tlb : m.tlb.slice(),
 });
 
-const copyFrame = (f: FrameState): FrameState => ({
-  ref: f.ref,
-  map: f.map,
-  lock: f.lock,
-  val: f.val,
-  pin: f.pin,
-  memcg: f.memcg,
-  dirty: f.dirty,
-  anon: f.anon,
-});
-
 const copyMirror = (m: MirrorState): MirrorState => ({ seq: m.seq, lock: m.lock, pt: m.pt.slice(), valid: m.valid });
 
 const copyThread = (th: ThreadState): ThreadState => ({
@@ -157,11 +146,10 @@ const copyMig = (m: MigCtx): MigCtx => ({
   dev: m.dev,
   toDevice: m.toDevice,
   fault: m.fault,
-  src: m.src ? m.src.map(copyMigEntry) : null,
+  src: m.src ? m.src.map((e) => reEntry(e, e.pfn, e.migrate, e.w)) : null,
   committed: m.committed,
 });
 
-const copyMigEntry = (e: MigEntry): MigEntry => ({ page: e.page, pfn: e.pfn, migrate: e.migrate, w: e.w, dst: e.dst, copied: e.copied });
 
 
 /**

@@ -20,6 +20,9 @@ export function ptePfn(pte: Pte): number {
   }
 }
 
+/** No VMA, or a PROT_NONE one: nobody may read the page (VM_READ is clear). */
+export const unreadable = (vma: Prot): boolean => vma === 'none' || vma === 'noaccess';
+
 /** A CPU load through this entry completes without a fault. */
 export const cpuReadable = (pte: Pte): boolean => pte.k === 'present' || pte.k === 'zero';
 
@@ -69,7 +72,7 @@ export function freeFrames(
  */
 export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): boolean {
   // lib/test_hmm.c refuses (-EINVAL) a range without read access before migrate_vma_setup.
-  if (vma === 'none' || vma === 'noaccess') return false;
+  if (unreadable(vma)) return false;
   const device = w.mirrors[mig.dev]!.device;
   switch (pte.k) {
     case 'none':

@@ -343,6 +343,18 @@ export const mkEntry = (pfn: number, w: boolean, atomic = false): DevEntry => ({
 
 export const mkFrame = (): FrameState => ({ ref: 0, map: 0, lock: -1, val: 0, pin: 0, memcg: -1, dirty: false, anon: -1 });
 
+/** A copy of a frame, with mkFrame's field order (one hidden class for all frames). */
+export const copyFrame = (f: FrameState): FrameState => ({
+  ref: f.ref,
+  map: f.map,
+  lock: f.lock,
+  val: f.val,
+  pin: f.pin,
+  memcg: f.memcg,
+  dirty: f.dirty,
+  anon: f.anon,
+});
+
 export const mkMigEntry = (page: number, pfn: number | null, migrate: boolean, w: boolean): MigEntry => ({
   page,
   pfn,

@@ -4,7 +4,7 @@
  * SIGSEGV, depending on the PTE and the VMA at that moment.
  */
 import type { HmmAction } from '../actions.js';
-import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn } from '../queries.js';
+import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn, unreadable } from '../queries.js';
 import { LIVE, type HmmState, type OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
 import { faultSteps, invalidationSteps, migrationSteps, ownerMirror } from './kernel.js';
@@ -43,7 +43,7 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
   if (op === 'cpu_read') {
     // A PROT_NONE PTE is there but the MMU refuses it: the fault finds no access in the VMA.
     if (cpuReadable(pte) && vma !== 'noaccess') out.push({ t, k: 'cpu_read', op, mm: m, page, value: s.frames[ptePfn(pte)]!.val });
-    else if (vma === 'none' || vma === 'noaccess') out.push({ t, k: 'sigsegv', op, mm: m, page, write: false });
+    else if (unreadable(vma)) out.push({ t, k: 'sigsegv', op, mm: m, page, write: false });
     else if (canRead(mm, t)) out.push({ t, k: 'handle_mm_fault', op, mm: m, page, write: false });
   } else {
     if (cpuWritable(pte)) {

@@ -5,7 +5,7 @@
  * for a write); otherwise the thread runs the fault loop and tries again.
  */
 import type { HmmAction, HrfResult } from '../actions.js';
-import { canRead } from '../queries.js';
+import { canRead, unreadable } from '../queries.js';
 import type { HmmState, MigEntry, OpKind, SnapEntry } from '../state.js';
 import { LIVE, mkSnap, ZERO_PFN } from '../state.js';
 import { writeValue, type World } from '../world.js';
@@ -123,7 +123,7 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     const vma = mm.vma[p]!;
     const pte = mm.pte[p]!;
     // hmm_vma_walk_test: no VMA, or one without VM_READ, is -EFAULT when a fault is asked for.
-    if (vma === 'none' || vma === 'noaccess') return ret('EFAULT');
+    if (unreadable(vma)) return ret('EFAULT');
     if (op.write && vma !== 'rw') return ret('EPERM');
     const needFault = pte.k === 'none' || (op.write && (pte.k === 'zero' || (pte.k === 'present' && !pte.w)));
     if (needFault) {
@@ -168,7 +168,7 @@ function snapshotPfns(s: HmmState, w: World, t: number): SnapEntry[] {
   const pfns: SnapEntry[] = [];
   for (let p = op.start; p < op.end; p++) {
     const pte = mm.pte[p]!;
-    if (mm.vma[p] === 'none' || mm.vma[p] === 'noaccess') pfns.push(mkSnap(p, null, false));
+    if (unreadable(mm.vma[p]!)) pfns.push(mkSnap(p, null, false));
     else if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
     else if (pte.k === 'present' || (pte.k === 'devpriv' && w.frameDevice[pte.pfn] === own)) pfns.push(mkSnap(p, pte.pfn, pte.w));
     else pfns.push(mkSnap(p, null, false));

@@ -5,7 +5,7 @@
 import type { Draft } from 'immer';
 import type { HmmAction } from '../actions.js';
 import type { FrameState, HmmState, OpKind } from '../state.js';
-import { ZERO_PFN } from '../state.js';
+import { copyFrame, ZERO_PFN } from '../state.js';
 import { zoneDevice, type World } from '../world.js';
 
 export type D = Draft<HmmState>;
@@ -30,7 +30,7 @@ export function fw(d: D, pfn: number): Draft<FrameState> {
   const f = d.frames[pfn]!;
   const from = cow.from;
   if (from === undefined || f !== from[pfn]) return f;
-  const c = { ref: f.ref, map: f.map, lock: f.lock, val: f.val, pin: f.pin, memcg: f.memcg, dirty: f.dirty, anon: f.anon };
+  const c = copyFrame(f);
   d.frames[pfn] = c;
   return c;
 }

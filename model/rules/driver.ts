@@ -13,6 +13,7 @@
 import { mkEntry, mkOp, mkSnap } from '../state.js';
 import type { HmmAction } from '../actions.js';
 import type { World } from '../world.js';
+import { unreadable } from '../queries.js';
 import { completeAccess, finishOp, fw, startOp, type D, type Rule } from './common.js';
 
 export const mmu_interval_read_begin: Rule = (d, a, w) => {
@@ -71,7 +72,7 @@ function legalRange(d: D, a: HmmAction, w: World): boolean {
   const mm = d.mms[w.mirrors[a.dev!]!.mm]!;
   for (let p = a.start!; p < a.end!; p++) {
     const vma = mm.vma[p]!;
-    if (vma === 'none' || vma === 'noaccess' || (a.write && vma !== 'rw')) return false;
+    if (unreadable(vma) || (a.write && vma !== 'rw')) return false;
   }
   return true;
 }
