@@ -169,6 +169,15 @@ export function applyStepCopy(w: World, s: HmmState, a: HmmAction): HmmState {
   return d;
 }
 
+/**
+ * Applies one step to `d`, a private deep copy of `before` (copyState with
+ * t = -1) that it changes in place: for tools that watch what a rule reads
+ * and writes (test/bench/porCeiling.ts).
+ */
+export function applyStepInPlace(w: World, before: HmmState, d: HmmState, a: HmmAction): void {
+  applyRule(before, d as never, a, w);
+}
+
 /** The enabled steps of one thread, from its program. */
 export function threadSteps(w: World, s: HmmState, t: number): HmmAction[] {
   const out: HmmAction[] = [];

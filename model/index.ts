@@ -9,7 +9,7 @@ export { canonicalFrames, symmetric } from './symmetry.js';
 export { diffViews, formatChange, view, type Change, type View } from './view.js';
 export { ConfigError, configSchema, parseConfig, type ActorConfig, type Config } from './config.js';
 export { formatAction, formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
-export { applyStep, applyStepCopy, applyStepWithPatches, busyThreads, enabledSteps, hmmModel, hmmModelFromConfig, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
+export { applyStep, applyStepCopy, applyStepInPlace, applyStepWithPatches, copyState, busyThreads, enabledSteps, hmmModel, hmmModelFromConfig, isFinal, threadSteps, type ModelOptions } from './hmmModel.js';
 export { initialState } from './init.js';
 export { ptePfn } from './queries.js';
 export { CHECKED, invariants, SENTENCES, stepProperties, type InvariantId } from './invariants.js';

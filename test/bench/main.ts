@@ -7,6 +7,9 @@
  *   npm run -s bench -- --json   {"presets": {...}, "lockctr": {...}}
  *   npm run -s bench -- --quick  skip LockCtr N=3,K=3 (2.5 M states) and
  *                                replay 100k events instead of 1M
+ *   npm run -s bench -- --por-ceiling [preset ...]
+ *                                the most a partial-order reduction could
+ *                                save there (porCeiling.ts)
  *
  * Replay: a fully observed trace of a long random walk (longTrace.ts) is
  * written to a temporary file and replayed end to end (both passes: the
@@ -30,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { importToFile } from '../../traces/ftrace/index.js';
 import { writeLongTrace } from './longTrace.js';
+import { printPorCeilings } from './porCeiling.js';
 import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
@@ -221,6 +225,11 @@ async function measureReplay(lengths: readonly number[]): Promise<Record<string,
 }
 
 async function main(argv: string[]): Promise<void> {
+  const pc = argv.indexOf('--por-ceiling');
+  if (pc >= 0) {
+    printPorCeilings(argv.slice(pc + 1));
+    return;
+  }
   const one = argv.indexOf('--one');
   if (one >= 0) {
     process.stdout.write(JSON.stringify(await measureHere(argv[one + 1]!)));
