@@ -236,12 +236,23 @@ export function printPorCeilings(argv: readonly string[]): void {
     if (argv[i] === '--max-states') max = Number(argv[++i]);
     else names.push(argv[i]!);
   }
+  if (!Number.isInteger(max) || max <= 0) return fail(`--max-states: expected a positive whole number, found ${argv[argv.indexOf('--max-states') + 1] ?? 'nothing'}`);
   for (const name of names.length > 0 ? names : ['tiny', 'migrate', 'cpu-faults']) {
-    const c = porCeiling(name, max);
+    let c: PorCeiling;
+    try {
+      c = porCeiling(name, max);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
     const n = (x: number): string => x.toLocaleString('en-US');
     console.log(
       `${name}: ${n(c.states)} states, ${n(c.reducible)} with a persistent set, ${n(c.reduced)} after reduction: ` +
         `at most ${(c.states / c.reduced).toFixed(2)}x fewer (${c.locations} locations)`,
     );
   }
+}
+
+function fail(message: string): void {
+  console.error(`bench --por-ceiling: ${message}`);
+  process.exitCode = 2;
 }
