@@ -17,7 +17,9 @@
  * that order, so the main thread has stored that state before it reads the
  * repeat; checking its invariants and sending its words again would be
  * wasted (most transitions of a search lead to states seen before). The main
- * thread's own expander asks the store instead: what is stored stays stored.
+ * thread's own expander asks the store, and remembers only the batch at hand
+ * (its earlier batches' states are stored by then, or about to be: sending
+ * one in full twice costs a copy, never a wrong count).
  */
 import { FingerprintSet } from './fingerprintSet.js';
 import { HASH, hash64 } from './hash64.js';
@@ -59,19 +61,20 @@ export class Expander<S, A> {
   private words = new Int32Array(256);
   private threads = new Int32Array(64);
   private readonly kindIndex = new Map<string, number>();
-  private readonly sent: FingerprintSet | undefined;
+  private readonly sent: FingerprintSet;
 
   /**
    * `stored`, when given, says whether the search has stored a fingerprint
-   * (the main thread's own expander asks its store); without it the expander
-   * remembers what it sent (a worker's).
+   * (the main thread's own expander asks its store, and remembers what it
+   * sent in the current batch only); without it the expander remembers
+   * everything it sent (a worker's).
    */
   constructor(
     private readonly model: Model<S, A>,
     private readonly maxDepth: number,
     private readonly stored?: (hi: number, lo: number) => boolean,
   ) {
-    if (!stored) this.sent = new FingerprintSet(1 << 14);
+    this.sent = new FingerprintSet(1 << 14);
     model.actionKinds.forEach((k, i) => this.kindIndex.set(k, i));
   }
 
@@ -88,6 +91,8 @@ export class Expander<S, A> {
     const { model } = this;
     const stepProps = model.stepProperties ?? [];
     const invariants = model.invariants;
+    // A successor two states of the batch share: one invariant check, one copy of its words.
+    if (this.stored) this.sent.clear();
     let at = 0;
     while (at < len) {
       const id = input[at]!;
@@ -147,11 +152,11 @@ export class Expander<S, A> {
         const lo = HASH[1]!;
         out.push(hi);
         out.push(lo);
-        if (this.stored ? this.stored(hi, lo) : !this.sent!.add(hi, lo)) {
+        if (this.stored?.(hi, lo) || !this.sent.add(hi, lo)) {
           out.push(SENT_BEFORE);
           continue;
         }
-        if (this.sent?.full) this.sent.grow();
+        if (this.sent.full) this.sent.grow();
         const imark = out.n;
         out.push(0);
         for (let v = 0; v < invariants.length; v++) {

@@ -99,6 +99,13 @@ export class FingerprintSet {
     }
   }
 
+  /** Empties the set, keeping its table. */
+  clear(): void {
+    if (this.size === 0) return;
+    this.table.fill(0);
+    this.size = 0;
+  }
+
   /** Puts back a table `table` gave (a checkpoint), holding `size` entries. */
   restore(table: Int32Array, size: number): void {
     if (table.length % 2 !== 0) throw new RangeError('fingerprint table: odd length');

@@ -117,6 +117,38 @@ test('a worker sends a state in full once, then only its fingerprint; the main t
   assert.throws(() => ex.absorb(repeatFirst.buf, repeatFirst.n), /sent only its fingerprint/);
 });
 
+test("the main thread's expander sends a state in full once per batch, and again in a later batch unless stored", () => {
+  const m = lockCtr(2, 2);
+  const s0 = m.initialStates()[0]!;
+  const words = new Int32Array(64);
+  const n = m.pack!(s0, words);
+  const batch = new Words();
+  for (const id of [0, 0]) {
+    batch.push(id);
+    batch.push(0);
+    batch.push(n);
+    for (let i = 0; i < n; i++) batch.push(words[i]!);
+  }
+  const stored = new Set<string>();
+  const e = new Expander(m, Infinity, (hi, lo) => stored.has(`${hi},${lo}`));
+  const out = new Words();
+  e.expand(batch.buf, batch.n, out);
+  const got = successors(out);
+  const half = got.length / 2;
+  assert.ok(half > 0);
+  assert.ok(got.slice(0, half).every(([, len]) => len > 0), 'the first time in the batch: words');
+  assert.equal(got.slice(half), got.slice(0, half).map(([fp]) => [fp, SENT_BEFORE]), 'the repeat in the same batch: fingerprints only');
+  // Not yet absorbed when the next batch comes: sent in full again (a copy, never a state without words).
+  const again = new Words();
+  e.expand(batch.buf, 3 + n, again);
+  assert.equal(successors(again), got.slice(0, half));
+  // Once stored: fingerprints only.
+  for (const [fp] of got) stored.add(fp);
+  const later = new Words();
+  e.expand(batch.buf, 3 + n, later);
+  assert.ok(successors(later).every(([, len]) => len === SENT_BEFORE));
+});
+
 test('checkParallel refuses what it cannot do', async () => {
   const m = lockCtr(2, 1);
   const error = async (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: unknown) => String(e));
