@@ -87,11 +87,10 @@ function successors(out: Words): [string, number][] {
   return got;
 }
 
-test('a worker sends a state in full once, then only its fingerprint; the main thread refuses a new state without words', () => {
-  const m = lockCtr(2, 2);
-  const s0 = m.initialStates()[0]!;
+/** A batch of two records of the initial state (n words each), as the main thread cuts them. */
+function initialTwice(m: ReturnType<typeof lockCtr>): { batch: Words; n: number } {
   const words = new Int32Array(64);
-  const n = m.pack!(s0, words);
+  const n = m.pack!(m.initialStates()[0]!, words);
   const batch = new Words();
   for (const id of [0, 0]) {
     batch.push(id);
@@ -99,6 +98,12 @@ test('a worker sends a state in full once, then only its fingerprint; the main t
     batch.push(n);
     for (let i = 0; i < n; i++) batch.push(words[i]!);
   }
+  return { batch, n };
+}
+
+test('a worker sends a state in full once, then only its fingerprint; the main thread refuses a new state without words', () => {
+  const m = lockCtr(2, 2);
+  const { batch, n } = initialTwice(m);
   const out = new Words();
   new Expander(m, Infinity).expand(batch.buf, batch.n, out);
   const got = successors(out);
@@ -119,16 +124,7 @@ test('a worker sends a state in full once, then only its fingerprint; the main t
 
 test("the main thread's expander sends a state in full once per batch, and again in a later batch unless stored", () => {
   const m = lockCtr(2, 2);
-  const s0 = m.initialStates()[0]!;
-  const words = new Int32Array(64);
-  const n = m.pack!(s0, words);
-  const batch = new Words();
-  for (const id of [0, 0]) {
-    batch.push(id);
-    batch.push(0);
-    batch.push(n);
-    for (let i = 0; i < n; i++) batch.push(words[i]!);
-  }
+  const { batch, n } = initialTwice(m);
   const stored = new Set<string>();
   const e = new Expander(m, Infinity, (hi, lo) => stored.has(`${hi},${lo}`));
   const out = new Words();
