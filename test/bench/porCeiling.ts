@@ -209,15 +209,15 @@ export function porCeiling(presetName: string, maxStates = 300_000): PorCeiling 
     }
     return best === null ? null : edges[s]!.filter((e) => best!.has(e.thread)).map((e) => e.target);
   };
-  let reducible = 0;
-  for (let s = 0; s < n; s++) if (persistent(s) !== null) reducible++;
+  const sets = Array.from({ length: n }, (_, s) => persistent(s));
+  const reducible = sets.filter((x) => x !== null).length;
   // Breadth-first search order: position in `queue` is the order of expansion.
   const position = new Int32Array(n).fill(-1);
   const queue = [0];
   position[0] = 0;
   for (let i = 0; i < queue.length; i++) {
     const s = queue[i]!;
-    let next = persistent(s);
+    let next = sets[s] ?? null;
     if (next !== null && next.some((x) => position[x]! !== -1 && position[x]! <= i)) next = null;
     for (const x of next ?? edges[s]!.map((e) => e.target)) {
       if (position[x] !== -1) continue;
