@@ -13,6 +13,6 @@ export { hash64, HASH } from './hash64.js';
 export { check, checkAsync, checkpointFits, CheckpointMismatch, defaultStore, Explorer, type CheckOptions, type CheckpointOption } from './explore.js';
 export { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export { checkParallel, type ModelSource, type ParallelOptions } from './parallel.js';
-export { simulate, type SimulateOptions, type SimulateResult } from './simulate.js';
+export { simulate, simulateAsync, type SimulateAsyncOptions, type SimulateOptions, type SimulateResult } from './simulate.js';
 export { decodePath, encodePath, indicesTo, NondeterminismError, replayIndices, sameUpToQuotient } from './path.js';
 export { compileSchema, describeValue, SchemaDefinitionError, type SchemaIssue, type Validator } from './jsonSchema.js';

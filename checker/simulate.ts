@@ -79,52 +79,109 @@ function walk<S, A>(model: Model<S, A>, choices: readonly number[], depth: numbe
   return null;
 }
 
-export function simulate<S, A>(model: Model<S, A>, options: SimulateOptions = {}): SimulateResult<S, A> {
+/** What a simulation needs between walks: counters, and the choice lists' arbitrary. */
+function setup<S, A>(model: Model<S, A>, options: SimulateOptions) {
   const runs = options.runs ?? 1000;
   const depth = options.depth ?? 100;
   const seed = options.seed ?? (Math.random() * 0x7fffffff) | 0;
-  const started = Date.now();
   const fired = new Map<string, number>();
   const seen = { steps: 0, depth: 0 };
-  let walks = 0;
-  let shrinking = false;
-  const details = fc.check(
-    // Unbiased: fast-check's bias toward small numbers would mostly pick each state's first action.
-    fc.property(fc.noBias(fc.array(fc.nat(), { minLength: 1, maxLength: depth + 1, size: 'max' })), (choices) => {
-      // Statistics count the generated walks, not fast-check's shrinking attempts.
-      if (shrinking) return walk(model, choices, depth, new Map(), { steps: 0, depth: 0 }) === null;
-      walks++;
-      const ok = walk(model, choices, depth, fired, seen) === null;
-      if (!ok) shrinking = true;
-      return ok;
-    }),
-    { numRuns: runs, seed },
-  );
+  const counts = { walks: 0, shrinking: false };
+  // Unbiased: fast-check's bias toward small numbers would mostly pick each state's first action.
+  const arb = fc.noBias(fc.array(fc.nat(), { minLength: 1, maxLength: depth + 1, size: 'max' }));
+  const predicate = (choices: number[]): boolean => {
+    // Statistics count the generated walks, not fast-check's shrinking attempts.
+    if (counts.shrinking) return walk(model, choices, depth, new Map(), { steps: 0, depth: 0 }) === null;
+    counts.walks++;
+    const ok = walk(model, choices, depth, fired, seen) === null;
+    if (!ok) counts.shrinking = true;
+    return ok;
+  };
+  return { runs, depth, seed, fired, seen, counts, arb, predicate, started: Date.now() };
+}
+
+function finish<S, A>(model: Model<S, A>, st: ReturnType<typeof setup<S, A>>, details: fc.RunDetails<[number[]]>, interrupted: boolean): SimulateResult<S, A> {
   const violations: Violation<S, A>[] = [];
   if (details.failed && details.counterexample) {
     // The shrunk walk, run again to learn what it breaks and rebuild its states.
-    const found = walk(model, details.counterexample[0], depth, new Map(), { steps: 0, depth: 0 })!;
+    const found = walk(model, details.counterexample[0], st.depth, new Map(), { steps: 0, depth: 0 })!;
     violations.push({ kind: found.kind, id: found.id, sentence: found.sentence, path: replayIndices(model, found.indices) });
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (Date.now() - st.started) / 1000;
   return {
     outcome: violations.length > 0 ? 'violated' : 'incomplete',
-    seed,
+    seed: st.seed,
     runs: details.numRuns,
     shrinks: details.numShrinks,
+    ...(interrupted ? { stoppedBy: 'interrupted' as const } : {}),
     stats: {
-      states: seen.steps + walks,
-      transitions: seen.steps,
-      depth: seen.depth,
+      states: st.seen.steps + st.counts.walks,
+      transitions: st.seen.steps,
+      depth: st.seen.depth,
       seconds,
-      statesPerSecond: seconds > 0 ? Math.round(seen.steps / seconds) : seen.steps,
+      statesPerSecond: seconds > 0 ? Math.round(st.seen.steps / seconds) : st.seen.steps,
       queued: 0,
       bytesPerState: 0,
       store: 'exact',
       collisionProbability: 0,
     },
     violations,
-    coverage: model.actionKinds.map((kind) => ({ kind, count: fired.get(kind) ?? 0 })),
-    neverFired: model.actionKinds.filter((k) => !fired.has(k)),
+    coverage: model.actionKinds.map((kind) => ({ kind, count: st.fired.get(kind) ?? 0 })),
+    neverFired: model.actionKinds.filter((k) => !st.fired.has(k)),
   };
+}
+
+export function simulate<S, A>(model: Model<S, A>, options: SimulateOptions = {}): SimulateResult<S, A> {
+  const st = setup(model, options);
+  const details = fc.check(fc.property(st.arb, st.predicate), { numRuns: st.runs, seed: st.seed });
+  return finish(model, st, details, false);
+}
+
+export interface SimulateAsyncOptions extends SimulateOptions {
+  /** Aborting (Ctrl-C, SIGTERM) stops after the walk in progress: the result so far, with the seed. */
+  readonly signal?: AbortSignal;
+  /** Called about every `progressEveryMs` (default 2000) with the walks so far. */
+  readonly onProgress?: (p: { readonly walks: number; readonly steps: number; readonly seconds: number; readonly shrinking: boolean }) => void;
+  readonly progressEveryMs?: number;
+}
+
+/**
+ * `simulate` that lets the event loop in between walks, so that a signal
+ * can stop it and progress can be printed. The same seed gives the same
+ * walks, counterexample and shrinking as `simulate` (fast-check draws the
+ * same values for a property and an async property). A stop before any
+ * violation is `incomplete` with `stoppedBy: 'interrupted'`; a stop while
+ * shrinking keeps the violation, shrunk as far as it got.
+ */
+export async function simulateAsync<S, A>(model: Model<S, A>, options: SimulateAsyncOptions = {}): Promise<SimulateResult<S, A>> {
+  const st = setup(model, options);
+  const every = options.progressEveryMs ?? 2000;
+  let lastYield = Date.now();
+  let lastProgress = Date.now();
+  let interrupted = false;
+  const predicate = async (choices: number[]): Promise<boolean> => {
+    const now = Date.now();
+    if (now - lastYield >= 50) {
+      // A macrotask, not a microtask: signal handlers and timers run only between those.
+      await new Promise<void>((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
+    if (options.onProgress && now - lastProgress >= every) {
+      lastProgress = now;
+      options.onProgress({ walks: st.counts.walks, steps: st.seen.steps, seconds: (now - st.started) / 1000, shrinking: st.counts.shrinking });
+    }
+    return st.predicate(choices);
+  };
+  // fast-check's runner stops at a precondition failure marked as an interruption.
+  const stopOnAbort: fc.Plugin<[number[]]> = () => ({
+    decorateRun: (run) => (value) => {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        return Promise.resolve(new fc.PreconditionFailure(true));
+      }
+      return run(value);
+    },
+  });
+  const details = await fc.check(fc.asyncProperty(st.arb, predicate), { numRuns: st.runs, seed: st.seed, plugins: [stopOnAbort] });
+  return finish(model, st, details, interrupted);
 }

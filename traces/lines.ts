@@ -100,9 +100,16 @@ export async function* readLineBatches(path: string, opts: LineReadOptions = {})
 }
 
 /** Standard input to a temporary file, for readers that need two passes. */
-export async function spool(input: NodeJS.ReadableStream): Promise<{ path: string; cleanup: () => void }> {
+export async function spool(input: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ path: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-stdin-'));
   const path = join(dir, 'trace');
-  await pipeline(input, createWriteStream(path));
-  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    // A signal must stop the copy even while the writer keeps standard input open.
+    await pipeline(input, createWriteStream(path), signal ? { signal } : {});
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { path, cleanup };
 }

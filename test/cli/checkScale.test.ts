@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/cli.js';
+import { runCli } from '../helpers/spawn.js';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-scale-'));
@@ -62,7 +63,7 @@ test('bad scale flags exit 2 naming the flag', async () => {
     [['--resume', join(dir, 'x'), '--bitstate', '1'], '--bitstate'],
     [['--resume', junk], 'not an hmmcheck checkpoint'],
     [['--resume', join(dir, 'nowhere')], 'ENOENT'],
-    [['--max-memory', '10'], '--max-memory'],
+    [['--max-memory', '10'], '--max-memory 10: hmmcheck already takes'],
     [['--checkpoint-every', '0', '--checkpoint', join(dir, 'y')], '--checkpoint-every'],
   ] as const) {
     const r = await run('check', '--preset', 'tiny', ...args);
@@ -71,13 +72,21 @@ test('bad scale flags exit 2 naming the flag', async () => {
   }
 });
 
-test('--max-memory stops with incomplete and the summary so far', async () => {
-  const r = await run('check', '--preset', 'small', '--max-memory', '64', '--json');
+test('--max-memory stops with incomplete and the summary so far, well into the search', async () => {
+  // A process of its own: the bound is on the whole process, whose start is what a user's is.
+  const r = await runCli(['check', '--preset', 'fork', '--max-memory', '115', '--json']);
   const j = JSON.parse(r.out);
   assert.is(r.code, 3);
   assert.is(j.outcome, 'incomplete');
   assert.is(j.stoppedBy, 'max-memory');
-  assert.ok(j.stats.states < 182891);
+  assert.ok(j.stats.states < 453033);
+  assert.ok(j.stats.states > 20000, `${j.stats.states} states: a bound of 115 MiB leaves room for a real search`);
+});
+
+test('--max-memory below what hmmcheck holds at the start is exit 2 saying how much it needs', async () => {
+  const r = await runCli(['check', '--preset', 'tiny', '--max-memory', '64']);
+  assert.is(r.code, 2);
+  assert.match(r.err, /^hmmcheck: check: --max-memory 64: hmmcheck already takes \d+ MiB before the search starts; give at least \d+ \(MiB\)$/m);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

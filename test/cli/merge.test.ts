@@ -4,7 +4,7 @@
  * space, bounded shards never add up to `ok`, bitstate never verifies, and
  * results of different configurations are refused.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -88,6 +88,34 @@ test('merge refuses other configurations, other verbs and no files', async () =>
   assert.match(r.err, 'verb');
   assert.is((await run('merge')).code, 2);
   assert.is((await run('check', '--preset', 'tiny', '--shard', '3/3')).code, 2);
+});
+
+test('a damaged result is exit 2 naming the field, in merge and in report, never a TypeError', async () => {
+  const good = f('good.json');
+  await run('check', '--preset', 'tiny', '--variant', 'D1', '--out', good, '--quiet');
+  const base = JSON.parse(readFileSync(good, 'utf8'));
+  const damaged: [string, (o: Record<string, any>) => void, RegExp][] = [
+    ['violations', (o) => (o.violations = 'x'), /violations: expected an array/],
+    ['violations[0].steps', (o) => (o.violations[0].steps = null), /violations\[0\]\.steps: expected a number/],
+    ['coverage', (o) => (o.coverage = [1]), /coverage\[0\]: expected/],
+    ['stats.states', (o) => (o.stats.states = '1'), /stats\.states: expected a number/],
+  ];
+  for (const [name, damage, message] of damaged) {
+    const o = JSON.parse(JSON.stringify(base));
+    damage(o);
+    writeFileSync(f('bad.json'), JSON.stringify(o));
+    const m = await run('merge', f('bad.json'));
+    assert.is(m.code, 2, name);
+    assert.match(m.err, message, name);
+  }
+  const o = JSON.parse(JSON.stringify(base));
+  delete o.violations[0].counterexample[0].changes;
+  writeFileSync(f('bad.json'), JSON.stringify(o));
+  for (const verb of [['report', f('bad.json')], ['merge', f('bad.json')]]) {
+    const r = await run(...verb);
+    assert.is(r.code, 2, verb[0]);
+    assert.match(r.err, /\(result\): expected a result written by hmmcheck, found a result the renderer cannot read/);
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,6 @@
 /**
  * `hmmcheck check`: exhaustive check of one configuration (CLI.md).
  */
-import { writeFileSync } from 'node:fs';
 import {
   BitstateStore,
   checkAsync,
@@ -19,9 +18,10 @@ import {
 import { hmmModel, symmetric } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
-import { render, terminalStyle } from '../report/index.js';
 import { formatOption } from './report.js';
 import type { Io } from './io.js';
+import { checkOutputPath } from './output.js';
+import { deliverReport } from './deliverReport.js';
 import { resolveTarget } from './world.js';
 
 const FLAGS: FlagSpec = {
@@ -48,6 +48,9 @@ const FLAGS: FlagSpec = {
   quiet: 'boolean',
   format: 'string',
 };
+
+/** Room a search needs beyond what the process holds when it starts, for --max-memory. */
+const MEMORY_HEADROOM_MIB = 32;
 
 export const EXIT = { ok: 0, violated: 1, usage: 2, incomplete: 3 } as const;
 
@@ -82,8 +85,13 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const maxSeconds = num(args, 'max-seconds');
   const maxDepth = num(args, 'max-depth');
   const maxMemory = num(args, 'max-memory');
-  if (maxMemory !== undefined && maxMemory < 64) throw new UsageError(`check: --max-memory: expected at least 64 (MiB), found ${maxMemory}`);
   const checkpointFile = str(args, 'checkpoint');
+  const out = str(args, 'out');
+  const traceOut = str(args, 'trace-out');
+  // Before the search: a result that cannot be saved must not cost its hours first.
+  checkOutputPath('check', '--out', out);
+  checkOutputPath('check', '--trace-out', traceOut);
+  checkOutputPath('check', '--checkpoint', checkpointFile);
   const every = num(args, 'checkpoint-every') ?? 60;
   if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
   if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
@@ -104,8 +112,17 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
       throw e;
     }
   }
+  if (maxMemory !== undefined) {
+    // The bound is on the whole process: what node, the model and a resumed
+    // checkpoint already hold counts, and a search needs room beyond that.
+    const least = Math.ceil(process.memoryUsage.rss() / 1048576) + MEMORY_HEADROOM_MIB;
+    if (maxMemory < least) {
+      throw new UsageError(`check: --max-memory ${maxMemory}: hmmcheck already takes ${least - MEMORY_HEADROOM_MIB} MiB before the search starts; give at least ${least} (MiB)`);
+    }
+  }
+  let checkpointSaved = false;
   const checkpoint: CheckpointOption | undefined =
-    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => writeCheckpoint(checkpointFile, cp) };
+    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => void (checkpointSaved = saveCheckpoint(io, checkpointFile, cp)) };
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let result;
@@ -142,17 +159,26 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
     symmetry: !symmetry ? 'off' : symmetric(target.world) ? 'on' : 'not applicable',
     ...(shard ? { shard: { index: shard.index, count: shard.count, strategy, ...(orderSeed !== undefined ? { orderSeed } : {}) } } : {}),
   };
-  if (checkpointFile !== undefined && ['interrupted', 'max-seconds', 'max-memory'].includes(result.stoppedBy ?? '')) {
+  if (checkpointFile !== undefined && checkpointSaved && ['interrupted', 'max-seconds', 'max-memory'].includes(result.stoppedBy ?? '')) {
     io.err(`hmmcheck: progress saved in ${checkpointFile}; go on with the same command and --resume ${checkpointFile}\n`);
   }
-  const out = str(args, 'out');
-  if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  const traceOut = str(args, 'trace-out');
-  if (traceOut !== undefined && report.violations.length > 0) {
-    writeFileSync(traceOut, report.violations[0]!.trace.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  }
-  io.out(json ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
+  deliverReport(io, 'check', report, { out, traceOut, json, format });
   return EXIT[report.outcome];
+}
+
+/**
+ * A checkpoint that cannot be saved (the disk filled up) costs the ability
+ * to resume, not the search: say so and go on.
+ */
+function saveCheckpoint(io: Io, file: string, cp: Checkpoint): boolean {
+  try {
+    writeCheckpoint(file, cp);
+    return true;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    io.err(`hmmcheck: could not save the checkpoint ${file} (${err.code ?? err.message}); the search goes on without it\n`);
+    return false;
+  }
 }
 
 /** `--shard i/N`: shard i (0-based) of N, checked. */

@@ -82,7 +82,9 @@ options:
                       variants: the same counts and verdict as a run that
                       never stopped
   --max-memory MiB    stop with outcome incomplete (and the summary so far)
-                      before the process grows past MiB resident
+                      before the process grows past MiB resident; at least
+                      32 MiB above what hmmcheck holds when the search
+                      starts (about 100 MiB; a lower value says how much)
   --shard i/N         one of N diversified searches (swarm): shard 0 is the
                       plain breadth-first search, the others search
                       depth-first with the action order shuffled by seed i;

@@ -8,7 +8,9 @@
  */
 import { importToFile } from '../ftrace/index.js';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import { renameSync, rmSync } from 'node:fs';
 import type { Io } from './io.js';
+import { checkOutputPath, OutputError, tempBeside } from './output.js';
 
 const FLAGS: FlagSpec = {
   out: 'string',
@@ -16,6 +18,24 @@ const FLAGS: FlagSpec = {
   json: 'boolean',
   quiet: 'boolean',
 };
+
+/**
+ * The trace goes to a temporary file beside --out and is renamed over it
+ * only when the import finished, so --out never holds half a trace.
+ */
+async function importAtomically(file: string, out: string, io: Io, opts: Parameters<typeof importToFile>[2]): ReturnType<typeof importToFile> {
+  if (out === '-') return importToFile(file, (t) => io.out(t), opts);
+  const tmp = tempBeside(out);
+  try {
+    const r = await importToFile(file, tmp, { ...opts, file: file === '-' ? '<stdin>' : file });
+    renameSync(tmp, out);
+    return r;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).syscall === 'rename') throw new OutputError(out, (e as NodeJS.ErrnoException).code ?? String(e));
+    throw e;
+  }
+}
 
 /** 0 imported in full; 3 stopped at a line outside what the model covers (the trace so far is written). */
 const EXIT = { ok: 0, incomplete: 3 } as const;
@@ -32,8 +52,9 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
   const out = str(args, 'out') ?? '-';
   const json = bool(args, 'json');
   if (json && out === '-') throw new UsageError('import: --json prints the summary on standard output, so the trace needs --out FILE');
+  if (out !== '-') checkOutputPath('import', '--out', out);
   const probes = str(args, 'probes');
-  const { header, summary } = await importToFile(file, out === '-' ? (t) => io.out(t) : out, { ...(probes ? { probes } : {}) });
+  const { header, summary } = await importAtomically(file, out, io, { ...(probes ? { probes } : {}) });
   const display = file === '-' ? '<stdin>' : file;
   const outcome = summary.unsupported ? 'incomplete' : 'ok';
   if (json) {

@@ -4,6 +4,8 @@
  * statuses. Bad input of any kind (arguments, configuration files, traces)
  * is a one-line message on standard error and status 2, never a stack trace.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../model/index.js';
 import { UsageError } from './args.js';
 import { EXIT, runCheck } from './check.js';
@@ -15,6 +17,7 @@ import { runMerge } from './merge.js';
 import { runReplay } from './replay.js';
 import { runReport } from './report.js';
 import { runSimulate } from './simulate.js';
+import { OutputError } from './output.js';
 
 type Verb = (argv: readonly string[], io: Io) => number | Promise<number>;
 
@@ -53,8 +56,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(`hmmcheck: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
+    const sys = systemError(e);
+    if (sys !== null) {
+      // A file that cannot be read or written (ENOSPC, EACCES, EIO, ...) is the environment, not hmmcheck: say which and stop.
+      io.err(`hmmcheck: ${verb}: ${sys}\n`);
+      return EXIT.usage;
+    }
     throw e;
   }
+}
+
+/** The message of an operating-system error (one with an errno code), or null for anything else. */
+function systemError(e: unknown): string | null {
+  if (e instanceof OutputError) return e.message;
+  const err = e as NodeJS.ErrnoException | null;
+  if (!(err instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return null;
+  const path = err.path !== undefined ? ` ${err.path}` : '';
+  return `${err.syscall ?? 'I/O'}${path} failed: ${err.code}`;
 }
 
 /** Errors about the user's input from any layer carry file/line/field (TraceInputError). */
@@ -62,7 +80,22 @@ function isInputError(e: unknown): boolean {
   return e instanceof Error && e.name === 'TraceInputError';
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'));
+/**
+ * Run as the command, not imported (the tests import main). npm installs the
+ * command as a symlink (bin/hmmcheck -> .../dist/traces/cli/main.js), so the
+ * path node was given is resolved before it is compared with this module's.
+ */
+function isMainModule(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+const isMain = isMainModule();
 if (isMain) {
   main(process.argv.slice(2), processIo()).then(
     (code) => {

@@ -13,12 +13,13 @@
  */
 import { TraceInputError } from '../errors.js';
 import { renderCheckText } from '../report/checkText.js';
+import { neutralizeDeep, neutralizeLine, safeJson } from '../report/safe.js';
 import { PLAIN, terminalStyle } from '../report/style.js';
 import { bool, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { CheckReport, ReportViolation } from './checkReport.js';
 import { EXIT } from './check.js';
 import type { Io } from './io.js';
-import { readResultJson } from './resultFile.js';
+import { readResultJson, renderingInput } from './resultFile.js';
 
 const FLAGS: FlagSpec = { json: 'boolean' };
 
@@ -47,16 +48,34 @@ export interface MergeReport {
   readonly neverFired: readonly string[];
 }
 
+/** A result of `check --out`, checked for every field the merge reads, so a damaged one is input error naming the field. */
 function load(file: string): CheckReport {
   const x = readResultJson(file, 'result of check --out');
-  const o = x as Partial<CheckReport> | null;
-  if (o === null || typeof o !== 'object' || o.verb !== 'check') {
-    throw new TraceInputError(file, 1, 'verb', '"check" (merge combines results of check --shard)', JSON.stringify((o as { verb?: unknown } | null)?.verb ?? null));
-  }
-  for (const f of ['stats', 'violations', 'coverage', 'config', 'variants'] as const) {
-    if (o[f] === undefined) throw new TraceInputError(file, 1, f, `the field ${f} of a check result`, 'nothing');
-  }
-  return o as CheckReport;
+  const bad = (field: string, expected: string, found: unknown): TraceInputError =>
+    new TraceInputError(file, 1, field, expected, found === undefined ? 'nothing' : (JSON.stringify(found) ?? String(found)).slice(0, 60));
+  const o = x as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw bad('(result)', 'a JSON object from check --out', o);
+  if (o['verb'] !== 'check') throw bad('verb', '"check" (merge combines results of check --shard)', o['verb'] ?? null);
+  if (!['ok', 'violated', 'incomplete'].includes(o['outcome'] as string)) throw bad('outcome', '"ok", "violated" or "incomplete"', o['outcome']);
+  if (o['config'] === null || typeof o['config'] !== 'object') throw bad('config', 'the checked configuration (an object)', o['config']);
+  if (!Array.isArray(o['variants']) || !o['variants'].every((v) => typeof v === 'string')) throw bad('variants', 'an array of variant ids', o['variants']);
+  const stats = o['stats'] as Record<string, unknown> | null;
+  if (stats === null || typeof stats !== 'object') throw bad('stats', 'an object', stats);
+  for (const k of ['states', 'transitions']) if (typeof stats[k] !== 'number') throw bad(`stats.${k}`, 'a number', stats[k]);
+  if (!Array.isArray(o['violations'])) throw bad('violations', 'an array', o['violations']);
+  (o['violations'] as unknown[]).forEach((v, i) => {
+    const w = v as Record<string, unknown> | null;
+    if (w === null || typeof w !== 'object') throw bad(`violations[${i}]`, 'an object', v);
+    if (typeof w['invariant'] !== 'string') throw bad(`violations[${i}].invariant`, 'an invariant id', w['invariant']);
+    if (typeof w['steps'] !== 'number') throw bad(`violations[${i}].steps`, 'a number', w['steps']);
+    if (!Array.isArray(w['counterexample'])) throw bad(`violations[${i}].counterexample`, 'an array of steps', w['counterexample']);
+  });
+  if (!Array.isArray(o['coverage'])) throw bad('coverage', 'an array', o['coverage']);
+  (o['coverage'] as unknown[]).forEach((c, i) => {
+    const d = c as Record<string, unknown> | null;
+    if (d === null || typeof d !== 'object' || typeof d['kind'] !== 'string' || typeof d['count'] !== 'number') throw bad(`coverage[${i}]`, '{"kind": string, "count": number}', c);
+  });
+  return o as unknown as CheckReport;
 }
 
 function mergeReports(files: readonly string[], reports: readonly CheckReport[]): MergeReport {
@@ -131,6 +150,6 @@ export function runMerge(argv: readonly string[], io: Io): number {
   if (files.length === 0) throw new UsageError('merge: expected the result files of check --shard i/N --out FILE, found none');
   const reports = files.map(load);
   const m = mergeReports(files, reports);
-  io.out(bool(args, 'json') ? JSON.stringify(m) + '\n' : renderMergeText(m, new Map(files.map((f, i) => [f, reports[i]!])), terminalStyle(io.stdoutIsTTY)));
+  io.out(renderingInput(files.join(', '), () => bool(args, 'json') ? safeJson(m) + '\n' : renderMergeText(neutralizeDeep(m), new Map(files.map((f, i) => [neutralizeLine(f), neutralizeDeep(reports[i]!)])), terminalStyle(io.stdoutIsTTY))));
   return EXIT[m.outcome];
 }

@@ -2,11 +2,12 @@
  * `hmmcheck replay TRACE`: is this recorded behaviour one HMM allows, and if
  * not, where and why (TRACE-FORMAT.md, "Verdicts").
  */
-import { writeFileSync } from 'node:fs';
 import { replayFile, type ReplayReport } from '../hmm/replayFile.js';
+import type { ReplayProgress } from '../replay/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
-import { render, terminalStyle } from '../report/index.js';
+import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';
+import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
 import { resolveVariants } from './world.js';
 
@@ -30,6 +31,11 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
     throw new UsageError(`replay: expected one trace file (or - for standard input), found ${args.positionals.length} arguments`);
   }
   const format = formatOption('replay', str(args, 'format'));
+  const out = str(args, 'out');
+  checkOutputPath('replay', '--out', out);
+  const json = bool(args, 'json');
+  const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);
+  const f = (x: number): string => x.toLocaleString('en-US');
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let report: ReplayReport;
@@ -44,12 +50,17 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
       ...(maxCandidates !== undefined ? { maxCandidates } : {}),
       ...(maxHiddenDepth !== undefined ? { maxHiddenDepth } : {}),
       ...(lookahead !== undefined ? { lookahead } : {}),
+      ...(showProgress
+        ? {
+            onReading: (line: number) => io.err(`hmmcheck: reading the trace, line ${f(line)}\n`),
+            onProgress: (p: ReplayProgress) =>
+              io.err(`hmmcheck: line ${f(p.line)}, ${f(p.events)} events replayed, ${f(p.candidates)} candidate states, ${f(Math.round(p.events / Math.max(p.seconds, 1e-3)))} events/s, ${p.seconds.toFixed(0)} s\n`),
+          }
+        : {}),
     }));
   } finally {
     stop();
   }
-  const out = str(args, 'out');
-  if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  io.out(bool(args, 'json') ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
+  deliverReport(io, 'replay', report, { out, json, format });
   return EXIT[report.outcome];
 }

@@ -3,11 +3,11 @@
  * a result saved by `check` or `replay` (`--out`, or `--json` redirected).
  * `--format` is also an option of `check` and `replay` themselves.
  */
-import { writeFileSync } from 'node:fs';
 import { asResult, FORMATS, render, terminalStyle, type Format } from '../report/index.js';
 import { parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './io.js';
-import { readResultJson } from './resultFile.js';
+import { checkOutputPath, deliver } from './output.js';
+import { readResultJson, renderingInput } from './resultFile.js';
 
 const FLAGS: FlagSpec = { format: 'string', out: 'string' };
 
@@ -25,13 +25,14 @@ export function runReport(argv: readonly string[], io: Io): number {
   if (args.positionals.length !== 1) throw new UsageError(`report: expected one result file (from check or replay --out), found ${args.positionals.length} arguments`);
   const file = args.positionals[0]!;
   const format = formatOption('report', str(args, 'format'));
+  const out = str(args, 'out');
+  checkOutputPath('report', '--out', out);
   const parsed = readResultJson(file, 'result file');
   const result = asResult(file, parsed);
-  const out = str(args, 'out');
   if (out !== undefined) {
-    writeFileSync(out, render(result, format));
+    deliver(io, 'report', `the ${format} report`, out, renderingInput(file, () => render(result, format)));
     return 0;
   }
-  io.out(render(result, format, terminalStyle(io.stdoutIsTTY)));
+  io.out(renderingInput(file, () => render(result, format, terminalStyle(io.stdoutIsTTY))));
   return 0;
 }

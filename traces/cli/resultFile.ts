@@ -20,3 +20,19 @@ export function readResultJson(file: string, expected: string): unknown {
     throw new TraceInputError(file, 1, '(result)', `one JSON object (${expected})`, `invalid JSON (${(e as Error).message})`);
   }
 }
+
+/**
+ * Renders what was read from `file`: a result that passed the field checks
+ * but still breaks the renderer (a step without its changes, a number where
+ * text belongs) was not written by hmmcheck, and is input error, not a crash.
+ */
+export function renderingInput<T>(file: string, render: () => T): T {
+  try {
+    return render();
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) {
+      throw new TraceInputError(file, 1, '(result)', 'a result written by hmmcheck', `a result the renderer cannot read (${e.message.slice(0, 80)})`);
+    }
+    throw e;
+  }
+}

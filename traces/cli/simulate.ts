@@ -5,14 +5,14 @@
  * every format and `report` render it; the counterexample replays as a trace.
  * Finding nothing is `incomplete` (exit 3): a simulation proves nothing.
  */
-import { writeFileSync } from 'node:fs';
-import { simulate } from '../../checker/index.js';
+import { simulateAsync } from '../../checker/index.js';
 import { hmmModel } from '../../model/index.js';
-import { render, terminalStyle } from '../report/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { EXIT } from './check.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
+import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';
+import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
 import { resolveTarget } from './world.js';
 
@@ -30,7 +30,7 @@ const FLAGS: FlagSpec = {
   format: 'string',
 };
 
-export function runSimulate(argv: readonly string[], io: Io): number {
+export async function runSimulate(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('simulate', argv, FLAGS);
   if (args.positionals.length > 0) throw new UsageError(`simulate: unexpected argument "${args.positionals[0]}"`);
   const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
@@ -40,15 +40,36 @@ export function runSimulate(argv: readonly string[], io: Io): number {
   if (runs < 1) throw new UsageError(`simulate: --runs: expected a positive integer, found ${runs}`);
   if (depth < 1) throw new UsageError(`simulate: --depth: expected a positive integer, found ${depth}`);
   const seed = num(args, 'seed');
-  const r = simulate(hmmModel(target.world, { freeze: false }), { runs, depth, ...(seed !== undefined ? { seed } : {}) });
+  const out = str(args, 'out');
+  const traceOut = str(args, 'trace-out');
+  checkOutputPath('simulate', '--out', out);
+  checkOutputPath('simulate', '--trace-out', traceOut);
+  const json = bool(args, 'json');
+  const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);
+  const controller = new AbortController();
+  const stop = io.onInterrupt(() => controller.abort());
+  let r;
+  try {
+    r = await simulateAsync(hmmModel(target.world, { freeze: false }), {
+      runs,
+      depth,
+      ...(seed !== undefined ? { seed } : {}),
+      signal: controller.signal,
+      ...(showProgress ? { onProgress: (p: SimProgress) => io.err(progressLine(p, runs)) } : {}),
+    });
+  } finally {
+    stop();
+  }
   const base = buildCheckReport(target.world, target, r);
   const report: CheckReport = { ...base, verb: 'simulate', simulation: { seed: r.seed, runs: r.runs, depth, shrinks: r.shrinks } };
-  const out = str(args, 'out');
-  if (out !== undefined) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  const traceOut = str(args, 'trace-out');
-  if (traceOut !== undefined && report.violations.length > 0) {
-    writeFileSync(traceOut, report.violations[0]!.trace.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  }
-  io.out(bool(args, 'json') ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
+  deliverReport(io, 'simulate', report, { out, traceOut, json, format });
   return EXIT[report.outcome];
+}
+
+type SimProgress = { readonly walks: number; readonly steps: number; readonly seconds: number; readonly shrinking: boolean };
+
+function progressLine(p: SimProgress, runs: number): string {
+  const f = (x: number): string => x.toLocaleString('en-US');
+  const what = p.shrinking ? 'shrinking a counterexample' : `${f(p.walks)} of ${f(runs)} walks`;
+  return `hmmcheck: ${what}, ${f(p.steps)} steps, ${p.seconds.toFixed(0)} s\n`;
 }

@@ -41,6 +41,41 @@ export interface ReplayFileOptions extends ReplayOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** A kprobe_events file for a kernel trace in ftrace text (default: the Linux 6.1 set). */
   readonly probes?: string;
+  /** Called about every two seconds while the trace is read before replay (the replay itself reports through ReplayOptions.onProgress). */
+  readonly onReading?: (lines: number) => void;
+}
+
+/** A signal stopped the reading before replay began. */
+class Interrupted extends Error {
+  constructor(readonly where: string) {
+    super(`interrupted ${where}`);
+  }
+}
+
+function stopIfAborted(options: ReplayFileOptions, where: string): void {
+  if (options.signal?.aborted) throw new Interrupted(where);
+}
+
+/** The verdict of a replay stopped before its first event was judged: nothing was checked. */
+function interruptedReport(display: string, where: string, variants: readonly VariantId[]): ReplayReport {
+  return {
+    verb: 'replay',
+    file: display,
+    source: null,
+    variants: [...variants],
+    hidden: [],
+    outcome: 'incomplete',
+    events: 0,
+    line: null,
+    invariant: null,
+    invariants: [],
+    sentence: null,
+    reason: `interrupted ${where}, before any event was replayed: nothing was checked`,
+    event: null,
+    allowed: [],
+    context: [],
+    stats: { seconds: 0, eventsPerSecond: 0, maxCandidates: 0, hiddenSteps: 0 },
+  };
 }
 
 /**
@@ -95,7 +130,10 @@ type PartitionedHeader = TraceHeaderLike & {
  */
 async function byPage(path: string, display: string, header: PartitionedHeader, scan: ScanResult, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   const events: LineEvent<Ev>[] = [];
-  for await (const batch of eventsOf(path, display)) for (const x of batch) events.push(x);
+  for await (const batch of eventsOf(path, display)) {
+    stopIfAborted(options, 'while the trace was loaded for the replay page by page');
+    for (const x of batch) events.push(x);
+  }
   const pages = Math.max(0, ...[...scan.pages.values()]);
   const { result, hidden } = await replayByPage(display, header, events, pages, options.variants ?? [], options);
   let final = result;
@@ -117,13 +155,24 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
  * those of `hmmcheck import ftrace FILE`; each event's note names its ftrace
  * line). Bad input throws TraceInputError.
  */
-export async function replayFile(file: string, options: ReplayFileOptions = {}): Promise<{ report: ReplayReport; world: ReplayWorld }> {
+export async function replayFile(file: string, options: ReplayFileOptions = {}): Promise<{ report: ReplayReport; world: ReplayWorld | null }> {
   const display = file === '-' ? '<stdin>' : file;
-  const spooled = file === '-' ? await spool(options.stdin ?? process.stdin) : undefined;
-  const path = spooled?.path ?? file;
+  let spooled: { path: string; cleanup: () => void } | undefined;
   try {
+    if (file === '-') {
+      try {
+        spooled = await spool(options.stdin ?? process.stdin, options.signal);
+      } catch (e) {
+        if (options.signal?.aborted) throw new Interrupted('while standard input was being read');
+        throw e;
+      }
+    }
+    const path = spooled?.path ?? file;
     if (await isFtrace(path, display)) return await replayImported(path, display, options);
     return await replayTrace(path, display, options);
+  } catch (e) {
+    if (e instanceof Interrupted) return { report: interruptedReport(display, e.where, options.variants ?? []), world: null };
+    throw e;
   } finally {
     spooled?.cleanup();
   }
@@ -134,6 +183,7 @@ async function replayImported(path: string, display: string, options: ReplayFile
   try {
     const out = join(dir, 'imported.jsonl');
     const { header, summary } = await importToFile(path, out, { file: display, ...(options.probes ? { probes: options.probes } : {}) });
+    stopIfAborted(options, 'while the kernel trace was imported');
     const r = await replayTrace(out, display, options);
     const note =
       `imported from ftrace (${summary.lines.toLocaleString('en-US')} lines, ${summary.events.toLocaleString('en-US')} events): ` +
@@ -148,7 +198,13 @@ async function replayImported(path: string, display: string, options: ReplayFile
 async function replayTrace(path: string, display: string, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   let header: PartitionedHeader | undefined;
   const scan = newScan();
+  let lastReport = Date.now();
   for await (const batch of readTraceBatches(path, { file: display })) {
+    stopIfAborted(options, 'while the trace was read to learn its world');
+    if (options.onReading && Date.now() - lastReport >= 2000) {
+      lastReport = Date.now();
+      options.onReading(batch[batch.length - 1]!.line);
+    }
     for (const item of batch) {
       if (item.kind === 'header') header = item.header as PartitionedHeader;
       else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);

@@ -83,6 +83,16 @@ class Window<E extends { readonly tid: string }> {
     }
   }
 
+  /** The first event of the source, read past the lookahead (for a lookahead of 0, which reads nothing). */
+  async peek(): Promise<LineEvent<E> | undefined> {
+    while (!this.exhausted && this.items.length === 0) {
+      const n = await this.it.next();
+      if (n.done) this.exhausted = true;
+      else if (n.value.length > 0) return n.value[0];
+    }
+    return this.items[0];
+  }
+
   current(): LineEvent<E> | undefined {
     return this.items[this.head - this.base];
   }
@@ -135,6 +145,8 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
   const maxDepth = options.maxHiddenDepth ?? DEFAULTS.maxHiddenDepth;
   const lookahead = options.lookahead ?? DEFAULTS.lookahead;
   const started = Date.now();
+  const progressEvery = options.progressEveryMs ?? 2000;
+  let lastProgress = started;
   let count = 0;
   let maxSeen = 0;
   let hiddenSteps = 0;
@@ -162,12 +174,31 @@ export async function replay<C, A, E extends { readonly tid: string; readonly ev
   };
 
   const win = new Window<E>(batches, lookahead);
+  if (lookahead < 1) {
+    // A window of no events reads nothing: no verdict can come of it.
+    const first = await win.peek();
+    if (first) {
+      return finish({
+        outcome: 'incomplete',
+        line: first.line,
+        invariant: null,
+        sentence: null,
+        reason: `line ${first.line}: the lookahead bound ${lookahead} lets the replay read no event, so nothing was checked (--lookahead must be at least 1)`,
+        event: first.event,
+        allowed: [],
+      });
+    }
+  }
   while (true) {
     if (win.low()) await win.fill();
     const current = win.current();
     if (!current) break;
     const { line, event } = current;
     count++;
+    if (options.onProgress && (count & 255) === 0 && Date.now() - lastProgress >= progressEvery) {
+      lastProgress = Date.now();
+      options.onProgress({ line, events: count, candidates: good.length, seconds: (lastProgress - started) / 1000 });
+    }
     if (options.signal?.aborted) {
       return finish({
         outcome: 'incomplete',

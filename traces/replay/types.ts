@@ -104,4 +104,16 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
   /** A lasso: the events after the first `loopAfter` form a cycle that repeats forever (the header's `loop`). */
   readonly loopAfter?: number;
+  /** Called about every `progressEveryMs` (default 2000) with how far the replay got. */
+  readonly onProgress?: (p: ReplayProgress) => void;
+  readonly progressEveryMs?: number;
+}
+
+export interface ReplayProgress {
+  /** The line of the event being replayed. */
+  readonly line: number;
+  readonly events: number;
+  /** Model states consistent with the trace so far. */
+  readonly candidates: number;
+  readonly seconds: number;
 }

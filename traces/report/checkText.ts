@@ -45,7 +45,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const sim = r.simulation;
   if (sim && r.outcome === 'incomplete') {
     lines.push(
-      `outcome: ${st.warn('incomplete')}: no invariant violated in ${n(sim.runs)} random walks of at most ${sim.depth} steps (seed ${sim.seed}); ` +
+      `outcome: ${st.warn('incomplete')}: ${r.stoppedBy === 'interrupted' ? 'interrupted; ' : ''}no invariant violated in ${n(sim.runs)} random walks of at most ${sim.depth} steps (seed ${sim.seed}); ` +
         'a simulation covers only what it walked, NOT the state space',
     );
   } else if (r.outcome === 'ok') {

@@ -11,6 +11,7 @@ import { renderCheckText } from './checkText.js';
 import { renderHtml } from './html.js';
 import { checkMarkdown, replayMarkdown } from './markdown.js';
 import { renderReplayText } from './replayText.js';
+import { neutralizeDeep } from './safe.js';
 import { PLAIN, type Style } from './style.js';
 
 export const FORMATS = ['text', 'markdown', 'html'] as const;
@@ -18,8 +19,10 @@ export type Format = (typeof FORMATS)[number];
 
 export type Result = CheckReport | ReplayReport;
 
-export function render(r: Result, format: Format, style: Style = PLAIN): string {
-  if (format === 'html') return renderHtml(r);
+export function render(result: Result, format: Format, style: Style = PLAIN): string {
+  // HTML puts text on the page only as text; the others go to terminals.
+  if (format === 'html') return renderHtml(result);
+  const r = neutralizeDeep(result);
   if (r.verb !== 'replay') return format === 'markdown' ? checkMarkdown(r) : renderCheckText(r, style);
   return format === 'markdown' ? replayMarkdown(r) : renderReplayText(r, style);
 }
