@@ -5,9 +5,11 @@ import { writeFileSync } from 'node:fs';
 import {
   BitstateStore,
   checkAsync,
+  checkCheckpointTarget,
   CheckpointError,
   checkpointFits,
   CheckpointMismatch,
+  checkpointWriter,
   checkParallel,
   readCheckpoint,
   writeCheckpoint,
@@ -16,7 +18,7 @@ import {
   type ModelSource,
   type Stats,
 } from '../../checker/index.js';
-import { hmmModel, symmetric } from '../../model/index.js';
+import { hmmModel, MODEL_VERSION, symmetric } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
 import { render, terminalStyle } from '../report/index.js';
@@ -87,6 +89,9 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   const every = num(args, 'checkpoint-every') ?? 60;
   if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
   if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
+  if (checkpointFile !== undefined) checkpointArg('--checkpoint', checkpointFile, () => checkCheckpointTarget(checkpointFile));
+  // Only this hmmcheck with this model resumes what it saved.
+  const writer = checkpointWriter(MODEL_VERSION);
   const symmetry = !bool(args, 'no-symmetry');
   const identity = JSON.stringify({ config: target.world.config, variants: target.variants, symmetry });
   const model = hmmModel(target.world, { freeze: false, symmetry });
@@ -94,18 +99,15 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   let resume: Checkpoint | undefined;
   if (resumeFile !== undefined) {
     if (exact || bitstate !== undefined) throw new UsageError(`check: --resume continues a fingerprint search; drop --${exact ? 'exact' : 'bitstate'}`);
-    try {
-      resume = readCheckpoint(resumeFile);
-      // Refuse a checkpoint of another search now, with the file named, not deep in the search.
-      checkpointFits(resume, identity, strategy, model.actionKinds.length);
-    } catch (e) {
-      if (e instanceof CheckpointError) throw new UsageError(`check: --resume ${e.message}`);
-      if (e instanceof CheckpointMismatch) throw new UsageError(`check: --resume ${resumeFile}: ${e.message}`);
-      throw e;
-    }
+    // Refuse a damaged checkpoint, or one of another search or version, now, with the file named, not deep in the search.
+    resume = checkpointArg('--resume', resumeFile, () => {
+      const cp = readCheckpoint(resumeFile, writer);
+      checkpointFits(cp, model, identity, strategy);
+      return cp;
+    });
   }
   const checkpoint: CheckpointOption | undefined =
-    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => writeCheckpoint(checkpointFile, cp) };
+    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => checkpointArg('--checkpoint', checkpointFile, () => writeCheckpoint(checkpointFile, cp, writer)) };
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let result;
@@ -153,6 +155,17 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   }
   io.out(json ? JSON.stringify(report) + '\n' : render(report, format, terminalStyle(io.stdoutIsTTY)));
   return EXIT[report.outcome];
+}
+
+/** Runs `f`; a checkpoint it cannot use or save is a one-line error naming the flag and the file (exit 2). */
+function checkpointArg<T>(flag: string, file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UsageError(`check: ${flag} ${file}: ${e.detail}`);
+    if (e instanceof CheckpointMismatch) throw new UsageError(`check: ${flag} ${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** `--shard i/N`: shard i (0-based) of N, checked. */
