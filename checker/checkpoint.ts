@@ -95,7 +95,7 @@ export function writeCheckpoint(file: string, cp: Checkpoint, writer: Checkpoint
   } catch (e) {
     if (fd >= 0) closeQuietly(fd);
     if (created) unlinkQuietly(tmp);
-    throw isSystemError(e) ? new CheckpointError(file, `cannot write the checkpoint (${e.code}: ${e.message})`) : e;
+    throw isSystemError(e) ? new CheckpointError(file, `cannot write the checkpoint (${e.message})`) : e;
   }
   syncDirectory(dirname(resolve(file)));
 }
