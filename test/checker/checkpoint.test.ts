@@ -170,21 +170,16 @@ test('a checkpoint whole by its checksum but wrong inside is refused as damaged,
     c[at] = value;
     return c;
   };
-  const firstUsedSlot = (): number => {
-    for (let s = 0; ; s++) if ((a['table']![2 * s]! | a['table']![2 * s + 1]!) !== 0) return s;
-  };
-  const firstEmptySlot = (): number => {
-    for (let s = 0; ; s++) if ((a['table']![2 * s]! | a['table']![2 * s + 1]!) === 0) return s;
-  };
-  const slot = firstUsedSlot();
-  const queueWords = a['queue']![2]!;
+  const slots = Array.from({ length: a['table']!.length / 2 }, (_, s) => s);
+  const [slot, other] = slots.filter((s) => (a['table']![2 * s]! | a['table']![2 * s + 1]!) !== 0) as [number, number];
+  const empty = slots.find((s) => (a['table']![2 * s]! | a['table']![2 * s + 1]!) === 0)!;
   const cases: [string, Checkpoint, RegExp][] = [
     ['a state count the table does not hold', edit({}, { ...h, states: (h.states as number) - 1 }), /the id \d+, out of range/],
     ['a header field of the wrong type', edit({}, { ...h, transitions: 'many' }), /transitions is "many", not a count/],
     ['no violations list', edit({}, { ...h, violations: undefined }), /no violations list/],
     ['a livelock without its loop', edit({}, { ...h, violations: [{ kind: 'liveness', id: 'P', sentence: 's', indices: [0] }] }), /loop start/],
     ['a fingerprint dropped from the table', edit({ table: changed('table', 2 * slot, 0).map((x, i) => (i === 2 * slot + 1 ? 0 : x)) }), /fingerprint table holds/],
-    ['a fingerprint added to the table', edit({ table: changed('table', 2 * firstEmptySlot(), 12345) }), /fingerprint table holds|another slot's/],
+    ['a fingerprint added to the table', edit({ table: changed('table', 2 * empty, 12345) }), /fingerprint table holds|another slot's/],
     ['a table with no empty slot', edit({ table: new Int32Array(2 * (h.states as number)).fill(7) }), /one must stay empty/],
     ['an odd table', edit({ table: a['table']!.subarray(1) }), /not a positive even number/],
     ['a path link forward', edit({ parents: changed('parents', 1, 5) }), /state 1's path link points to state 5/],
@@ -192,11 +187,11 @@ test('a checkpoint whole by its checksum but wrong inside is refused as damaged,
     ['fewer actions than parents', edit({ actions: (a['actions'] as unknown as Uint16Array).subarray(1) }), /path links are/],
     ['a queued state not stored', edit({ queue: changed('queue', 0, (h.states as number) + 3) }), /not a stored state queued once/],
     ['a queued state of a negative depth', edit({ queue: changed('queue', 1, -1) }), /depth -1/],
-    ['a queued record longer than the queue', edit({ queue: changed('queue', 2, 1 << 30) }), /more words than the queue holds|has \d+ words/],
+    ['a queued record longer than the queue', edit({ queue: changed('queue', 2, 1 << 30) }), /words, more than the queue holds/],
     ['a queued record cut off', edit({ queue: a['queue']!.subarray(0, 2) }), /last record is cut off/],
     ['a queued state whose words changed', edit({ queue: changed('queue', 3, a['queue']![3]! + 1) }), /not in the fingerprint table/],
     ['a queued record of the wrong id', edit({ queue: changed('queue', 0, a['queue']![0]! === 0 ? 1 : 0) }), /its fingerprint is state|queued once/],
-    ['ids naming one state twice', edit({ ids: changed('ids', slot, a['ids']![(() => { for (let s = slot + 1; ; s++) if ((a['table']![2 * s]! | a['table']![2 * s + 1]!) !== 0) return s; })()]!) }), /another slot's/],
+    ['ids naming one state twice', edit({ ids: changed('ids', slot, a['ids']![other]!) }), /another slot's/],
     ['ids of the wrong length', edit({ ids: a['ids']!.subarray(1) }), /ids are/],
     ['a graph edge to no state', edit({ graphTo: changed('graphTo', 0, 1 << 30) }), /goes to state/],
     ['a graph edge from a state not expanded', edit({ graphFrom: changed('graphFrom', 0, -1) }), /leaves state -1/],
@@ -205,7 +200,6 @@ test('a checkpoint whole by its checksum but wrong inside is refused as damaged,
     ['an array of the wrong type', edit({ parents: new Uint16Array(a['parents']!.length) }), /not of type i32/],
     ['an array no search saves', edit({ extra: new Int32Array(1) }), /array extra is not one a search saves/],
   ];
-  assert.ok(queueWords >= 0);
   for (const [what, bad, says] of cases) {
     // In memory: refused on resuming.
     assert.throws(() => new Explorer(m, { identity: 'abort', resume: bad }), (e: unknown) => damaged(e) && says.test((e as Error).message), what);
