@@ -15,7 +15,8 @@ import type { CheckResult, Stats, StopReason, Violation } from './result.js';
 import { FingerprintStore } from './fingerprintStore.js';
 import { MapStore, type StateStore } from './store.js';
 import { WordQueue } from './wordQueue.js';
-import type { Checkpoint } from './checkpoint.js';
+import { CheckpointError, type Checkpoint } from './checkpoint.js';
+import { checkpointProblem, type SearchHeader } from './checkpointShape.js';
 import { CUT, DEADLOCK, SENT_BEFORE, type Words } from './expand.js';
 import { ProgressGraph } from './liveness.js';
 import type { ProgressCheck } from './result.js';
@@ -425,46 +426,37 @@ export class Explorer<S, A> {
     }
     const { table, parents, actions, ids } = this.store.snapshot();
     const graph = this.graph && ids ? { ids, ...this.graph.snapshot() } : {};
+    // What checkpointShape.ts checks on the way back in.
+    const header: SearchHeader = {
+      identity: this.options.identity ?? '',
+      strategy: this.bfs ? 'bfs' : 'dfs',
+      states: this.store.size,
+      transitions: this.transitions,
+      maxDepthSeen: this.maxDepthSeen,
+      cutByDepth: this.cutByDepth,
+      seconds: (Date.now() - this.started) / 1000,
+      // A copy: the search goes on counting after the checkpoint is taken.
+      kindCounts: [...this.kindCounts],
+      violations: this.violations.map((v) => ({
+        kind: v.kind,
+        id: v.id,
+        sentence: v.sentence,
+        indices: v.path.indices,
+        ...(v.loopStart !== undefined ? { loopStart: v.loopStart, starved: v.starved } : {}),
+      })),
+    };
     return {
-      header: {
-        identity: this.options.identity ?? '',
-        strategy: this.bfs ? 'bfs' : 'dfs',
-        states: this.store.size,
-        transitions: this.transitions,
-        maxDepthSeen: this.maxDepthSeen,
-        cutByDepth: this.cutByDepth,
-        seconds: (Date.now() - this.started) / 1000,
-        kindCounts: this.kindCounts,
-        violations: this.violations.map((v) => ({
-          kind: v.kind,
-          id: v.id,
-          sentence: v.sentence,
-          indices: v.path.indices,
-          ...(v.loopStart !== undefined ? { loopStart: v.loopStart, starved: v.starved } : {}),
-        })),
-      },
+      header: header as unknown as Record<string, unknown>,
       // Batches out on workers (parallel.ts) go back in front of the queue.
       arrays: { table, parents, actions, queue: concat([...pending, this.queue.snapshot()]), ...graph },
     };
   }
 
   private restore(cp: Checkpoint): void {
-    const h = cp.header as {
-      identity: string;
-      strategy: string;
-      states: number;
-      transitions: number;
-      maxDepthSeen: number;
-      cutByDepth: boolean;
-      seconds: number;
-      kindCounts: number[];
-      violations: { kind: Violation<S, A>['kind']; id: string; sentence: string; indices: number[]; loopStart?: number; starved?: number }[];
-    };
-    const fail = (what: string): never => {
-      throw new CheckpointMismatch(what);
-    };
-    checkpointFits(cp, this.options.identity ?? '', this.bfs ? 'bfs' : 'dfs', this.kindCounts.length);
-    if (!(this.store instanceof FingerprintStore) || !this.queue) fail('resuming needs the fingerprint store and a packed frontier');
+    // Whole and of this search, or refused before anything is touched.
+    checkpointFits(cp, this.model, this.options.identity ?? '', this.bfs ? 'bfs' : 'dfs');
+    const h = cp.header as unknown as SearchHeader;
+    if (!(this.store instanceof FingerprintStore) || !this.queue) throw new CheckpointMismatch('resuming needs the fingerprint store and a packed frontier');
     const { table, parents, actions, queue } = cp.arrays as Record<string, Int32Array>;
     const ids = cp.arrays['ids'] as Int32Array | undefined;
     (this.store as FingerprintStore<S>).restore(table!, parents!, actions as unknown as Uint16Array, ids);
@@ -575,19 +567,42 @@ export class CheckpointMismatch extends Error {
 }
 
 /**
- * Throws CheckpointMismatch unless `cp` is a checkpoint of this search: the
- * same identity (configuration, variants), search order and step kinds, with
- * the arrays its header promises. Reads the header only, so a command can
- * refuse a wrong file before it starts.
+ * Throws unless `cp` can be resumed by this search: a CheckpointError when it
+ * does not hang together (checkpointShape.ts), a CheckpointMismatch when it
+ * is of another search: another identity (configuration, variants), search
+ * order, step kinds, initial states, threads, or with a saved violation
+ * whose path does not replay on this model. Needs no search, so a command
+ * can refuse a wrong file before it starts one.
  */
-export function checkpointFits(cp: Checkpoint, identity: string, strategy: 'bfs' | 'dfs', kinds: number): void {
-  const h = cp.header as { identity?: unknown; strategy?: unknown; states?: unknown; kindCounts?: unknown };
+export function checkpointFits<S, A>(cp: Checkpoint, model: Model<S, A>, identity: string, strategy: 'bfs' | 'dfs'): void {
+  const problem = checkpointProblem(cp);
+  if (problem !== undefined) throw new CheckpointError(undefined, `checkpoint damaged: ${problem}`);
+  const h = cp.header as unknown as SearchHeader;
   if (h.identity !== identity) throw new CheckpointMismatch('it was made for another configuration or other variants');
-  if (h.strategy !== strategy) throw new CheckpointMismatch(`it was made by a ${String(h.strategy)} search`);
-  if (!Array.isArray(h.kindCounts) || h.kindCounts.length !== kinds) throw new CheckpointMismatch("its step kinds are not this model's");
-  const { table, parents, actions, queue } = cp.arrays;
-  if (!table || !parents || !actions || !queue || parents.length !== h.states) {
-    throw new CheckpointMismatch('its arrays are missing or do not match its header');
+  if (h.strategy !== strategy) throw new CheckpointMismatch(`it was made by a ${h.strategy} search`);
+  if (h.kindCounts.length !== model.actionKinds.length) throw new CheckpointMismatch("its step kinds are not this model's");
+  // Every path back from a state ends at an initial state (checkpointShape.ts): one of this model's.
+  const inits = model.initialStates().length;
+  const { parents, actions } = cp.arrays;
+  for (let id = 0; id < parents!.length; id++) {
+    if (parents![id] === -1 && actions![id]! >= inits) throw new CheckpointMismatch(`its state ${id} is initial state ${actions![id]}, and this model has ${inits}`);
+  }
+  const threads = model.progress?.threads;
+  const { graphBy, graphEnabled, graphBusy } = cp.arrays;
+  if (threads !== undefined && threads <= 31 && graphBy && graphEnabled && graphBusy) {
+    const beyond = ~((1 << threads) - 1) | 0;
+    if (graphBy.some((t) => t >= threads)) throw new CheckpointMismatch(`its progress graph has steps of threads this model's ${threads} do not include`);
+    for (let v = 0; v < graphEnabled.length; v++) {
+      if ((graphEnabled[v]! | graphBusy[v]!) & beyond) throw new CheckpointMismatch(`its progress graph has threads this model's ${threads} do not include`);
+    }
+  }
+  for (const v of h.violations) {
+    try {
+      replayIndices(model, v.indices);
+    } catch (e) {
+      if (!(e instanceof NondeterminismError)) throw e;
+      throw new CheckpointMismatch(`its ${v.id} counterexample does not replay on this model (${e.message})`);
+    }
   }
 }
 

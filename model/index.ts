@@ -17,3 +17,4 @@ export { findPreset, PRESETS, type Preset } from './presets.js';
 export type * from './state.js';
 export { findVariant, VARIANTS, type Variant, type VariantId } from './variants.js';
 export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';
+export { MODEL_VERSION } from './version.js';

@@ -88,11 +88,14 @@ test('a checkpoint keeps the graph: a search stopped half-way and resumed finds 
   done.run();
   const again = check(mutualAbort(), { identity: 'small', resume: done.checkpoint() });
   assert.equal([again.violations[0]!.loopStart, again.violations[0]!.starved, again.progress!.checked], [1, 0, true]);
-  // A checkpoint without the graph (saved by an older version, or by workers) resumes without the check, and says so.
-  const { graphFrom: _f, ...rest } = cp.arrays;
+  // A checkpoint without the graph (saved by a search that did not record it) resumes without the check, and says so.
+  const { graphFrom: _f, graphTo: _t, graphBy: _b, graphAction: _a, graphEnabled: _e, graphBusy: _u, ...rest } = cp.arrays;
   const bare = check(m, { identity: 'abort', resume: { header: cp.header, arrays: rest } });
   assert.is(bare.outcome, 'ok');
   assert.equal(bare.progress, { id: 'PROGRESS', checked: false, why: 'the checkpoint resumed was saved without the progress graph' });
+  // Part of a graph is a damaged checkpoint, never a search with a graph it did not record.
+  const { graphFrom: _g, ...partial } = cp.arrays;
+  assert.throws(() => check(m, { identity: 'abort', resume: { header: cp.header, arrays: partial } }), /checkpoint damaged: the progress graph has .* and not graphFrom/);
 });
 
 test('DFS finds the same livelock (the graph does not depend on the order)', () => {

@@ -4,18 +4,21 @@
 import {
   BitstateStore,
   checkAsync,
+  checkCheckpointTarget,
   CheckpointError,
   checkpointFits,
   CheckpointMismatch,
+  checkpointWriter,
   checkParallel,
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
   type CheckpointOption,
+  type CheckpointWriter,
   type ModelSource,
   type Stats,
 } from '../../checker/index.js';
-import { hmmModel, symmetric } from '../../model/index.js';
+import { hmmModel, MODEL_VERSION, symmetric } from '../../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { buildCheckReport, type CheckReport } from './checkReport.js';
 import { formatOption } from './report.js';
@@ -91,10 +94,12 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   // Before the search: a result that cannot be saved must not cost its hours first.
   checkOutputPath('check', '--out', out);
   checkOutputPath('check', '--trace-out', traceOut);
-  checkOutputPath('check', '--checkpoint', checkpointFile);
   const every = num(args, 'checkpoint-every') ?? 60;
   if (!(every > 0)) throw new UsageError(`check: --checkpoint-every: expected a number of seconds above 0, found ${every}`);
   if (checkpointFile !== undefined && (exact || bitstate !== undefined)) throw new UsageError(`check: --checkpoint saves fingerprints; drop --${exact ? 'exact' : 'bitstate'}`);
+  if (checkpointFile !== undefined) checkpointArg('--checkpoint', checkpointFile, () => checkCheckpointTarget(checkpointFile));
+  // Only this hmmcheck with this model resumes what it saved.
+  const writer = checkpointWriter(MODEL_VERSION);
   const symmetry = !bool(args, 'no-symmetry');
   const identity = JSON.stringify({ config: target.world.config, variants: target.variants, symmetry });
   const model = hmmModel(target.world, { freeze: false, symmetry });
@@ -102,15 +107,12 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   let resume: Checkpoint | undefined;
   if (resumeFile !== undefined) {
     if (exact || bitstate !== undefined) throw new UsageError(`check: --resume continues a fingerprint search; drop --${exact ? 'exact' : 'bitstate'}`);
-    try {
-      resume = readCheckpoint(resumeFile);
-      // Refuse a checkpoint of another search now, with the file named, not deep in the search.
-      checkpointFits(resume, identity, strategy, model.actionKinds.length);
-    } catch (e) {
-      if (e instanceof CheckpointError) throw new UsageError(`check: --resume ${e.message}`);
-      if (e instanceof CheckpointMismatch) throw new UsageError(`check: --resume ${resumeFile}: ${e.message}`);
-      throw e;
-    }
+    // Refuse a damaged checkpoint, or one of another search or version, now, with the file named, not deep in the search.
+    resume = checkpointArg('--resume', resumeFile, () => {
+      const cp = readCheckpoint(resumeFile, writer);
+      checkpointFits(cp, model, identity, strategy);
+      return cp;
+    });
   }
   if (maxMemory !== undefined) {
     // The bound is on the whole process: what node, the model and a resumed
@@ -122,7 +124,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   }
   let checkpointSaved = false;
   const checkpoint: CheckpointOption | undefined =
-    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => void (checkpointSaved = saveCheckpoint(io, checkpointFile, cp)) };
+    checkpointFile === undefined ? undefined : { everySeconds: every, save: (cp) => void (checkpointSaved = saveCheckpoint(io, checkpointFile, cp, writer)) };
   const controller = new AbortController();
   const stop = io.onInterrupt(() => controller.abort());
   let result;
@@ -167,17 +169,29 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
 }
 
 /**
- * A checkpoint that cannot be saved (the disk filled up) costs the ability
- * to resume, not the search: say so and go on.
+ * A checkpoint that cannot be saved (the disk filled up, the folder removed)
+ * costs the ability to resume, not the search: say so and go on. The save
+ * leaves the previous checkpoint whole.
  */
-function saveCheckpoint(io: Io, file: string, cp: Checkpoint): boolean {
+function saveCheckpoint(io: Io, file: string, cp: Checkpoint, writer: CheckpointWriter): boolean {
   try {
-    writeCheckpoint(file, cp);
+    writeCheckpoint(file, cp, writer);
     return true;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    io.err(`hmmcheck: could not save the checkpoint ${file} (${err.code ?? err.message}); the search goes on without it\n`);
+    const err = e as NodeJS.ErrnoException & { detail?: string };
+    io.err(`hmmcheck: could not save the checkpoint ${file} (${err.detail ?? err.code ?? err.message}); the search goes on without it\n`);
     return false;
+  }
+}
+
+/** Runs `f`; a checkpoint it cannot use is a one-line error naming the flag and the file (exit 2). */
+function checkpointArg<T>(flag: string, file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UsageError(`check: ${flag} ${file}: ${e.detail}`);
+    if (e instanceof CheckpointMismatch) throw new UsageError(`check: ${flag} ${file}: ${e.message}`);
+    throw e;
   }
 }
 
