@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { tieredTest } from '../helpers/tier.js';
 import { check } from '../../checker/index.js';
 import { enabledSteps, hmmModel, initialState, invariants, packState, stateKey, VARIANTS, type HmmAction, type HmmState, type VariantId, type World } from '../../model/index.js';
 import { presetWorld, walkStates } from '../helpers/hmm.js';
@@ -87,7 +88,7 @@ for (const [preset, ids] of [
   ['migrate', ['D2', 'D3', 'H1']],
 ] as const) {
   for (const id of [null, ...ids]) {
-    test(`${preset}${id ? ` ${id}` : ''}: the same verdict and counterexample lengths with and without renaming`, () => {
+    tieredTest(preset === 'migrate', `${preset}${id ? ` ${id}` : ''}: the same verdict and counterexample lengths with and without renaming`, () => {
       const w = presetWorld(preset, id ? [id as VariantId] : []);
       const renamed = check(hmmModel(w));
       const plain = check(exact(w));

@@ -7,6 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BIG_PRESETS, tieredTest } from '../helpers/tier.js';
 import { checkWorld, presetWorld } from '../helpers/hmm.js';
 
 // With frame symmetry (on by default; fork has none: it forks and evicts).
@@ -29,7 +30,7 @@ const PINNED: Record<string, { states: number; transitions: number; depth: numbe
 };
 
 for (const [name, want] of Object.entries(PINNED)) {
-  test(`preset ${name} verifies with ${want.states} distinct states`, () => {
+  tieredTest(BIG_PRESETS.has(name), `preset ${name} verifies with ${want.states} distinct states`, () => {
     const r = checkWorld(presetWorld(name));
     assert.is(r.outcome, 'ok');
     assert.equal(r.violations, []);

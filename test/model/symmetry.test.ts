@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BIG_PRESETS, fullTest, tieredTest } from '../helpers/tier.js';
 import { check, replayIndices } from '../../checker/index.js';
 import { canonicalFrames, hmmModel, packState, symmetric, VARIANTS, type HmmState, type VariantId, type World } from '../../model/index.js';
 import { presetWorld, walkStates } from '../helpers/hmm.js';
@@ -106,7 +107,9 @@ const CASES: Record<string, readonly string[]> = {
 
 for (const [preset, ids] of Object.entries(CASES)) {
   for (const id of [null, ...ids]) {
-    test(`${preset}${id ? ` ${id}` : ''}: the same verdict and shortest lengths with and without symmetry`, () => {
+    // Each variant on the presets of tens of thousands of states is a second or two: the full tier.
+    const slow = BIG_PRESETS.has(preset) || (id !== null && COUNTS[preset]![0] > 10000);
+    tieredTest(slow, `${preset}${id ? ` ${id}` : ''}: the same verdict and shortest lengths with and without symmetry`, () => {
       const w = presetWorld(preset, id ? [id as VariantId] : []);
       const plain = check(hmmModel(w, { freeze: false, symmetry: false }));
       const sym = check(hmmModel(w, { freeze: false }));
@@ -123,7 +126,7 @@ for (const [preset, ids] of Object.entries(CASES)) {
   }
 }
 
-test('worlds that fork or evict choose frames by number: no symmetry there', () => {
+fullTest('worlds that fork or evict choose frames by number: no symmetry there', () => {
   assert.is(symmetric(presetWorld('fork')), false);
   assert.is(symmetric(presetWorld('small')), true);
   const w = presetWorld('fork');

@@ -4,6 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BIG_PRESETS, fullTest, tieredTest } from '../helpers/tier.js';
 import { sameUpToQuotient } from '../../checker/index.js';
 import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
 import { checkWorld, presetWorld, Script } from '../helpers/hmm.js';
@@ -66,7 +67,7 @@ const PINNED: Record<string, { preset: string; invariant: string; steps: number;
 };
 
 for (const v of VARIANTS) {
-  test(`variant ${v.id} breaks ${v.expected.join(' or ')} on ${v.preset}`, () => {
+  tieredTest(BIG_PRESETS.has(PINNED[v.id]?.preset ?? v.preset), `variant ${v.id} breaks ${v.expected.join(' or ')} on ${v.preset}`, () => {
     const want = PINNED[v.id];
     assert.ok(want, `variant ${v.id} has a pinned counterexample`);
     const r = checkWorld(presetWorld(want.preset, [v.id as VariantId]));
@@ -113,7 +114,7 @@ test('B17: the cycle is both CPU threads aborting each other, and the first cycl
   assert.not.ok(sameUpToQuotient(hmmModel(w), v.path.states[v.path.states.length - 2]!, v.path.states[v.loopStart!]!));
 });
 
-test('B18: the cycle is gpu1 alone, faulting a page mig0 holds locked while mig0 waits for the drain', () => {
+fullTest('B18: the cycle is gpu1 alone, faulting a page mig0 holds locked while mig0 waits for the drain', () => {
   const w = presetWorld('mixed-migration', ['B18']);
   const v = checkWorld(w).violations[0]!;
   const cycle = v.path.actions.slice(v.loopStart);
@@ -126,7 +127,7 @@ test('B18: the cycle is gpu1 alone, faulting a page mig0 holds locked while mig0
   assert.equal(locked.sort(), ['device', 'system']);
 });
 
-test('B20: on the cycle both migrations collect half the range and give up; with the rwsem the second try runs alone', () => {
+fullTest('B20: on the cycle both migrations collect half the range and give up; with the rwsem the second try runs alone', () => {
   const w = presetWorld('racing-migrations', ['B20']);
   const v = checkWorld(w).violations[0]!;
   const cycle = v.path.actions.slice(v.loopStart);

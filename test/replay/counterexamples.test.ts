@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BIG_PRESETS, tieredTest } from '../helpers/tier.js';
 import { check } from '../../checker/index.js';
 import { hmmModel, VARIANTS, type VariantId } from '../../model/index.js';
 import { presetWorld } from '../helpers/hmm.js';
@@ -16,7 +17,7 @@ import { TraceInputError } from '../../traces/errors.js';
 
 for (const v of VARIANTS) {
   for (const preset of new Set(['tiny', v.preset])) {
-    test(`the ${v.id} counterexample on ${preset} replays to the same invariant`, async () => {
+    tieredTest(BIG_PRESETS.has(preset), `the ${v.id} counterexample on ${preset} replays to the same invariant`, async () => {
       const w = presetWorld(preset, [v.id as VariantId]);
       const r = check(hmmModel(w));
       if (r.outcome !== 'violated') {
