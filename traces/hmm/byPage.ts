@@ -74,11 +74,13 @@ function attemptRanges(events: readonly Item[]): Map<number, number> {
   return nextHrf;
 }
 
-/** Does this invalidate move the mirror's sequence for certain (mmu_interval_set_seq)? */
+/** Does this invalidate move the mirror's sequence, as the model's callback does (model/rules/mm.ts invalidate)? */
 function movesSequence(e: Ev): boolean {
-  // Not a MIGRATE event (lib/test_hmm.c returns before set_seq on its own),
-  // not a failed non-blockable start, not a callback whose update is missing.
-  return e['event'] !== 'migrate' && e['result'] !== false && e['cleared'] !== false;
+  // Not a MIGRATE event (under H1 lib/test_hmm.c returns before set_seq on
+  // its own), not a refused non-blockable start. A callback whose page-table
+  // update is missing (cleared: false) still moves it: the model's callback
+  // calls set_seq all the same.
+  return e['event'] !== 'migrate' && e['result'] !== false;
 }
 
 export interface SequenceBreak {
@@ -347,10 +349,14 @@ export async function replayByPage(
   const WINDOW = 64;
   let window: Projection | null = null;
   let blind: ReadonlySet<number> = new Set();
+  // What may happen unlogged is the whole trace's business: without a header
+  // list, the kinds the whole trace logs (a page's projection names fewer,
+  // and the rest must not become unlogged steps on that page).
+  const observed = header.observed ?? [...new Set(events.map((x) => x.event.ev))];
+  const pageHeader: TraceHeaderLike = { ...header, observed };
   // A page that held a device page the recorder never named cannot be told
   // which frees are its own: its folio_free events are the model's to place.
-  const observed = header.observed;
-  const blindHeader: TraceHeaderLike = observed ? { ...header, observed: observed.filter((k) => k !== 'folio_free') } : header;
+  const blindHeader: TraceHeaderLike = { ...header, observed: observed.filter((k) => k !== 'folio_free') };
   let worst: { result: ReplayResult; page: number } | null = null;
   let valid = 0;
   const hidden = new Set<StepKind>();
@@ -383,7 +389,7 @@ export async function replayByPage(
     }
     const scan = newScan();
     for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>);
-    const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : header, scan, variants, { spuriousFaults: true });
+    const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : pageHeader, scan, variants, { spuriousFaults: true });
     for (const k of rw.hidden) hidden.add(k);
     const r = await replay(new HmmReplay(rw), once(mine), options);
     replayed++;
