@@ -27,6 +27,12 @@
  * goes to the page that last named its pfn, and a page that held a device
  * page the recorder never named ("blind") leaves its frees to the model
  * (folio_free is an unlogged step in that page's replay).
+ *
+ * This argument holds for traces of the shape the ftrace importer writes,
+ * and partition.ts checks that shape before a trace is replayed by page: a
+ * trace that logs other kinds (the driver lock, read_retry, CPU values),
+ * carries a configuration, or whose migrations and attempts the projection
+ * would misplace, is refused rather than judged.
  */
 import { createHash } from 'node:crypto';
 import { SENTENCES, type StepKind, type VariantId } from '../../model/index.js';
@@ -48,6 +54,26 @@ export interface PageVerdicts {
 }
 
 const RANGED = new Set(['munmap', 'mprotect', 'madvise_dontneed', 'invalidate_range_start', 'invalidate_range_end', 'invalidate', 'hmm_range_fault', 'migrate_vma_setup']);
+
+/**
+ * The event kinds a projection places, each as projectPages says: the
+ * ftrace importer's (IMPORT_OBSERVED). A trace with any other kind is not
+ * replayed by page (partition.ts).
+ */
+export const PROJECTED: ReadonlySet<string> = new Set([
+  ...RANGED,
+  'fork',
+  'exit',
+  'mmu_interval_read_begin',
+  'migrate_vma_pages',
+  'migrate_vma_finalize',
+  'folio_free',
+  'handle_mm_fault',
+  'do_swap_page',
+  'migrate_to_ram',
+  'devpt_map',
+  'devpt_unmap',
+]);
 
 /** A device fault attempt: mmu_interval_read_begin, hmm_range_fault and what followed. */
 interface Attempt {
@@ -77,9 +103,9 @@ function attemptRanges(events: readonly Item[]): Map<number, number> {
 /** Does this invalidate move the mirror's sequence, as the model's callback does (model/rules/mm.ts invalidate)? */
 function movesSequence(e: Ev): boolean {
   // Not a MIGRATE event (under H1 lib/test_hmm.c returns before set_seq on
-  // its own), not a refused non-blockable start. A callback whose page-table
-  // update is missing (cleared: false) still moves it: the model's callback
-  // calls set_seq all the same.
+  // its own, and partition.ts admits no other), not a refused non-blockable
+  // start. A callback whose page-table update is missing (cleared: false)
+  // still moves it: the model's callback calls set_seq all the same.
   return e['event'] !== 'migrate' && e['result'] !== false;
 }
 

@@ -15,6 +15,7 @@ import { readTraceBatches } from '../reader.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
 import { HmmReplay, type Ev } from './adapter.js';
 import { replayByPage } from './byPage.js';
+import { checkPartition } from './partition.js';
 import { newScan, scanEvent, type ScanResult } from './scan.js';
 import { buildReplayWorld, type ReplayWorld, type TraceHeaderLike } from './replayWorld.js';
 
@@ -124,11 +125,13 @@ function recordingVerdict(result: ReplayResult, u: PartitionedHeader['unsupporte
 /**
  * A trace that asks to be replayed page by page (byPage.ts): its events are
  * held (a kernel trace of a test case, thousands to a few hundred thousand
- * events), projected, and replayed one page at a time.
+ * events), checked to be of the shape whose verdict by page is the whole
+ * trace's (partition.ts), projected, and replayed one page at a time.
  */
-async function byPage(path: string, display: string, header: PartitionedHeader, scan: ScanResult, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
+async function byPage(path: string, display: string, header: PartitionedHeader, headerLine: number, scan: ScanResult, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   const events: LineEvent<Ev>[] = [];
   for await (const batch of eventsOf(path, display)) for (const x of batch) events.push(x);
+  checkPartition(display, headerLine, header, events, options.variants ?? []);
   const pages = Math.max(0, ...[...scan.pages.values()]);
   const { result, hidden } = await replayByPage(display, header, events, pages, options.variants ?? [], options);
   const final = recordingVerdict(result, header.unsupported);
@@ -189,7 +192,7 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
   if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
   if (header.partition === 'page') {
     if (header.loop !== undefined) throw new TraceInputError(display, headerLine, 'loop', 'no loop in a trace replayed page by page (partition "page")', `loop ${header.loop}`);
-    return await byPage(path, display, header, scan, options);
+    return await byPage(path, display, header, headerLine, scan, options);
   }
   if (header.loop !== undefined && header.loop >= scan.events) {
     throw new TraceInputError(display, 1, 'loop', `the number of events before the cycle, below the trace's ${scan.events} events`, `${header.loop}`);
