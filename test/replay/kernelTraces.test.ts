@@ -236,6 +236,15 @@ if (existsSync(shared)) {
     assert.match(report.reason, /what it holds replays invalid at line \d+ \(INV-4\), which a missing event may explain: page 2 /);
   });
 
+  test('migrate_fault cut inside its first migration: its prefix replays invalid (the migration never came), and the verdict is incomplete', async () => {
+    // Line 2216 is the collect's dmirror_interval_invalidate_ret; migrate_vma_setup_ret would come later.
+    const path = cut('migrate_fault', 'cut-migration.txt', 2224);
+    const cli = await run('replay', path);
+    assert.is(cli.code, 3, cli.err);
+    assert.match(cli.out, /incomplete \(ftrace line 2224\)/);
+    assert.match(cli.out, /what it holds replays invalid at line 1027, which a missing event may explain/);
+  });
+
   test('import from the CLI: the trace to --out, the summary to standard error, exit 2 with file:line on an unknown event', async () => {
     const out = join(dir, 'anon_read.jsonl');
     const ok = await run('import', 'ftrace', traceFile('anon_read'), '--out', out);

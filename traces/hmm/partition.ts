@@ -30,7 +30,11 @@
  *    the same mirror (the thread's next migration event names it) and the
  *    driver variant is H1: only then does the model leave the mirror's
  *    sequence alone (model/rules/mm.ts invalidate), as the cross-page check
- *    (byPage.ts movesSequence) assumes of every migrate invalidation.
+ *    (byPage.ts movesSequence) assumes of every migrate invalidation. In a
+ *    recording that stops early (`unsupported`: cut short, or outside the
+ *    model) a migration may have no event after its invalidation; taking it
+ *    for the thread's own can only miss an INV-4, and such a trace is never
+ *    valid.
  * 6. A folio_free names a pfn an earlier event put on a page (since its last
  *    free), or comes after a page held a device pfn the recorder did not see:
  *    projections give a free to the page that last named its pfn, and leave
@@ -47,6 +51,7 @@ export interface PartitionHeader {
   readonly config?: unknown;
   readonly observed?: readonly string[];
   readonly variant?: readonly string[];
+  readonly unsupported?: unknown;
 }
 
 const MIGRATION = new Set(['migrate_vma_setup', 'migrate_vma_pages', 'migrate_vma_finalize']);
@@ -118,7 +123,7 @@ export function checkPartition(file: string, headerLine: number, header: Partiti
         if (e['event'] !== 'migrate') return;
         if (!h1) refuse(x.line, 'the driver variant H1 (lib/test_hmm.c skips mmu_interval_set_seq on its own MIGRATE events, which the cross-page sequence check assumes)', 'a migrate invalidation without H1 in the header or --variant');
         const next = nextMigration[i]!;
-        const own = next >= 0 && events[next]!.event['dev'] === e['dev'];
+        const own = next >= 0 ? events[next]!.event['dev'] === e['dev'] : header.unsupported !== undefined;
         if (!own) refuse(x.line, `a migrate invalidation of thread ${JSON.stringify(e.tid)}'s own migration on ${JSON.stringify(e['dev'])} (its next migration event names that mirror)`, next >= 0 ? `its next one, at line ${events[next]!.line}, on ${JSON.stringify(events[next]!.event['dev'])}` : 'no migration of that thread after it');
         return;
       }
