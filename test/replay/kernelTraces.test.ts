@@ -27,6 +27,7 @@ import * as assert from 'uvu/assert';
 import { importFtrace } from '../../traces/ftrace/index.js';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { run } from '../helpers/cli.js';
+import { recount } from '../helpers/ftrace.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/kernel-traces/linux-6.1/', import.meta.url));
 const traceFile = (name: string): string => `${shared}hmm.hmm_device_private.${name}.trace.txt.gz`;
@@ -34,12 +35,24 @@ const traceFile = (name: string): string => `${shared}hmm.hmm_device_private.${n
 if (existsSync(shared)) {
   const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-kernel-traces-'));
   const text = (name: string): string[] => gunzipSync(readFileSync(traceFile(name))).toString('utf8').split('\n');
-  /** Writes a changed copy of a shared trace; `lines` are 1-based. */
+  /**
+   * Writes a changed copy of a shared trace (`change` gets the lines 0-based;
+   * comments give them 1-based), with its ring-buffer count made to match:
+   * it stands for a whole capture of another run.
+   */
   const doctor = (name: string, out: string, change: (lines: string[]) => void): string => {
     const lines = text(name);
     change(lines);
     const path = join(dir, out);
-    writeFileSync(path, lines.join('\n'));
+    writeFileSync(path, recount(lines).join('\n'));
+    return path;
+  };
+  /** Writes the first `n` lines of a shared trace, as a capture cut short at a line boundary. */
+  const cut = (name: string, out: string, n: number, change: (lines: string[]) => void = () => {}): string => {
+    const lines = text(name);
+    change(lines);
+    const path = join(dir, out);
+    writeFileSync(path, `${lines.slice(0, n).join('\n')}\n`);
     return path;
   };
   const noteOf = (e: unknown): string => String((e as { note?: unknown }).note);
@@ -194,6 +207,42 @@ if (existsSync(shared)) {
     assert.match(report.reason, /a migration to device-coherent memory/);
     const first = text('migrate_fault').findIndex((x) => / migrate_vma_setup: /.test(x)) + 1;
     assert.is(report.imported?.sourceLine, first);
+  });
+
+  test('anon_read cut short at a line boundary (issue 24): import exits 3 saying why, and no replay of it is valid', async () => {
+    const path = cut('anon_read', 'cut.txt', 6000);
+    const out = join(dir, 'cut.jsonl');
+    const imported = await run('import', 'ftrace', path, '--out', out);
+    assert.is(imported.code, 3);
+    assert.match(imported.err, /stopped at line 6000: the capture is cut short: it holds 5,988 of the 6,732 entries its ring buffer held \(entries-in-buffer, line 3\); it has no HMMTEST_END marker after line 6000/);
+    // From the ftrace text, and from the imported .jsonl.
+    const { report } = await replayFile(path);
+    assert.is(report.outcome, 'incomplete');
+    assert.match(report.reason, /is not whole \(its line 6000\): the capture is cut short: .*every event it holds replays$/);
+    const cli = await run('replay', out, '--json');
+    assert.is(cli.code, 3);
+    assert.is(JSON.parse(cli.out).reason, report.reason);
+  });
+
+  test('a cut capture whose events replay invalid gets no verdict either: incomplete, the invalid line told in the reason', async () => {
+    // The bad pfn of the doctored test below, in a capture cut at line 3000.
+    const path = cut('anon_read', 'cut-bad-pfn.txt', 3000, (l) => {
+      l[2496] = l[2496]!.replace('0x800000000007fe33', '0x8000000000012345');
+    });
+    const { report } = await replayFile(path);
+    assert.is(report.outcome, 'incomplete');
+    assert.is(report.invariant, null);
+    assert.is(report.imported?.sourceLine, 3000);
+    assert.match(report.reason, /what it holds replays invalid at line \d+ \(INV-4\), which a missing event may explain: page 2 /);
+  });
+
+  test('migrate_fault cut inside its first migration: its prefix replays invalid (the migration never came), and the verdict is incomplete', async () => {
+    // Line 2216 is the collect's dmirror_interval_invalidate_ret; migrate_vma_setup_ret would come later.
+    const path = cut('migrate_fault', 'cut-migration.txt', 2224);
+    const cli = await run('replay', path);
+    assert.is(cli.code, 3, cli.err);
+    assert.match(cli.out, /incomplete \(ftrace line 2224\)/);
+    assert.match(cli.out, /what it holds replays invalid at line 1027, which a missing event may explain/);
   });
 
   test('import from the CLI: the trace to --out, the summary to standard error, exit 2 with file:line on an unknown event', async () => {

@@ -3,8 +3,11 @@
  * first 2,498 lines of anon_read on Linux 6.1 (the harness forks the test,
  * which fills its 1024-page buffer, makes it read-only, and has the device
  * read the first 64 pages: test/fixtures/ftrace/anon_read.head.txt.gz).
+ * The excerpt is a capture cut short (issue 24): as it is, it is judged
+ * incomplete; made whole (its ring-buffer count set to its lines, and an
+ * HMMTEST_END marker added) it stands for a short run of the test.
  * Each mapping the importer makes is checked against the ftrace line it came
- * from; bad input and test cases outside the model are checked on the same
+ * from; bad input and test cases outside the model are checked on the whole
  * excerpt, changed one line at a time.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,10 +22,15 @@ import { importFtrace, IMPORT_OBSERVED } from '../../traces/ftrace/index.js';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { validateEvent, validateHeader } from '../../traces/format.js';
 import { run } from '../helpers/cli.js';
+import { endMarker, recount } from '../helpers/ftrace.js';
 
 const head = fileURLToPath(new URL('../../../test/fixtures/ftrace/anon_read.head.txt.gz', import.meta.url));
-const headText = gunzipSync(readFileSync(head)).toString('utf8');
+const cutText = gunzipSync(readFileSync(head)).toString('utf8');
+/** The excerpt made whole: 2,487 entries (its 2,486 and an end marker) and a header that counts them. */
+const headText = `${recount([...cutText.trimEnd().split('\n'), endMarker('hmm.hmm_device_private.anon_read', 0, '5.480000')]).join('\n')}\n`;
 const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-importer-test-'));
+const wholeHead = join(dir, 'head.whole.txt');
+writeFileSync(wholeHead, headText);
 
 type E = Record<string, unknown> & { ev: string };
 
@@ -68,6 +76,8 @@ test('the excerpt imports to schema-valid hmmtrace with the counts of its events
   assert.equal(header['variant'], ['H1']);
   assert.is(header['partition'], 'page');
   assert.is(header['unsupported'], undefined);
+  const capture = summary['capture'] as Record<string, unknown>;
+  assert.equal([capture['entries'], capture['inBuffer'], capture['written'], capture['begin'], capture['end'], capture['rc'], capture['problem']], [2487, 2487, 2487, 13, 2499, 0, null]);
 });
 
 test('each event says which ftrace line it comes from, and maps it as the table says', async () => {
@@ -161,14 +171,14 @@ test('mprotect to PROT_NONE is outside the model: incomplete at its line', async
 });
 
 test('hmmcheck import ftrace: the trace on standard output, the summary as JSON with --out, usage errors exit 2', async () => {
-  const plain = await run('import', 'ftrace', head);
+  const plain = await run('import', 'ftrace', wholeHead);
   assert.is(plain.code, 0, plain.err);
   const lines = plain.out.trim().split('\n');
   assert.is(lines.length, 1 + 1158);
   assert.is(JSON.parse(lines[0]!).partition, 'page');
-  assert.match(plain.err, /2,486 lines -> 1,158 hmmtrace events/);
+  assert.match(plain.err, /2,487 lines -> 1,158 hmmtrace events/);
   const out = join(dir, 'cli.jsonl');
-  const json = await run('import', 'ftrace', head, '--out', out, '--json');
+  const json = await run('import', 'ftrace', wholeHead, '--out', out, '--json');
   assert.is(json.code, 0);
   const summary = JSON.parse(json.out);
   assert.equal([summary.verb, summary.outcome, summary.summary.events], ['import', 'ok', 1158]);
@@ -176,11 +186,113 @@ test('hmmcheck import ftrace: the trace on standard output, the summary as JSON 
   const stopped = await run('import', 'ftrace', join(dir, 'shared.txt'), '--out', join(dir, 'x.jsonl'));
   assert.is(stopped.code, 3);
   assert.match(stopped.err, /stopped at line 147: a shared buffer/);
-  for (const argv of [['import', head], ['import', 'ftrace'], ['import', 'ftrace', head, '--json'], ['import', 'perf', head]]) {
+  for (const argv of [['import', wholeHead], ['import', 'ftrace'], ['import', 'ftrace', wholeHead, '--json'], ['import', 'perf', wholeHead]]) {
     const r = await run(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.err, /^hmmcheck: import: /);
   }
+});
+
+test('the excerpt as it is, cut at a line boundary: imported, but incomplete with the reason, in the import and in every replay (issue 24)', async () => {
+  const { events, header, summary } = await importText(cutText, 'cut.txt');
+  // What it holds is a prefix of the run, and is imported.
+  assert.is(events.length, 1158);
+  const reason = /^the capture is cut short: it holds 2,486 of the 6,732 entries its ring buffer held \(entries-in-buffer, line 3\); it has no HMMTEST_END marker after line 2498; /;
+  const u = summary['unsupported'] as { line: number; reason: string; missing: boolean };
+  assert.equal([u.line, u.missing], [2498, true]);
+  assert.match(u.reason, reason);
+  assert.equal(header['unsupported'], u);
+  validateHeader(header, 'cut', 1);
+  // Replayed from the ftrace text, and from the imported .jsonl: never valid.
+  const { report } = await replayFile(join(dir, 'cut.txt'));
+  assert.is(report.outcome, 'incomplete');
+  assert.is(report.imported?.sourceLine, 2498);
+  assert.match(report.reason, /is not whole \(its line 2498\): the capture is cut short: it holds 2,486 of the 6,732 entries.*every event it holds replays$/);
+  const out = join(dir, 'cut.jsonl');
+  const cli = await run('import', 'ftrace', head, '--out', out);
+  assert.is(cli.code, 3);
+  assert.match(cli.err, /stopped at line 2498: the capture is cut short: it holds 2,486 of the 6,732 entries/);
+  const json = await run('import', 'ftrace', head, '--out', out, '--json');
+  assert.is(json.code, 3);
+  const j = JSON.parse(json.out);
+  assert.equal([j.outcome, j.summary.unsupported.line, j.header.unsupported.missing], ['incomplete', 2498, true]);
+  const replayed = await run('replay', out, '--json');
+  assert.is(replayed.code, 3);
+  assert.match(JSON.parse(replayed.out).reason, /not whole \(its line 2498\): the capture is cut short/);
+});
+
+test('a whole-looking capture whose entries-in-buffer is higher than the entries present is incomplete', async () => {
+  const lines = headText.split('\n');
+  lines[2] = '# entries-in-buffer/entries-written: 2500/2500   #P:2';
+  const { summary } = await importText(lines.join('\n'), 'short.txt');
+  const u = summary['unsupported'] as { line: number; reason: string; missing: boolean };
+  assert.is(u.missing, true);
+  assert.match(u.reason, /^the capture is cut short: it holds 2,487 of the 2,500 entries its ring buffer held \(entries-in-buffer, line 3\); a missing event/);
+  const { report } = await replayFile(join(dir, 'short.txt'));
+  assert.is(report.outcome, 'incomplete');
+});
+
+test('a capture whose ring buffer overwrote events (entries-written > entries-in-buffer) imports nothing and is incomplete, exit 3', async () => {
+  const lines = headText.split('\n');
+  lines[2] = '# entries-in-buffer/entries-written: 2487/2600   #P:2';
+  const { events, summary, header } = await importText(lines.join('\n'), 'overwritten.txt');
+  assert.is(events.length, 0);
+  const u = summary['unsupported'] as { line: number; reason: string; missing: boolean };
+  assert.equal([u.line, u.missing], [3, true]);
+  assert.match(u.reason, /^the capture lost events: the ring buffer overwrote 113 of the 2,600 events written \(entries-in-buffer\/entries-written 2487\/2600, line 3\); .*\(nothing is imported\)$/);
+  assert.equal(header['unsupported'], u);
+  const { report } = await replayFile(join(dir, 'overwritten.txt'));
+  assert.is(report.outcome, 'incomplete');
+  assert.match(report.reason, /the ring buffer overwrote 113/);
+  const cli = await run('import', 'ftrace', join(dir, 'overwritten.txt'), '--out', join(dir, 'overwritten.jsonl'));
+  assert.is(cli.code, 3);
+  assert.match(cli.err, /stopped at line 3: the capture lost events: the ring buffer overwrote 113 of the 2,600 events/);
+});
+
+test('a "CPU:n [LOST k EVENTS]" line of the trace reader makes the capture incomplete at that line', async () => {
+  const lines = headText.split('\n');
+  lines.splice(1999, 0, 'CPU:1 [LOST 42 EVENTS]');
+  const { events, summary } = await importText(lines.join('\n'), 'lost.txt');
+  assert.is(events.length, 0);
+  assert.equal(summary['unsupported'], {
+    line: 2000,
+    reason: 'the capture lost events: the trace reader lost 42 events of CPU 1 at line 2000; a missing event can explain or hide any step, so no verdict is given (nothing is imported)',
+    missing: true,
+  });
+});
+
+test('a capture with no HMMTEST_BEGIN, or no ring-buffer count, is incomplete; more entries than the count is bad input', async () => {
+  const noBegin = headText.split('\n');
+  noBegin.splice(12, 1);
+  const a = await importText(recount(noBegin).join('\n'), 'nobegin.txt');
+  assert.match((a.summary['unsupported'] as { reason: string }).reason, /^the capture lost events: it has no HMMTEST_BEGIN marker \(its start is missing\)/);
+  const noCount = headText.split('\n').filter((l) => !l.startsWith('# entries-in-buffer'));
+  const b = await importText(noCount.join('\n'), 'nocount.txt');
+  assert.is(b.events.length, 1158);
+  assert.match((b.summary['unsupported'] as { reason: string }).reason, /^the capture is cut short: it has no "# entries-in-buffer\/entries-written" header, so whether events are missing cannot be told; /);
+  const more = headText.split('\n');
+  more[2] = '# entries-in-buffer/entries-written: 2400/2400   #P:2';
+  try {
+    await importText(more.join('\n'), 'more.txt');
+    assert.unreachable('more entries than the ring buffer held must be refused');
+  } catch (e) {
+    assert.instance(e, TraceInputError);
+    assert.match((e as Error).message, /more\.txt:3: entries-in-buffer: expected at least the 2,487 trace entries the file holds \(one dump of one ring buffer\), found 2400/);
+  }
+});
+
+test('a failing test (HMMTEST_END rc=1) is imported and judged all the same, and says so', async () => {
+  const text = headText.replace(/HMMTEST_END (\S+) rc=0/, 'HMMTEST_END $1 rc=1');
+  const { header, summary } = await importText(text, 'failed.txt');
+  assert.is(summary['rc'], 1);
+  assert.is(summary['unsupported'], null);
+  assert.match(String(header['source']), /^ftrace of hmm\.hmm_device_private\.anon_read \(rc=1: the test failed\) with lib\/test_hmm\.c/);
+  assert.equal(summary['notes'], [
+    "the test failed (HMMTEST_END rc=1): its kernel events are judged all the same, since replay checks the kernel and driver, not the test's assertions",
+  ]);
+  const { report } = await replayFile(join(dir, 'failed.txt'));
+  assert.is(report.outcome, 'valid', report.reason);
+  assert.match(report.imported!.note, /; the test failed \(HMMTEST_END rc=1\)/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

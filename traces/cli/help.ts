@@ -151,6 +151,13 @@ hugetlbfs, THP, PROT_NONE, madvise other than DONTNEED) stops the import at
 its first such line: the trace so far is written, the header says where and
 why, and replay judges it incomplete. A summary goes to standard error.
 
+A capture that is not whole gets no verdict: fewer event lines than its
+header's entries-in-buffer, entries-written above entries-in-buffer (the ring
+buffer overwrote events), a "CPU:n [LOST k EVENTS]" line, no HMMTEST_BEGIN or
+HMMTEST_END marker, or no entries-in-buffer header. import exits 3 saying why
+(it imports nothing if events were lost, what the file holds if it was cut
+short), and replay says incomplete whatever those events replay to.
+
 options:
   --out FILE       write the trace there instead of standard output
   --probes FILE    the kprobe_events the kernel was traced with (default: the
@@ -160,7 +167,8 @@ options:
   --quiet          no summary
 
 exit status: 0 imported, 2 bad input (file:line: field: expected X, found Y;
-an unknown event or a malformed line), 3 stopped outside the model
+an unknown event or a malformed line), 3 stopped outside the model, or the
+capture is not whole
 
 examples:
   hmmcheck import ftrace trace.txt.gz --out anon_read.jsonl && hmmcheck replay anon_read.jsonl

@@ -37,7 +37,7 @@ async function importAtomically(file: string, out: string, io: Io, opts: Paramet
   }
 }
 
-/** 0 imported in full; 3 stopped at a line outside what the model covers (the trace so far is written). */
+/** 0 imported in full; 3 stopped outside the model, or the capture is not whole (what could be imported is written). */
 const EXIT = { ok: 0, incomplete: 3 } as const;
 
 export async function runImport(argv: readonly string[], io: Io): Promise<number> {
@@ -70,8 +70,10 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
       `left out: ${summary.outside} events outside the test's buffers, ${summary.afterRelease} after the mirror was released, ${summary.splits} huge-PMD split brackets`,
     ];
     if (summary.unsupported) {
-      lines.push(`stopped at line ${summary.unsupported.line}: ${summary.unsupported.reason} (outside what the model covers; replay judges this trace incomplete)`);
+      const why = summary.unsupported.missing ? 'the capture is not whole' : 'outside what the model covers';
+      lines.push(`stopped at line ${summary.unsupported.line}: ${summary.unsupported.reason} (${why}; replay judges this trace incomplete)`);
     }
+    for (const note of summary.notes) lines.push(`note: ${note}`);
     io.err(lines.join('\n') + '\n');
   }
   return EXIT[outcome];

@@ -5,7 +5,8 @@
  * probe set observes, the driver variant lib/test_hmm.c is (H1: it returns
  * before mmu_interval_set_seq on its own MIGRATE events), how to replay it
  * (page by page), and where the import stopped if the test case is outside
- * what the model covers.
+ * what the model covers, or why no verdict can be given if the capture is
+ * not whole (capture.ts: cut short, or events lost in the ring buffer).
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceInputError } from '../errors.js';
 import { readLineBatches, spool } from '../lines.js';
-import { FtraceImporter, IMPORT_OBSERVED, type ImportSummary } from './importer.js';
+import { CaptureCheck, isLostLine, type CaptureReport } from './capture.js';
+import { emptySummary, FtraceImporter, IMPORT_OBSERVED, type ImportSummary } from './importer.js';
 import { isComment, parseLine, type FtraceLine } from './line.js';
 import type { Ev } from './outQueue.js';
 import { parseProbes, type Probe } from './probes.js';
@@ -45,7 +47,7 @@ export interface ImportHeader {
   readonly observed: readonly string[];
   readonly variant: readonly string[];
   readonly partition: 'page';
-  readonly unsupported?: { readonly line: number; readonly reason: string };
+  readonly unsupported?: { readonly line: number; readonly reason: string; readonly missing?: true };
 }
 
 export function loadProbes(path: string = DEFAULT_PROBES): Map<string, Probe> {
@@ -61,7 +63,7 @@ export function loadProbes(path: string = DEFAULT_PROBES): Map<string, Probe> {
 async function* ftraceLines(path: string, file: string): AsyncGenerator<FtraceLine[]> {
   for await (const batch of readLineBatches(path, { file })) {
     const out: FtraceLine[] = [];
-    for (const l of batch) if (!isComment(l.text)) out.push(parseLine(l.text.replace(/\r$/, ''), file, l.line));
+    for (const l of batch) if (!isComment(l.text) && !isLostLine(l.text)) out.push(parseLine(l.text.replace(/\r$/, ''), file, l.line));
     yield out;
   }
 }
@@ -81,9 +83,14 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
     // Pass 1 parses only the lines it needs (the event name is found cheaply);
     // pass 2 parses, and so checks, every line.
     const threads = new Map<number, number>();
+    const check = new CaptureCheck(file);
     for await (const batch of readLineBatches(at, { file })) {
       for (const t of batch) {
-        if (isComment(t.text)) continue;
+        if (isComment(t.text)) {
+          check.comment(t.text, t.line);
+          continue;
+        }
+        if (!check.line(t.text, t.line)) continue;
         any = true;
         const m = EVENT_NAME.exec(t.text);
         if (m && SESSION_EVENTS.has(m[1]!)) cast.push(parseLine(t.text.replace(/\r$/, ''), file, t.line));
@@ -92,18 +99,16 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
       }
     }
     if (!any) throw new TraceInputError(file, 1, '(file)', 'ftrace text output (lines "COMM-PID (TGID) [CPU] FLAGS TIMESTAMP: EVENT: ...")', 'no event line');
-    const session = readSession(cast, probes, file, threads);
-    const importer = new FtraceImporter(session, probes, file, sink);
-    for await (const batch of ftraceLines(at, file)) {
-      for (const l of batch) importer.feed(l);
-      if (importer.done) break;
-    }
-    importer.finish();
-    const s = importer.summary;
+    for (const l of cast) if (l.payload.kind === 'marker') check.marker(l);
+    const capture = check.report();
+    const s = capture.problem?.kind === 'lost' ? emptySummary(capture.test, capture.rc) : await importLines(at, file, cast, probes, threads, sink);
+    s.capture = capture;
+    judged(s, capture);
     const test = s.test ?? 'an unnamed test';
+    const rc = s.rc === null ? '' : s.rc === 0 ? ' (rc=0)' : ` (rc=${s.rc}: the test failed)`;
     const header: ImportHeader = {
       hmmtrace: 1,
-      source: `ftrace of ${test}${s.rc !== null ? ` (rc=${s.rc})` : ''} with lib/test_hmm.c, imported by hmmcheck from ${file}`,
+      source: `ftrace of ${test}${rc} with lib/test_hmm.c, imported by hmmcheck from ${file}`,
       observed: IMPORT_OBSERVED,
       variant: ['H1'],
       partition: 'page',
@@ -112,6 +117,45 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
     return { header, summary: s };
   } finally {
     spooled?.cleanup();
+  }
+}
+
+/** The second pass: every line mapped to hmmtrace events, up to the first the model does not cover. */
+async function importLines(
+  at: string,
+  file: string,
+  cast: readonly FtraceLine[],
+  probes: ReadonlyMap<string, Probe>,
+  threads: ReadonlyMap<number, number>,
+  sink: (line: number, event: Ev) => void,
+): Promise<ImportSummary> {
+  const session = readSession(cast, probes, file, threads);
+  const importer = new FtraceImporter(session, probes, file, sink);
+  for await (const batch of ftraceLines(at, file)) {
+    for (const l of batch) importer.feed(l);
+    if (importer.done) break;
+  }
+  importer.finish();
+  return importer.summary;
+}
+
+/**
+ * What the capture's own account does to the verdict. A capture that is not
+ * whole gets no verdict either way (`missing`): the import says where and
+ * why, and replay says incomplete. A failing test (HMMTEST_END rc != 0) is
+ * judged all the same: replay checks what the kernel and driver did, not the
+ * test's assertions, and a kernel that broke an invariant may be why it failed.
+ */
+function judged(s: ImportSummary, capture: CaptureReport): void {
+  const p = capture.problem;
+  if (p) {
+    const u = s.unsupported;
+    const earlier = u ? ` (before that, the import stopped at line ${u.line}: ${u.reason})` : '';
+    const what = p.kind === 'lost' ? 'nothing is imported' : 'what it holds is imported';
+    s.unsupported = { line: p.line, reason: `${p.reason}; a missing event can explain or hide any step, so no verdict is given (${what})${earlier}`, missing: true };
+  }
+  if (capture.rc !== null && capture.rc !== 0) {
+    s.notes.push(`the test failed (HMMTEST_END rc=${capture.rc}): its kernel events are judged all the same, since replay checks the kernel and driver, not the test's assertions`);
   }
 }
 

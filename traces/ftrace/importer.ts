@@ -55,6 +55,7 @@
  * a process that mirrors two devices (the hmm2 fixture).
  */
 import { TraceInputError } from '../errors.js';
+import type { CaptureReport } from './capture.js';
 import type { FtraceLine } from './line.js';
 import { Layout } from './layout.js';
 import { OutQueue, type Ev, type Slot } from './outQueue.js';
@@ -194,10 +195,18 @@ export interface ImportSummary {
   splits: number;
   /** Lines of processes whose last mirror was removed. */
   afterRelease: number;
-  /** The first line the model does not cover, and why; the import stops there. */
-  unsupported: { line: number; reason: string } | null;
+  /**
+   * The first line the model does not cover, and why; the import stops
+   * there. Or, with `missing`, where the capture shows it is not whole
+   * (capture.ts): no verdict either way can be given on it.
+   */
+  unsupported: { line: number; reason: string; missing?: true } | null;
   /** Per hmmtrace event name, how many. */
   counts: Record<string, number>;
+  /** What the capture says about itself: its counts, markers and test result (capture.ts). */
+  capture: CaptureReport | null;
+  /** What a reader of the verdict should know (a failing test, ...). */
+  notes: string[];
 }
 
 interface Bracket {
@@ -252,6 +261,11 @@ interface Task {
   fork: Slot | null;
 }
 
+/** A summary before any line is imported. */
+export function emptySummary(test: string | null, rc: number | null): ImportSummary {
+  return { test, rc, lines: 0, events: 0, outside: 0, splits: 0, afterRelease: 0, unsupported: null, counts: {}, capture: null, notes: [] };
+}
+
 const hexPfn = (pfn: bigint): string => `0x${pfn.toString(16)}`;
 const notifierEvent = (n: bigint): string => EVENTS[Number(n)] ?? `event ${n}`;
 
@@ -277,7 +291,7 @@ export class FtraceImporter {
     sink: (line: number, event: Ev) => void,
   ) {
     this.layout = new Layout(session);
-    this.summary = { test: session.test, rc: session.rc, lines: 0, events: 0, outside: 0, splits: 0, afterRelease: 0, unsupported: null, counts: {} };
+    this.summary = emptySummary(session.test, session.rc);
     this.out = new OutQueue((line, e) => {
       this.summary.events++;
       this.summary.counts[e.ev] = (this.summary.counts[e.ev] ?? 0) + 1;

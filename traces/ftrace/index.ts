@@ -10,3 +10,4 @@ export { decodeFields, hmmPfnWord, migratePfnWord, pagePointerToPfn, parseProbes
 export { FtraceImporter, IMPORT_OBSERVED, type ImportSummary } from './importer.js';
 export { DEFAULT_PROBES, importFtrace, importToFile, loadProbes, type ImportHeader, type ImportOptions } from './importFile.js';
 export { Layout } from './layout.js';
+export { CaptureCheck, isLostLine, type CaptureReport } from './capture.js';

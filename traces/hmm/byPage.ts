@@ -27,6 +27,12 @@
  * goes to the page that last named its pfn, and a page that held a device
  * page the recorder never named ("blind") leaves its frees to the model
  * (folio_free is an unlogged step in that page's replay).
+ *
+ * This argument holds for traces of the shape the ftrace importer writes,
+ * and partition.ts checks that shape before a trace is replayed by page: a
+ * trace that logs other kinds (the driver lock, read_retry, CPU values),
+ * carries a configuration, or whose migrations and attempts the projection
+ * would misplace, is refused rather than judged.
  */
 import { createHash } from 'node:crypto';
 import { SENTENCES, type StepKind, type VariantId } from '../../model/index.js';
@@ -48,6 +54,26 @@ export interface PageVerdicts {
 }
 
 const RANGED = new Set(['munmap', 'mprotect', 'madvise_dontneed', 'invalidate_range_start', 'invalidate_range_end', 'invalidate', 'hmm_range_fault', 'migrate_vma_setup']);
+
+/**
+ * The event kinds a projection places, each as projectPages says: the
+ * ftrace importer's (IMPORT_OBSERVED). A trace with any other kind is not
+ * replayed by page (partition.ts).
+ */
+export const PROJECTED: ReadonlySet<string> = new Set([
+  ...RANGED,
+  'fork',
+  'exit',
+  'mmu_interval_read_begin',
+  'migrate_vma_pages',
+  'migrate_vma_finalize',
+  'folio_free',
+  'handle_mm_fault',
+  'do_swap_page',
+  'migrate_to_ram',
+  'devpt_map',
+  'devpt_unmap',
+]);
 
 /** A device fault attempt: mmu_interval_read_begin, hmm_range_fault and what followed. */
 interface Attempt {
@@ -74,11 +100,13 @@ function attemptRanges(events: readonly Item[]): Map<number, number> {
   return nextHrf;
 }
 
-/** Does this invalidate move the mirror's sequence for certain (mmu_interval_set_seq)? */
+/** Does this invalidate move the mirror's sequence, as the model's callback does (model/rules/mm.ts invalidate)? */
 function movesSequence(e: Ev): boolean {
-  // Not a MIGRATE event (lib/test_hmm.c returns before set_seq on its own),
-  // not a failed non-blockable start, not a callback whose update is missing.
-  return e['event'] !== 'migrate' && e['result'] !== false && e['cleared'] !== false;
+  // Not a MIGRATE event (under H1 lib/test_hmm.c returns before set_seq on
+  // its own, and partition.ts admits no other), not a refused non-blockable
+  // start. A callback whose page-table update is missing (cleared: false)
+  // still moves it: the model's callback calls set_seq all the same.
+  return e['event'] !== 'migrate' && e['result'] !== false;
 }
 
 export interface SequenceBreak {
@@ -347,10 +375,14 @@ export async function replayByPage(
   const WINDOW = 64;
   let window: Projection | null = null;
   let blind: ReadonlySet<number> = new Set();
+  // What may happen unlogged is the whole trace's business: without a header
+  // list, the kinds the whole trace logs (a page's projection names fewer,
+  // and the rest must not become unlogged steps on that page).
+  const observed = header.observed ?? [...new Set(events.map((x) => x.event.ev))];
+  const pageHeader: TraceHeaderLike = { ...header, observed };
   // A page that held a device page the recorder never named cannot be told
   // which frees are its own: its folio_free events are the model's to place.
-  const observed = header.observed;
-  const blindHeader: TraceHeaderLike = observed ? { ...header, observed: observed.filter((k) => k !== 'folio_free') } : header;
+  const blindHeader: TraceHeaderLike = { ...header, observed: observed.filter((k) => k !== 'folio_free') };
   let worst: { result: ReplayResult; page: number } | null = null;
   let valid = 0;
   const hidden = new Set<StepKind>();
@@ -383,7 +415,7 @@ export async function replayByPage(
     }
     const scan = newScan();
     for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>);
-    const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : header, scan, variants, { spuriousFaults: true });
+    const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : pageHeader, scan, variants, { spuriousFaults: true });
     for (const k of rw.hidden) hidden.add(k);
     const r = await replay(new HmmReplay(rw), once(mine), options);
     replayed++;

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
-import { importToFile, isComment, parseLine } from '../ftrace/index.js';
+import { importToFile, isComment, isLostLine, parseLine } from '../ftrace/index.js';
 import { readLineBatches, spool } from '../lines.js';
 import { readTraceBatches } from '../reader.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
 import { HmmReplay, type Ev } from './adapter.js';
 import { replayByPage } from './byPage.js';
+import { checkPartition } from './partition.js';
 import { newScan, scanEvent, type ScanResult } from './scan.js';
 import { buildReplayWorld, type ReplayWorld, type TraceHeaderLike } from './replayWorld.js';
 
@@ -87,7 +88,7 @@ async function isFtrace(path: string, display: string): Promise<boolean> {
   for await (const batch of readLineBatches(path, { file: display })) {
     for (const l of batch) {
       if (l.text.startsWith('# tracer:')) return true;
-      if (isComment(l.text)) continue;
+      if (isComment(l.text) || isLostLine(l.text)) continue;
       if (l.text.trimStart().startsWith('{')) return false;
       try {
         parseLine(l.text.replace(/\r$/, ''), display, l.line);
@@ -119,29 +120,59 @@ type PartitionedHeader = TraceHeaderLike & {
   source?: string;
   loop?: number;
   partition?: 'page';
-  unsupported?: { line: number; reason: string };
+  unsupported?: { line: number; reason: string; missing?: true };
 };
+
+/**
+ * What the header's `unsupported` does to a verdict. A recording the
+ * importer stopped early is incomplete at best: what it holds may be
+ * invalid, but never valid. A recording that is missing events (`missing`:
+ * cut short, or events lost by its recorder) gets no verdict either way,
+ * since a missing event can explain a step or break an invariant; what its
+ * events replay to is told in the reason. The line named is the recording's.
+ */
+function recordingVerdict(result: ReplayResult, u: PartitionedHeader['unsupported']): ReplayResult {
+  if (!u) return result;
+  if (u.missing) {
+    const held =
+      result.outcome === 'valid'
+        ? 'every event it holds replays'
+        : result.outcome === 'invalid'
+          ? `what it holds replays invalid at line ${result.line}${result.invariant ? ` (${result.invariant})` : ''}, which a missing event may explain: ${result.reason}`
+          : `its replay stopped too: ${result.reason}`;
+    return {
+      ...result,
+      outcome: 'incomplete',
+      line: null,
+      invariant: null,
+      invariants: [],
+      sentence: null,
+      reason: `the recording this trace was imported from is not whole (its line ${u.line}): ${u.reason}. ${held}`,
+      event: null,
+      allowed: [],
+      context: [],
+    };
+  }
+  if (result.outcome !== 'valid') return result;
+  return { ...result, outcome: 'incomplete', line: null, reason: `the recording this trace was imported from goes outside what the model covers at its line ${u.line}: ${u.reason}; every event before that replays` };
+}
 
 /**
  * A trace that asks to be replayed page by page (byPage.ts): its events are
  * held (a kernel trace of a test case, thousands to a few hundred thousand
- * events), projected, and replayed one page at a time. A recording the
- * importer stopped early is incomplete at best.
+ * events), checked to be of the shape whose verdict by page is the whole
+ * trace's (partition.ts), projected, and replayed one page at a time.
  */
-async function byPage(path: string, display: string, header: PartitionedHeader, scan: ScanResult, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
+async function byPage(path: string, display: string, header: PartitionedHeader, headerLine: number, scan: ScanResult, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   const events: LineEvent<Ev>[] = [];
   for await (const batch of eventsOf(path, display)) {
     stopIfAborted(options, 'while the trace was loaded for the replay page by page');
     for (const x of batch) events.push(x);
   }
+  checkPartition(display, headerLine, header, events, options.variants ?? []);
   const pages = Math.max(0, ...[...scan.pages.values()]);
   const { result, hidden } = await replayByPage(display, header, events, pages, options.variants ?? [], options);
-  let final = result;
-  if (result.outcome === 'valid' && header.unsupported) {
-    const u = header.unsupported;
-    // The line is the recording's (the importer stopped there), not one of this trace's.
-    final = { ...result, outcome: 'incomplete', line: null, reason: `the recording this trace was imported from goes outside what the model covers at its line ${u.line}: ${u.reason}; every event before that replays` };
-  }
+  const final = recordingVerdict(result, header.unsupported);
   // A one-page world stands for the trace's world in reports.
   const one = newScan();
   const rw = buildReplayWorld(display, header, one, options.variants ?? []);
@@ -187,7 +218,8 @@ async function replayImported(path: string, display: string, options: ReplayFile
     const r = await replayTrace(out, display, options);
     const note =
       `imported from ftrace (${summary.lines.toLocaleString('en-US')} lines, ${summary.events.toLocaleString('en-US')} events): ` +
-      `line numbers are those of \`hmmcheck import ftrace ${display}\`; each event's note names its ftrace line`;
+      `line numbers are those of \`hmmcheck import ftrace ${display}\`; each event's note names its ftrace line` +
+      summary.notes.map((n) => `; ${n}`).join('');
     const report: ReplayReport = { ...r.report, imported: { from: 'ftrace', events: summary.events, sourceLine: noteLine(r.report.event) ?? (r.report.outcome === 'incomplete' ? (header.unsupported?.line ?? null) : null), note } };
     return { report, world: r.world };
   } finally {
@@ -197,6 +229,7 @@ async function replayImported(path: string, display: string, options: ReplayFile
 
 async function replayTrace(path: string, display: string, options: ReplayFileOptions): Promise<{ report: ReplayReport; world: ReplayWorld }> {
   let header: PartitionedHeader | undefined;
+  let headerLine = 1;
   const scan = newScan();
   let lastReport = Date.now();
   for await (const batch of readTraceBatches(path, { file: display })) {
@@ -206,14 +239,16 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
       options.onReading(batch[batch.length - 1]!.line);
     }
     for (const item of batch) {
-      if (item.kind === 'header') header = item.header as PartitionedHeader;
-      else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
+      if (item.kind === 'header') {
+        header = item.header as PartitionedHeader;
+        headerLine = item.line;
+      } else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
     }
   }
   if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
   if (header.partition === 'page') {
-    if (header.loop !== undefined) throw new TraceInputError(display, 1, 'loop', 'no loop in a trace replayed page by page (partition "page")', `loop ${header.loop}`);
-    return await byPage(path, display, header, scan, options);
+    if (header.loop !== undefined) throw new TraceInputError(display, headerLine, 'loop', 'no loop in a trace replayed page by page (partition "page")', `loop ${header.loop}`);
+    return await byPage(path, display, header, headerLine, scan, options);
   }
   if (header.loop !== undefined && header.loop >= scan.events) {
     throw new TraceInputError(display, 1, 'loop', `the number of events before the cycle, below the trace's ${scan.events} events`, `${header.loop}`);
@@ -226,7 +261,7 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
     source: header.source ?? null,
     variants: [...rw.world.variants],
     hidden: [...rw.hidden],
-    ...result,
+    ...recordingVerdict(result, header.unsupported),
   };
   return { report, world: rw };
 }
