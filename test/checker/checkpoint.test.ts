@@ -4,7 +4,6 @@
  * never stopped; a damaged or foreign checkpoint is refused, never resumed.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
@@ -27,8 +26,9 @@ import {
 } from '../../checker/index.js';
 import { lockCtr, mutualAbort } from '../fixtures/models/index.js';
 import { checkpointRegions, flipByteIn } from '../helpers/checkpoint.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-cp-'));
+const dir = tempDir('cp');
 /** The toy models' writer: this hmmcheck, a model version of the tests' own. */
 const W = checkpointWriter('toy 1');
 const summary = (r: CheckResult<unknown, unknown>): string =>

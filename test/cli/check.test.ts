@@ -2,15 +2,15 @@
  * `hmmcheck check` end to end, in process: verdicts, exit statuses, the JSON
  * contract of CLI.md, and clear errors for bad usage and bad configurations.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-cli-'));
+const dir = tempDir('cli');
 
 test('check --preset small verifies: exit 0, outcome ok, the CLI.md JSON fields', async () => {
   const r = await run('check', '--preset', 'small', '--json');

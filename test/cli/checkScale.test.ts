@@ -3,16 +3,16 @@
  * --checkpoint/--resume and --max-memory give the counts of a plain run or
  * say plainly why they stopped; misuse exits 2 naming the flag or the file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/cli.js';
 import { runCli } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/tmp.js';
 
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-scale-'));
+const dir = tempDir('scale');
 
 test('--workers 2 and --exact: the counts and verdicts of the default run', async () => {
   for (const args of [['--preset', 'migrate'], ['--preset', 'migrate', '--variant', 'D3']]) {

@@ -5,8 +5,7 @@
  * never a verdict; a whole one finishes with the counts of a run that never
  * stopped.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +13,9 @@ import { checkpointWriter, hmmcheckVersion, readCheckpoint, writeCheckpoint } fr
 import { MODEL_VERSION } from '../../model/index.js';
 import { checkpointRegions, flipByteIn } from '../helpers/checkpoint.js';
 import { run } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-cli-cp-'));
+const dir = tempDir('cli-cp');
 const file = join(dir, 'tiny.cp');
 const counts = (out: string): string => {
   const j = JSON.parse(out) as { outcome: string; stats: { states: number; transitions: number; depth: number } };

@@ -4,15 +4,15 @@
  * space, bounded shards never add up to `ok`, bitstate never verifies, and
  * results of different configurations are refused.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-merge-'));
+const dir = tempDir('merge');
 const f = (name: string): string => join(dir, name);
 
 test('shards of a buggy driver: each finds it, merge keeps the shortest (the breadth-first shard)', async () => {

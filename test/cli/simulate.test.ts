@@ -3,15 +3,15 @@
  * 2 bad usage), the line that repeats a run and reproduces it, the JSON
  * shape, the counterexample as a trace, and `report` on a saved result.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-sim-'));
+const dir = tempDir('sim');
 const counterexample = (out: string): string => out.slice(out.indexOf('every step'), out.indexOf('  path:'));
 
 test('a variant is found (exit 1), and the printed command repeats the same counterexample', async () => {

@@ -3,14 +3,14 @@
  * optionally with some step kinds left out (as a partial recorder would), and
  * a one-call replay of a trace held in a string.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyStep, enabledSteps, initialState, STEP_KINDS, type HmmAction, type World } from '../../model/index.js';
 import { counterexampleTrace } from '../../traces/hmm/fromActions.js';
 import { replayFile, type ReplayFileOptions, type ReplayReport } from '../../traces/hmm/replayFile.js';
+import { tempDir } from './tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-replay-'));
+const dir = tempDir('replay');
 let n = 0;
 
 /** A random walk of `w` driven by `choices`, as the actions taken. */

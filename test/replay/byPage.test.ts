@@ -3,14 +3,14 @@
  * the importer's own kinds that page-by-page replay called valid where
  * replay of the whole trace finds them invalid, now invalid at the same line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replayFile } from '../../traces/hmm/replayFile.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-bypage-test-'));
+const dir = tempDir('bypage-test');
 
 /** Writes a trace: the header, then one event per line (line 2 on). */
 function write(name: string, header: Record<string, unknown>, events: readonly Record<string, unknown>[]): string {

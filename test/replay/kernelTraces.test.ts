@@ -17,8 +17,7 @@
  * unseen update now leaves the entry as it is when the model's driver has
  * nothing to map there).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -28,12 +27,13 @@ import { importFtrace } from '../../traces/ftrace/index.js';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { run } from '../helpers/cli.js';
 import { recount } from '../helpers/ftrace.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/kernel-traces/linux-6.1/', import.meta.url));
 const traceFile = (name: string): string => `${shared}hmm.hmm_device_private.${name}.trace.txt.gz`;
 
 if (existsSync(shared)) {
-  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-kernel-traces-'));
+  const dir = tempDir('kernel-traces');
   const text = (name: string): string[] => gunzipSync(readFileSync(traceFile(name))).toString('utf8').split('\n');
   /**
    * Writes a changed copy of a shared trace (`change` gets the lines 0-based;

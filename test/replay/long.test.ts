@@ -4,16 +4,16 @@
  * benchmark's business; this pins what makes it fast: no ambiguity left
  * behind in a fully observed trace, and memory independent of its length.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { writeLongTrace } from '../bench/longTrace.js';
+import { tempDir } from '../helpers/tmp.js';
 
 for (const seed of [2, 3]) test(`a 20,000-event random walk (seed ${seed}) replays valid, one candidate state at a time`, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-long-'));
+  const dir = tempDir('long');
   try {
     const path = join(dir, 'walk.jsonl.gz');
     const n = await writeLongTrace(path, 20_000, seed);

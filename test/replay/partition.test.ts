@@ -8,8 +8,7 @@
  * projection alone (replayByPage, unchecked) calls each of them valid where
  * replay of the whole trace finds it invalid, and replay refuses them.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -22,8 +21,9 @@ import { PROJECTED, replayByPage } from '../../traces/hmm/byPage.js';
 import { replayFile } from '../../traces/hmm/replayFile.js';
 import { newScan, scanEvent } from '../../traces/hmm/scan.js';
 import { run } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-partition-test-'));
+const dir = tempDir('partition-test');
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/traces/', import.meta.url));
 const shared = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
 

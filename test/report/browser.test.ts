@@ -11,8 +11,7 @@
  * CI installs chromium and sets HMMCHECK_REQUIRE_BROWSER=1, which turns a
  * missing browser into a failure.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -21,9 +20,10 @@ import * as assert from 'uvu/assert';
 import { FULL_TIER, fullTest } from '../helpers/tier.js';
 import { memoryIo } from '../../traces/cli/io.js';
 import { main } from '../../traces/cli/main.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env['HMMCHECK_CHROMIUM'] ?? '/usr/bin/chromium';
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-html-'));
+const dir = tempDir('html');
 const artifacts = new URL('../../../test-artifacts/', import.meta.url);
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

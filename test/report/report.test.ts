@@ -4,8 +4,7 @@
  * terminal, and the `report` verb rendering a saved result exactly as the
  * verb that saved it printed it, with bad result files refused (exit 2).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +13,7 @@ import { main } from '../../traces/cli/main.js';
 import { ANSI, mdFence, PLAIN, raceDiagram, raceSlice, replayMarkdown, terminalStyle, wrap } from '../../traces/report/index.js';
 import type { CheckReport } from '../../traces/cli/checkReport.js';
 import type { ReplayReport } from '../../traces/hmm/replayFile.js';
+import { tempDir } from '../helpers/tmp.js';
 
 async function run(argv: string[], tty = false) {
   const io = memoryIo();
@@ -22,7 +22,7 @@ async function run(argv: string[], tty = false) {
   return { code, out: io.stdout, err: io.stderr };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-report-'));
+const dir = tempDir('report');
 
 async function checkJson(...argv: string[]): Promise<CheckReport> {
   return JSON.parse((await run(['check', ...argv, '--json'])).out) as CheckReport;

@@ -2,17 +2,17 @@
  * hmmtrace v1 parsing: every event kind of the contract validates, and each
  * kind of bad input gets its exact `file:line: field: expected X, found Y`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EVENT_NAMES, parseTraceText, readTrace, TraceInputError, type TraceItem } from '../../traces/index.js';
 import { EVENT_FIELDS } from './samples.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const H = '{"hmmtrace":1,"source":"test"}';
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-format-'));
+const dir = tempDir('format');
 
 function errorOf(text: string): string {
   try {

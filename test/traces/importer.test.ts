@@ -10,8 +10,7 @@
  * from; bad input and test cases outside the model are checked on the whole
  * excerpt, changed one line at a time.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -23,12 +22,13 @@ import { replayFile } from '../../traces/hmm/replayFile.js';
 import { validateEvent, validateHeader } from '../../traces/format.js';
 import { run } from '../helpers/cli.js';
 import { endMarker, recount } from '../helpers/ftrace.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const head = fileURLToPath(new URL('../../../test/fixtures/ftrace/anon_read.head.txt.gz', import.meta.url));
 const cutText = gunzipSync(readFileSync(head)).toString('utf8');
 /** The excerpt made whole: 2,487 entries (its 2,486 and an end marker) and a header that counts them. */
 const headText = `${recount([...cutText.trimEnd().split('\n'), endMarker('hmm.hmm_device_private.anon_read', 0, '5.480000')]).join('\n')}\n`;
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-importer-test-'));
+const dir = tempDir('importer-test');
 const wholeHead = join(dir, 'head.whole.txt');
 writeFileSync(wholeHead, headText);
 

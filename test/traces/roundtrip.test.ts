@@ -3,15 +3,15 @@
  * memory, through a file and through gzip.
  */
 import fc from 'fast-check';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTraceText, readTrace, writeTraceFile, writeTraceText, type TraceItem } from '../../traces/index.js';
 import { eventsArb, headerArb } from './samples.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-roundtrip-'));
+const dir = tempDir('roundtrip');
 
 test('write then parse gives the same header and events, events on lines 2..n+1', () => {
   fc.assert(
