@@ -7,10 +7,11 @@
  * (page by page), and where the import stopped if the test case is outside
  * what the model covers.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readUserFile } from '../boundedFile.js';
 import { TraceInputError } from '../errors.js';
 import { readLineBatches, spool } from '../lines.js';
 import { FtraceImporter, IMPORT_OBSERVED, type ImportSummary } from './importer.js';
@@ -49,12 +50,7 @@ export interface ImportHeader {
 }
 
 export function loadProbes(path: string = DEFAULT_PROBES): Map<string, Probe> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new TraceInputError(path, 0, 'file', 'a readable kprobe_events file', (e as NodeJS.ErrnoException).code ?? String(e));
-  }
+  const text = readUserFile(path, { what: 'a readable kprobe_events file', fail: (expected, found) => new TraceInputError(path, 0, 'file', expected, found) });
   return parseProbes(text, path);
 }
 
