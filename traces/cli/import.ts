@@ -6,8 +6,10 @@
  * stopped goes to standard error (or, with --json and --out, to standard
  * output as one object).
  */
+import { withInputBounds } from '../bounds.js';
 import { importToFile } from '../ftrace/index.js';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.js';
+import { maxLineBytes } from './inputFlags.js';
 import type { Io } from './io.js';
 
 const FLAGS: FlagSpec = {
@@ -15,6 +17,7 @@ const FLAGS: FlagSpec = {
   probes: 'string',
   json: 'boolean',
   quiet: 'boolean',
+  'max-line-bytes': 'integer',
 };
 
 /** 0 imported in full; 3 stopped at a line outside what the model covers (the trace so far is written). */
@@ -33,7 +36,7 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
   const json = bool(args, 'json');
   if (json && out === '-') throw new UsageError('import: --json prints the summary on standard output, so the trace needs --out FILE');
   const probes = str(args, 'probes');
-  const { header, summary } = await importToFile(file, out === '-' ? (t) => io.out(t) : out, { ...(probes ? { probes } : {}) });
+  const { header, summary } = await withInputBounds(maxLineBytes('import', args), () => importToFile(file, out === '-' ? (t) => io.out(t) : out, { ...(probes ? { probes } : {}) }));
   const display = file === '-' ? '<stdin>' : file;
   const outcome = summary.unsupported ? 'incomplete' : 'ok';
   if (json) {

@@ -3,10 +3,12 @@
  * not, where and why (TRACE-FORMAT.md, "Verdicts").
  */
 import { writeFileSync } from 'node:fs';
+import { withInputBounds } from '../bounds.js';
 import { replayFile, type ReplayReport } from '../hmm/replayFile.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { render, terminalStyle } from '../report/index.js';
 import type { Io } from './io.js';
+import { maxLineBytes } from './inputFlags.js';
 import { formatOption } from './report.js';
 import { resolveVariants } from './world.js';
 
@@ -20,6 +22,7 @@ const FLAGS: FlagSpec = {
   lookahead: 'integer',
   format: 'string',
   probes: 'string',
+  'max-line-bytes': 'integer',
 };
 
 const EXIT = { valid: 0, invalid: 1, incomplete: 3 } as const;
@@ -37,14 +40,14 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
     const maxCandidates = num(args, 'max-candidates');
     const maxHiddenDepth = num(args, 'max-hidden-depth');
     const lookahead = num(args, 'lookahead');
-    ({ report } = await replayFile(args.positionals[0]!, {
+    ({ report } = await withInputBounds(maxLineBytes('replay', args), () => replayFile(args.positionals[0]!, {
       variants: resolveVariants(list(args, 'variant')),
       ...(str(args, 'probes') !== undefined ? { probes: str(args, 'probes')! } : {}),
       signal: controller.signal,
       ...(maxCandidates !== undefined ? { maxCandidates } : {}),
       ...(maxHiddenDepth !== undefined ? { maxHiddenDepth } : {}),
       ...(lookahead !== undefined ? { lookahead } : {}),
-    }));
+    })));
   } finally {
     stop();
   }
