@@ -47,7 +47,8 @@ export function readUserFile(path: string, opts: UserFileOptions): string {
     const st = io(() => fstatSync(fd));
     if (!st.isFile()) throw opts.fail(`${opts.what} (a regular file)`, kindOf(st));
     const tooLarge = (size: string): Error => opts.fail(`${opts.what} of at most ${formatBytes(max)}`, `${size}, above the bound`);
-    if (st.size > max) throw tooLarge(formatBytes(st.size));
+    // Just past the bound, a rounded size would read as the bound itself.
+    if (st.size > max) throw tooLarge(formatBytes(st.size) === formatBytes(max) ? `${st.size} bytes` : formatBytes(st.size));
     // Read to the end, not to st.size: the file may have grown since.
     const chunks: Buffer[] = [];
     let total = 0;

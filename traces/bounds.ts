@@ -49,5 +49,5 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+  return `${v.toFixed(1).replace(/\.0$/, '')} ${units[u]}`;
 }

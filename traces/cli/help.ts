@@ -114,9 +114,9 @@ appear in it) may happen between its events; core-kernel events must be what
 the model does, driver events are taken as logged and judged by the
 invariants. Prints valid, or the first line no explanation allows (with the
 reason and what the model allows there), or the line after which every
-explanation breaks an invariant. A line longer than --max-line-bytes, or a
-.gz that inflates more than 200 times once past 64 MiB (a gzip bomb), is bad
-input (exit 2) at the line reached.
+explanation breaks an invariant. A line longer than --max-line-bytes, or
+gzip data that inflates more than 200 times once past 64 MiB (a gzip bomb),
+is bad input (exit 2) at the line reached.
 
 options:
   --variant ID             judge under a bug variant (also from the header)
@@ -159,7 +159,8 @@ options:
                    offsets are kernel-build specific, see the README)
   --json           the summary as one JSON object on standard output (needs --out)
   --quiet          no summary
-  --max-line-bytes N  refuse a line longer than N bytes (default 8388608, 8 MiB)
+  --max-line-bytes N
+                   refuse a line longer than N bytes (default 8388608, 8 MiB)
 
 exit status: 0 imported, 2 bad input (file:line: field: expected X, found Y;
 an unknown event or a malformed line), 3 stopped outside the model
