@@ -6,7 +6,7 @@
  * reached, at once; a byte-order mark is accepted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,5 +128,7 @@ test('import --out x.jsonl.gz writes plain text, and replay reads it (gzip is kn
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /: valid$/m);
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

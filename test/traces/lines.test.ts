@@ -3,7 +3,7 @@
  * is cut into chunks, blank lines counted but not handed on, and the bounds
  * (line length, gzip inflation) broken at the right line without reading on.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -200,5 +200,7 @@ test('spool copies standard input as it comes, and refuses a stream past the bou
     else process.env['TMPDIR'] = saved;
   }
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
