@@ -5,6 +5,7 @@
  * lines count) because users open the file at the line we name.
  */
 import { TraceInputError } from './errors.js';
+import type { InputBounds } from './bounds.js';
 import { readLineBatches } from './lines.js';
 import { describeValue, validateEvent, validateHeader, type TraceEvent, type TraceItem } from './format.js';
 
@@ -82,6 +83,8 @@ export interface ReadOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** The file was validated by an earlier pass: parse without the schema. */
   readonly trusted?: boolean;
+  /** Line length and gzip bounds (default: those of withInputBounds, bounds.ts). */
+  readonly bounds?: Partial<InputBounds>;
 }
 
 /**
@@ -89,7 +92,8 @@ export interface ReadOptions {
  * of input), so that a million-line trace costs a thousand awaits, not a
  * million. `path` "-" reads standard input; `file` is the name used in error
  * messages (default: the path). Lines are split on "\n" (a "\r" before it is
- * dropped), decoded as UTF-8 across chunk boundaries.
+ * dropped), decoded as UTF-8 across chunk boundaries; a line or a gzip past
+ * its bound is a TraceInputError (lines.ts).
  */
 export async function* readTraceBatches(
   path: string,
@@ -97,7 +101,7 @@ export async function* readTraceBatches(
 ): AsyncGenerator<TraceItem[]> {
   const file = opts.file ?? (path === '-' ? '<stdin>' : path);
   const st = newParseState(file, opts.trusted ?? false);
-  for await (const lines of readLineBatches(path, { file, ...(opts.stdin ? { stdin: opts.stdin } : {}) })) {
+  for await (const lines of readLineBatches(path, { file, ...(opts.stdin ? { stdin: opts.stdin } : {}), ...(opts.bounds ? { bounds: opts.bounds } : {}) })) {
     const out: TraceItem[] = [];
     for (const l of lines) {
       const item = parseLine(st, l.text, l.line);

@@ -116,7 +116,9 @@ appear in it) may happen between its events; core-kernel events must be what
 the model does, driver events are taken as logged and judged by the
 invariants. Prints valid, or the first line no explanation allows (with the
 reason and what the model allows there), or the line after which every
-explanation breaks an invariant.
+explanation breaks an invariant. A line longer than --max-line-bytes, or
+gzip data that inflates more than 200 times once past 64 MiB (a gzip bomb),
+is bad input (exit 2) at the line reached.
 
 options:
   --variant ID             judge under a bug variant (also from the header)
@@ -125,6 +127,7 @@ options:
   --lookahead N            events read ahead to learn each thread's next event (default 4096)
   --format FORMAT          text (default), markdown or html
   --probes FILE            the kprobe_events of a kernel trace in ftrace text (default: Linux 6.1's)
+  --max-line-bytes N       refuse a line longer than N bytes (default 8388608, 8 MiB)
   --json, --out FILE, --quiet
 
 exit status: 0 valid, 1 invalid, 2 bad input (file:line: field: expected X, found Y), 3 incomplete
@@ -165,6 +168,8 @@ options:
                    offsets are kernel-build specific, see the README)
   --json           the summary as one JSON object on standard output (needs --out)
   --quiet          no summary
+  --max-line-bytes N
+                   refuse a line longer than N bytes (default 8388608, 8 MiB)
 
 exit status: 0 imported, 2 bad input (file:line: field: expected X, found Y;
 an unknown event or a malformed line), 3 stopped outside the model, or the

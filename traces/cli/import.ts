@@ -6,9 +6,13 @@
  * stopped goes to standard error (or, with --json and --out, to standard
  * output as one object).
  */
+import { withInputBounds } from '../bounds.js';
 import { importToFile } from '../ftrace/index.js';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.js';
-import { renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { maxLineBytes } from './inputFlags.js';
 import type { Io } from './io.js';
 import { checkOutputPath, OutputError, tempBeside } from './output.js';
 
@@ -17,6 +21,7 @@ const FLAGS: FlagSpec = {
   probes: 'string',
   json: 'boolean',
   quiet: 'boolean',
+  'max-line-bytes': 'integer',
 };
 
 /**
@@ -26,14 +31,20 @@ const FLAGS: FlagSpec = {
 async function importAtomically(file: string, out: string, io: Io, opts: Parameters<typeof importToFile>[2]): ReturnType<typeof importToFile> {
   if (out === '-') return importToFile(file, (t) => io.out(t), opts);
   const tmp = tempBeside(out);
+  const zipped = out.endsWith('.gz') ? tempBeside(out) : null;
   try {
     const r = await importToFile(file, tmp, { ...opts, file: file === '-' ? '<stdin>' : file });
-    renameSync(tmp, out);
+    // A name ending in .gz gets gzip data, as a user reading the name expects.
+    if (zipped !== null) await pipeline(createReadStream(tmp), createGzip(), createWriteStream(zipped));
+    renameSync(zipped ?? tmp, out);
     return r;
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if ((e as NodeJS.ErrnoException).syscall === 'rename') throw new OutputError(out, (e as NodeJS.ErrnoException).code ?? String(e));
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall === 'rename' || err.syscall === 'write' || err.syscall === 'open') throw new OutputError(out, err.code ?? String(e));
     throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+    if (zipped !== null) rmSync(zipped, { force: true });
   }
 }
 
@@ -54,7 +65,7 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
   if (json && out === '-') throw new UsageError('import: --json prints the summary on standard output, so the trace needs --out FILE');
   if (out !== '-') checkOutputPath('import', '--out', out);
   const probes = str(args, 'probes');
-  const { header, summary } = await importAtomically(file, out, io, { ...(probes ? { probes } : {}) });
+  const { header, summary } = await withInputBounds(maxLineBytes('import', args), () => importAtomically(file, out, io, { ...(probes ? { probes } : {}) }));
   const display = file === '-' ? '<stdin>' : file;
   const outcome = summary.unsupported ? 'incomplete' : 'ok';
   if (json) {

@@ -2,11 +2,13 @@
  * `hmmcheck replay TRACE`: is this recorded behaviour one HMM allows, and if
  * not, where and why (TRACE-FORMAT.md, "Verdicts").
  */
+import { withInputBounds } from '../bounds.js';
 import { replayFile, type ReplayReport } from '../hmm/replayFile.js';
 import type { ReplayProgress } from '../replay/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';
+import { maxLineBytes } from './inputFlags.js';
 import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
 import { resolveVariants } from './world.js';
@@ -21,6 +23,7 @@ const FLAGS: FlagSpec = {
   lookahead: 'integer',
   format: 'string',
   probes: 'string',
+  'max-line-bytes': 'integer',
 };
 
 const EXIT = { valid: 0, invalid: 1, incomplete: 3 } as const;
@@ -43,7 +46,7 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
     const maxCandidates = num(args, 'max-candidates');
     const maxHiddenDepth = num(args, 'max-hidden-depth');
     const lookahead = num(args, 'lookahead');
-    ({ report } = await replayFile(args.positionals[0]!, {
+    ({ report } = await withInputBounds(maxLineBytes('replay', args), () => replayFile(args.positionals[0]!, {
       variants: resolveVariants(list(args, 'variant')),
       ...(str(args, 'probes') !== undefined ? { probes: str(args, 'probes')! } : {}),
       signal: controller.signal,
@@ -57,7 +60,7 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
               io.err(`hmmcheck: line ${f(p.line)}, ${f(p.events)} events replayed, ${f(p.candidates)} candidate states, ${f(Math.round(p.events / Math.max(p.seconds, 1e-3)))} events/s, ${p.seconds.toFixed(0)} s\n`),
           }
         : {}),
-    }));
+    })));
   } finally {
     stop();
   }

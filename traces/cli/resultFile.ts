@@ -3,17 +3,19 @@
  * the verbs that take one back (`report`, `merge`): an unreadable file or bad
  * JSON is input error, status 2, naming the file.
  */
-import { readFileSync } from 'node:fs';
+import { MiB } from '../bounds.js';
+import { readUserFile } from '../boundedFile.js';
 import { TraceInputError } from '../errors.js';
+
+/**
+ * A result holds its counterexamples step by step (an 8-step one is about
+ * 30 KB), so it gets more room than a configuration.
+ */
+const MAX_RESULT_BYTES = 64 * MiB;
 
 /** The parsed JSON of `file`; `expected` says what it should have been, for the error. */
 export function readResultJson(file: string, expected: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TraceInputError(file, 1, '(file)', `a readable ${expected}`, (e as NodeJS.ErrnoException).code ?? String(e));
-  }
+  const text = readUserFile(file, { what: `a readable ${expected}`, maxBytes: MAX_RESULT_BYTES, fail: (exp, found) => new TraceInputError(file, 1, '(file)', exp, found) });
   try {
     return JSON.parse(text);
   } catch (e) {

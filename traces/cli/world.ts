@@ -3,10 +3,10 @@
  * plus variants, into a model world. Every mistake is a usage error (exit 2)
  * that names what exists.
  */
-import { readFileSync } from 'node:fs';
 import { buildWorld, findPreset, findVariant, parseConfig, PRESETS, VARIANTS, type Config, type World } from '../../model/index.js';
 import { ConfigError } from '../../model/index.js';
 import type { VariantId } from '../../model/index.js';
+import { readUserFile } from '../boundedFile.js';
 import { UsageError } from './args.js';
 
 export interface Target {
@@ -27,13 +27,9 @@ export function resolveVariants(ids: readonly string[]): VariantId[] {
   });
 }
 
+/** A configuration file: a regular file of at most 16 MiB (not /dev/zero), JSON, the schema. */
 export function loadConfigFile(file: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, '', 'a readable JSON file', (e as NodeJS.ErrnoException).code ?? 'an unreadable file');
-  }
+  const text = readUserFile(file, { what: 'a readable JSON file', fail: (expected, found) => new ConfigError(file, '', expected, found) });
   let value: unknown;
   try {
     value = JSON.parse(text);

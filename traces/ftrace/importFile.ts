@@ -8,10 +8,11 @@
  * what the model covers, or why no verdict can be given if the capture is
  * not whole (capture.ts: cut short, or events lost in the ring buffer).
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readUserFile } from '../boundedFile.js';
 import { TraceInputError } from '../errors.js';
 import { readLineBatches, spool } from '../lines.js';
 import { CaptureCheck, isLostLine, type CaptureReport } from './capture.js';
@@ -51,12 +52,7 @@ export interface ImportHeader {
 }
 
 export function loadProbes(path: string = DEFAULT_PROBES): Map<string, Probe> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new TraceInputError(path, 0, 'file', 'a readable kprobe_events file', (e as NodeJS.ErrnoException).code ?? String(e));
-  }
+  const text = readUserFile(path, { what: 'a readable kprobe_events file', fail: (expected, found) => new TraceInputError(path, 0, 'file', expected, found) });
   return parseProbes(text, path);
 }
 

@@ -192,7 +192,7 @@ export async function replayFile(file: string, options: ReplayFileOptions = {}):
   try {
     if (file === '-') {
       try {
-        spooled = await spool(options.stdin ?? process.stdin, options.signal);
+        spooled = await spool(options.stdin ?? process.stdin, { signal: options.signal });
       } catch (e) {
         if (options.signal?.aborted) throw new Interrupted('while standard input was being read');
         throw e;

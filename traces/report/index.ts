@@ -6,4 +6,4 @@ export { compactText, eventFootprint, raceDiagram, raceSlice, wrap } from './rac
 export { asResult, FORMATS, render, type Format, type Result } from './render.js';
 export { citedLines, renderReplayText } from './replayText.js';
 export { ANSI, PLAIN, terminalStyle, type Style } from './style.js';
-export { neutralize, neutralizeDeep, neutralizeLine, safeJson } from './safe.js';
+export { clip, neutralize, neutralizeDeep, neutralizeLine, safeJson } from './safe.js';

@@ -11,6 +11,7 @@ import type { ReplayReport } from '../hmm/replayFile.js';
 import { changeLine, fingerprintNote } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
 import { citedLines } from './replayText.js';
+import { clip } from './safe.js';
 
 /** Inline text: HTML metacharacters and the markdown punctuation that could start markup neutralised. */
 export function mdText(s: string): string {
@@ -78,7 +79,7 @@ export function replayMarkdown(r: ReplayReport): string {
   const from = r.imported?.sourceLine ? ` (ftrace line ${r.imported.sourceLine})` : '';
   const where = r.outcome === 'valid' ? '' : r.line !== null ? ` at line ${r.line}${from}` : from;
   out.push(`Outcome: **${r.outcome}**${where}`, '');
-  if (r.source) out.push(`Source: ${mdText(r.source)}`, '');
+  if (r.source) out.push(`Source: ${mdText(clip(r.source))}`, '');
   if (r.imported) out.push(mdText(r.imported.note), '');
   if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
   out.push(`Why: ${mdText(r.reason)}`, '');

@@ -5,6 +5,7 @@
  */
 import type { ReplayReport } from '../hmm/replayFile.js';
 import { PLAIN, type Style } from './style.js';
+import { clip as clipText } from './safe.js';
 
 /** Lines other than the judged one that the reason cites ("the invalidate at line 7 ..."). */
 export function citedLines(r: ReplayReport): Set<number> {
@@ -24,7 +25,7 @@ export function renderReplayText(r: ReplayReport, st: Style = PLAIN): string {
   const from = r.imported?.sourceLine ? ` (ftrace line ${r.imported.sourceLine})` : '';
   const verdict = r.outcome === 'valid' ? word : r.line !== null ? `${word} at line ${r.line}${from}` : `${word}${from}`;
   lines.push(`hmmcheck replay ${r.file}: ${verdict}`);
-  if (r.source) lines.push(`source: ${r.source}`);
+  if (r.source) lines.push(`source: ${clipText(r.source)}`);
   if (r.imported) lines.push(r.imported.note);
   if (r.context.length > 0) {
     lines.push('');

@@ -54,3 +54,8 @@ export function neutralizeDeep<T>(x: T): T {
 export function safeJson(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** A free-text field (a trace's `source`) cut to what a report line can carry, saying how much was left out. */
+export function clip(s: string, max = 500): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${(s.length - max).toLocaleString('en-US')} more characters)`;
+}
