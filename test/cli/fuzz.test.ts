@@ -32,7 +32,7 @@ const probesFile = new URL('../../../traces/ftrace/kprobe_events.linux-6.1.txt',
 const traces = [
   ...readdirSync(sharedTraces).filter((f) => f.endsWith('.jsonl')).map((f) => join(sharedTraces, f)),
   ...readdirSync(fixtureTraces).filter((f) => f.endsWith('.jsonl')).map((f) => join(fixtureTraces, f)),
-].map((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l !== ''));
+].map((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')));
 
 let n = 0;
 const file = (ext: string): string => join(dir, `case-${n++}.${ext}`);
@@ -139,8 +139,8 @@ if (!FULL_TIER) fullTest('hostile input through the command line never crashes h
 else
   test('hostile input through the command line: exit 0-3, no stack trace, bounded time and heap', async () => {
     // A real checkpoint and a real result to damage.
-    const cp = join(dir, 'tiny.cp');
-    const stopped = await run('check', '--preset', 'tiny', '--max-states', '1500', '--checkpoint', cp, '--quiet');
+    const cp = join(dir, 'small.cp');
+    const stopped = await run('check', '--preset', 'small', '--max-seconds', '0.5', '--checkpoint', cp, '--quiet');
     assert.is(stopped.code, 3);
     const cpBytes = readFileSync(cp);
     const result = join(dir, 'd1.json');
@@ -179,7 +179,7 @@ else
             }
             const f = file('cp');
             writeFileSync(f, damaged);
-            judge(`check --resume ${f}`, await cli(['check', '--preset', 'tiny', '--max-states', '1500', '--resume', f, '--quiet']), true);
+            judge(`check --resume ${f}`, await cli(['check', '--preset', 'small', '--max-seconds', '2', '--resume', f, '--quiet']), true);
             break;
           }
           case 'probes': {
