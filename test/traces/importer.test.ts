@@ -167,7 +167,7 @@ test('a buffer mapped read-only, or from hugetlbfs, is outside the model: the im
 
 test('mprotect to PROT_NONE is outside the model: incomplete at its line', async () => {
   const { summary } = await importText(edit(2192, (l) => l.replace('prot: 1)', 'prot: 0)')), 'none.txt');
-  assert.equal(summary['unsupported'], { line: 2192, reason: 'mprotect to PROT_NONE (not modelled)' });
+  assert.equal(summary['unsupported'], { line: 2192, reason: 'mprotect to PROT_NONE (the model has PROT_NONE; the importer does not map it yet)' });
 });
 
 test('hmmcheck import ftrace: the trace on standard output, the summary as JSON with --out, usage errors exit 2', async () => {

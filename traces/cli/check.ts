@@ -26,6 +26,7 @@ import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';
 import { deliverReport } from './deliverReport.js';
 import { resolveTarget } from './world.js';
+import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
   preset: 'string',
@@ -148,7 +149,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
       ...(maxDepth !== undefined ? { maxDepth } : {}),
       signal: controller.signal,
-      ...(showProgress ? { onProgress: (s: Stats) => io.err(progressLine(s) + '\n') } : {}),
+      ...(showProgress ? { onProgress: (s: Stats) => io.err(progressLine(s) + '\n'), progressEveryMs: progressEveryMs() } : {}),
     } as const;
     result = workers > 1 ? await checkParallel(model, source, { ...options, workers }) : await checkAsync(model, options);
   } finally {

@@ -12,6 +12,7 @@ import { maxLineBytes } from './inputFlags.js';
 import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
 import { resolveVariants } from './world.js';
+import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
   variant: 'list',
@@ -55,9 +56,14 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
       ...(lookahead !== undefined ? { lookahead } : {}),
       ...(showProgress
         ? {
+            progressEveryMs: progressEveryMs(),
             onReading: (line: number) => io.err(`hmmcheck: reading the trace, line ${f(line)}\n`),
             onProgress: (p: ReplayProgress) =>
-              io.err(`hmmcheck: line ${f(p.line)}, ${f(p.events)} events replayed, ${f(p.candidates)} candidate states, ${f(Math.round(p.events / Math.max(p.seconds, 1e-3)))} events/s, ${p.seconds.toFixed(0)} s\n`),
+              io.err(
+                p.pages !== undefined
+                  ? `hmmcheck: page ${f(p.page!)} of ${f(p.pages)} replayed, at most ${f(p.candidates)} candidate states, ${p.seconds.toFixed(0)} s\n`
+                  : `hmmcheck: line ${f(p.line)}, ${f(p.events)} events replayed, ${f(p.candidates)} candidate states, ${f(Math.round(p.events / Math.max(p.seconds, 1e-3)))} events/s, ${p.seconds.toFixed(0)} s\n`,
+              ),
           }
         : {}),
     })));

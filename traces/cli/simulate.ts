@@ -15,6 +15,7 @@ import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
 import { resolveTarget } from './world.js';
+import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
   preset: 'string',
@@ -55,7 +56,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
       depth,
       ...(seed !== undefined ? { seed } : {}),
       signal: controller.signal,
-      ...(showProgress ? { onProgress: (p: SimProgress) => io.err(progressLine(p, runs)) } : {}),
+      ...(showProgress ? { onProgress: (p: SimProgress) => io.err(progressLine(p, runs)), progressEveryMs: progressEveryMs() } : {}),
     });
   } finally {
     stop();

@@ -166,9 +166,9 @@ const IGNORED = new Set([
 
 /** Probe events that put a test case outside what the model covers. */
 const UNSUPPORTED: Record<string, string> = {
-  dmirror_snapshot: 'HMM_DMIRROR_SNAPSHOT (snapshots are not modelled)',
-  dmirror_range_snapshot: 'HMM_DMIRROR_SNAPSHOT (snapshots are not modelled)',
-  dmirror_snapshot_invalidate: 'a snapshot notifier (snapshots are not modelled)',
+  dmirror_snapshot: 'HMM_DMIRROR_SNAPSHOT (the model has snapshots; the importer does not map them yet)',
+  dmirror_range_snapshot: 'HMM_DMIRROR_SNAPSHOT (the model has snapshots; the importer does not map them yet)',
+  dmirror_snapshot_invalidate: 'a snapshot notifier (the model has snapshots; the importer does not map them yet)',
   dmirror_exclusive: 'HMM_DMIRROR_EXCLUSIVE (device-exclusive entries are modelled, but the importer does not translate them yet)',
   make_device_exclusive_range: 'make_device_exclusive_range (device-exclusive entries are modelled, but the importer does not translate them yet)',
   dmirror_check_atomic: 'HMM_DMIRROR_CHECK_EXCLUSIVE (device-exclusive entries are modelled, but the importer does not translate them yet)',
@@ -698,7 +698,7 @@ export class FtraceImporter {
         if (l.event === 'sys_munmap') this.emit(l, { ev: 'munmap', mm: String(tgid), ...range });
         else if (l.event === 'sys_mprotect') {
           const prot = hex('prot');
-          if ((prot & 1n) === 0n) return this.stop(l.line, 'mprotect to PROT_NONE (not modelled)');
+          if ((prot & 1n) === 0n) return this.stop(l.line, 'mprotect to PROT_NONE (the model has PROT_NONE; the importer does not map it yet)');
           this.emit(l, { ev: 'mprotect', mm: String(tgid), ...range, write: (prot & 2n) !== 0n });
         } else {
           const advice = hex('behavior');

@@ -392,7 +392,14 @@ export async function replayByPage(
   const validShapes = new Set<string>();
   let reused = 0;
   let replayed = 0;
+  // Progress is by page here: each page's own replay is short.
+  const { onProgress, ...pageOptions } = options;
+  let lastProgress = started;
   for (let p = 0; p < pages; p++) {
+    if (onProgress && Date.now() - lastProgress >= (options.progressEveryMs ?? 2000)) {
+      lastProgress = Date.now();
+      onProgress({ line: 0, events: 0, candidates: maxCandidates, seconds: (lastProgress - started) / 1000, page: p, pages });
+    }
     if (p % WINDOW === 0) {
       window = projectPages(events, pages, p, p + WINDOW, attempts);
       blind = window.blind;
@@ -417,7 +424,7 @@ export async function replayByPage(
     for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>);
     const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : pageHeader, scan, variants, { spuriousFaults: true });
     for (const k of rw.hidden) hidden.add(k);
-    const r = await replay(new HmmReplay(rw), once(mine), options);
+    const r = await replay(new HmmReplay(rw), once(mine), pageOptions);
     replayed++;
     maxCandidates = Math.max(maxCandidates, r.stats.maxCandidates);
     hiddenSteps += r.stats.hiddenSteps;

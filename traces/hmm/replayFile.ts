@@ -234,7 +234,7 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
   let lastReport = Date.now();
   for await (const batch of readTraceBatches(path, { file: display })) {
     stopIfAborted(options, 'while the trace was read to learn its world');
-    if (options.onReading && Date.now() - lastReport >= 2000) {
+    if (options.onReading && Date.now() - lastReport >= (options.progressEveryMs ?? 2000)) {
       lastReport = Date.now();
       options.onReading(batch[batch.length - 1]!.line);
     }

@@ -116,4 +116,7 @@ export interface ReplayProgress {
   /** Model states consistent with the trace so far. */
   readonly candidates: number;
   readonly seconds: number;
+  /** Replay page by page: the pages done, of how many. */
+  readonly page?: number;
+  readonly pages?: number;
 }
