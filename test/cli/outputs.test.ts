@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { memoryIo } from '../../traces/cli/io.js';
 import { deliver, unwritableReason, writeAtomic } from '../../traces/cli/output.js';
 import { run } from '../helpers/cli.js';
-import { looksLikeCrash, spawnCli } from '../helpers/spawn.js';
+import { looksLikeCrash, runCli, spawnCli } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('outputs');
@@ -120,6 +120,14 @@ test('check --out writes the result whole, with no temporary file beside it', as
   assert.is(r.code, 1);
   assert.equal(readdirSync(d).sort(), ['r.json', 't.jsonl']);
   assert.is(JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')).outcome, 'violated');
+});
+
+test("the tests' own temporary folders are removed when the process exits", async () => {
+  const helper = new URL('../helpers/tmp.js', import.meta.url).href;
+  const r = await runCli(['-e', `import(${JSON.stringify(helper)}).then((m) => console.log(m.tempDir('exit-check')))`], { command: process.execPath });
+  const made = r.out.trim();
+  assert.match(made, /hmmcheck-exit-check-/);
+  assert.not.ok(existsSync(made), `${made} is gone`);
 });
 
 test.run();

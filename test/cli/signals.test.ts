@@ -12,6 +12,7 @@ import { simulateAsync } from '../../checker/index.js';
 import { hmmModel } from '../../model/index.js';
 import { presetWorld } from '../helpers/hmm.js';
 import { run } from '../helpers/cli.js';
+import { writeLongTrace } from '../bench/longTrace.js';
 import { looksLikeCrash, spawnCli } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -64,6 +65,29 @@ test('replay: SIGINT while standard input is still open stops at once: incomplet
   assert.is(r.code, 3);
   assert.match(r.out, /incomplete/);
   assert.match(r.out, /interrupted while standard input was being read, before any event was replayed: nothing was checked/);
+  assert.not.ok(looksLikeCrash(r.err), r.err);
+});
+
+test('replay: SIGINT while the trace is read to learn its world stops there, before any event is judged', async () => {
+  const trace = join(dir, 'walk.jsonl');
+  await writeLongTrace(trace, 100_000, 5);
+  const p = spawnCli(['replay', trace], { env: { ...process.env, HMMCHECK_PROGRESS_MS: '0' } });
+  await p.waitErr(/reading the trace, line/);
+  p.child.kill('SIGINT');
+  const r = await p.done;
+  assert.is(r.code, 3);
+  assert.match(r.out, /interrupted while the trace was read to learn its world, before any event was replayed: nothing was checked/);
+  assert.not.ok(looksLikeCrash(r.err), r.err);
+});
+
+test('a reader that closes standard output early (import ... | head) stops hmmcheck quietly, exit 3, no stack trace', async () => {
+  const kernel = new URL('../../../../shared/kernel-traces/linux-6.1/hmm.hmm_device_private.migrate_fault.trace.txt.gz', import.meta.url).pathname;
+  const p = spawnCli(['import', 'ftrace', kernel]);
+  await new Promise<void>((resolve) => p.child.stdout!.once('data', () => resolve()));
+  p.child.stdout!.destroy();
+  const r = await p.done;
+  assert.is(r.code, 3);
+  assert.match(r.err, /^hmmcheck: standard output was closed by its reader; stopping$/m);
   assert.not.ok(looksLikeCrash(r.err), r.err);
 });
 
