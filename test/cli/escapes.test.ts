@@ -26,6 +26,8 @@ test('a trace whose source holds escape sequences: shown escaped in text and Mar
     assert.not.match(r.out, RAW, format);
     if (format === 'text') assert.match(r.out, 'source: \\x1b[2J\\x1b[1A\\r\\x9b31m outcome: valid \\u202e');
   }
+  const html = await run('replay', f, '--format', 'html');
+  assert.not.match(html.out, RAW, 'html');
   const j = await run('replay', f, '--json');
   assert.not.match(j.out, RAW);
   assert.is(JSON.parse(j.out).source, EVIL, 'the JSON value is the same string');

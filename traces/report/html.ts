@@ -21,15 +21,17 @@ import type { ReplayReport } from '../hmm/replayFile.js';
 import { eventFootprint } from './raceDiagram.js';
 import { isLasso, lassoSummary } from './lasso.js';
 import { citedLines } from './replayText.js';
+import { neutralize, safeJson } from './safe.js';
 
 /** Escapes text for an HTML text node or attribute value. */
 export function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  // Control characters and bidi overrides are shown as their escapes, as on a terminal (safe.ts).
+  return neutralize(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** JSON that cannot end its <script> element or open a comment inside it. */
+/** JSON that cannot end its <script> element or open a comment inside it, with no raw control character. */
 export function scriptJson(x: unknown): string {
-  return JSON.stringify(x)
+  return safeJson(x)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
