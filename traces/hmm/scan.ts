@@ -3,7 +3,9 @@
  * before it starts (TRACE-FORMAT.md: threads bind to actors, mm and dev to
  * processes and mirrors, and without `preset` or `config` the world is
  * inferred from the trace). The pass keeps counts and first appearances,
- * never the events, so memory does not grow with the trace.
+ * never the events, so memory does not grow with the trace; past a count in
+ * limits.ts it keeps no new names, and notes the first line past a limit
+ * for the world builder (replayWorld.ts) to report.
  */
 import { TraceInputError } from '../errors.js';
 import { idKey } from './ids.js';
@@ -100,7 +102,7 @@ export interface Breach {
   readonly found: string;
 }
 
-/** The highest page end so far grew to `end` at `line`, named by `field` (`page`, `start` or `end`). */
+/** The highest page end so far grew to `end` at `line`: `field` (`page` or `end`) was `value`. */
 export interface PageStep {
   readonly end: number;
   readonly line: number;
