@@ -14,15 +14,19 @@
  * traces do; other identifiers (strings, such as the importer's tgids) take
  * the free indices in order of first use.
  */
+import { mirrorName } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import type { ScanResult } from './scan.js';
 
 /** A scan's line, or the header's when the scan was given no lines. */
 const at = (line: number): number => Math.max(1, line);
 
+/** A dev key (JSON text) that names a mirror: "dmirror<i>" (model/format.ts mirrorName) or i. */
+const MIRROR_KEY = new RegExp(`^(?:"${mirrorName(0).replace(/0$/, '')}(\\d+)"|(\\d+))$`);
+
 /** The index a header world's mm or dev identifier names by itself, if it names one. */
 export function namedIndex(kind: 'mm' | 'dev', key: string): number | undefined {
-  const m = kind === 'mm' ? /^(\d+)$/.exec(key) : /^(?:"dmirror(\d+)"|(\d+))$/.exec(key);
+  const m = kind === 'mm' ? /^(\d+)$/.exec(key) : MIRROR_KEY.exec(key);
   return m ? Number(m[1] ?? m[2]) : undefined;
 }
 
