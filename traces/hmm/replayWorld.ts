@@ -7,14 +7,14 @@
  * from the trace in both cases: each tid becomes a CPU thread, a device-fault
  * thread, or both when one task does both (a test process faulting its own
  * buffer through a dmirror ioctl). Actors have no operation budget: the
- * trace drives.
+ * trace drives. A trace that names what the header's world does not have,
+ * or more than limits.ts allows, is an input error at that line (fit.ts).
  */
 import {
   ConfigError,
   buildWorld,
   findPreset,
   findVariant,
-  mirrorName,
   parseConfig,
   STEP_KINDS,
   type ActorConfig,
@@ -25,7 +25,8 @@ import {
 } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import { ValueMap } from './ids.js';
-import { DEVICE_EVENTS, EITHER_EVENTS, type ScanResult } from './scan.js';
+import { bindIds, namedIndex, pageBeyond, strangerTid, unboundError } from './fit.js';
+import { DEVICE_EVENTS, EITHER_EVENTS, overLimit, overSize, type ScanResult } from './scan.js';
 
 export interface TraceHeaderLike {
   readonly preset?: string;
@@ -91,19 +92,9 @@ export function buildReplayWorld(
   } else {
     base = inferConfig(scan);
   }
+  const fromHeader = header.preset !== undefined || header.config !== undefined;
   const processes = base.processes ?? 1;
-  if (scan.mms.length > processes) {
-    throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${scan.mms.length} processes (the trace names them)`, `${processes}`);
-  }
-  for (const [mm, end] of scan.pages) {
-    if (end > base.pages) {
-      throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${end} pages (mm ${mm} uses page ${end - 1})`, `${base.pages} pages`);
-    }
-  }
   const mirrorCount = base.mirrors?.length ?? base.devices.length;
-  if (scan.devs.length > mirrorCount) {
-    throw headerError(file, header.preset ? 'preset' : 'config', `a world with at least ${scan.devs.length} device mirrors`, `${mirrorCount}`);
-  }
   const named = new Map<string, 'cpu' | 'device'>();
   // ... and, where the events do not say, their process, child and mirror.
   const namedMirror = new Map<string, number>();
@@ -119,23 +110,44 @@ export function buildReplayWorld(
     else namedProcess.set(a.name, own.process ?? 0);
     if (own.child !== undefined) namedChild.set(a.name, own.child);
   });
-  // A header's thread that names an mm or dev binds it to that thread's
-  // process or mirror; other identifiers take the free indices in order.
+  // Identifiers bind as fit.ts says: a header's thread binds an mm or dev
+  // it names to that thread's process or mirror, over the index the
+  // identifier names itself; an index the world does not have is an error
+  // whatever binds it.
+  const mmNamed = new Map<string, number>();
+  const devNamed = new Map<string, number>();
+  if (fromHeader) {
+    for (const [kind, keys, out] of [['mm', scan.mms, mmNamed], ['dev', scan.devs, devNamed]] as const) {
+      for (const k of keys) {
+        const i = namedIndex(kind, k);
+        if (i !== undefined) out.set(k, i);
+      }
+    }
+  }
   const mmPrefer = new Map<string, number>();
   const devPrefer = new Map<string, number>();
-  if (named.size > 0) {
-    // hmmcheck's own traces name processes by index and mirrors dmirror<i>.
-    for (let i = 0; i < (base.processes ?? 1); i++) mmPrefer.set(JSON.stringify(i), i);
-    for (let i = 0; i < mirrorCount; i++) devPrefer.set(JSON.stringify(mirrorName(i)), i);
-  }
+  for (const [k, i] of mmNamed) if (i < processes) mmPrefer.set(k, i);
+  for (const [k, i] of devNamed) if (i < mirrorCount) devPrefer.set(k, i);
   for (const t of scan.tids) {
     if (t.mm !== null && namedProcess.has(t.tid)) mmPrefer.set(t.mm, namedProcess.get(t.tid)!);
     if (t.dev !== null && namedMirror.has(t.tid)) devPrefer.set(t.dev, namedMirror.get(t.tid)!);
     const child = scan.forks.get(t.tid);
     if (child !== undefined && namedChild.has(t.tid)) mmPrefer.set(child, namedChild.get(t.tid)!);
   }
-  const mm = bindIds(scan.mms, mmPrefer);
-  const dev = bindIds(scan.devs, devPrefer);
+  for (const [k, i] of mmNamed) if (i >= processes) mmPrefer.set(k, i);
+  for (const [k, i] of devNamed) if (i >= mirrorCount) devPrefer.set(k, i);
+  const mm = bindIds(scan.mms, mmPrefer, fromHeader ? processes : scan.mms.length);
+  const dev = bindIds(scan.devs, devPrefer, fromHeader ? mirrorCount : scan.devs.length);
+  // A line past LIMITS, or naming what the header's world does not have: the earliest is the error.
+  const problems = [
+    overLimit(file, scan),
+    fromHeader ? null : overSize(file, scan),
+    fromHeader ? pageBeyond(file, scan, base.pages) : null,
+    strangerTid(file, scan, named),
+    unboundError(file, scan, 'mm', mm, processes),
+    unboundError(file, scan, 'dev', dev, mirrorCount),
+  ].filter((e): e is TraceInputError => e !== null);
+  if (problems.length > 0) throw problems.reduce((x, y) => (y.line < x.line ? y : x));
   const mmIndex = mm.index;
   const devIndex = dev.index;
   const actors: ActorConfig[] = [];
@@ -197,34 +209,9 @@ export function buildReplayWorld(
   };
 }
 
-/**
- * Binds trace identifiers (in order of first use) to model indices: a
- * preferred index when it is still free, else the lowest free one. `key` is
- * the inverse (sparse where the trace never names an index).
- */
-function bindIds(keys: readonly string[], prefer: ReadonlyMap<string, number>): { index: Map<string, number>; key: string[] } {
-  const index = new Map<string, number>();
-  const key: string[] = [];
-  for (const k of keys) {
-    const p = prefer.get(k);
-    if (p !== undefined && key[p] === undefined) {
-      index.set(k, p);
-      key[p] = k;
-    }
-  }
-  let free = 0;
-  for (const k of keys) {
-    if (index.has(k)) continue;
-    while (key[free] !== undefined) free++;
-    index.set(k, free);
-    key[free] = k;
-  }
-  return { index, key };
-}
-
 function inferConfig(scan: ScanResult): Config {
   const processes = Math.max(1, scan.mms.length);
-  const pages = Math.max(1, ...scan.pages.values());
+  const pages = Math.max(1, scan.maxEnd);
   const mmOf = (dev: string): number => Math.max(0, scan.mms.indexOf(scan.devMm.get(dev) ?? scan.mms[0] ?? '0'));
   return {
     name: 'inferred from the trace',
