@@ -26,6 +26,12 @@ export function wordsKey(words: Int32Array, n: number): string {
     for (let k = 0; k < digits.length; k++) units.push(digits.charCodeAt(k));
     units.push(WIDE_END);
   }
-  // apply() takes the array as arguments: fine for the few hundred a state has.
-  return String.fromCharCode.apply(null, units);
+  // apply() takes the array as arguments, which the stack bounds: one call
+  // for the few hundred units a state has, chunks for a state of any size.
+  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units);
+  let key = '';
+  for (let i = 0; i < units.length; i += CHUNK) key += String.fromCharCode.apply(null, units.slice(i, i + CHUNK));
+  return key;
 }
+
+const CHUNK = 8192;

@@ -33,21 +33,21 @@ function replay(name: string, header: Ev, events: readonly Ev[]): { code: number
 }
 
 /** Exit 2, one line on standard error: `hmmcheck: FILE:LINE: FIELD: expected ..., found FOUND`. */
-function inputError(r: { code: number; err: string }, name: string, field: string, found: string): void {
+function inputError(r: { code: number; err: string }, name: string, line: number, field: string, found: string): void {
   assert.is(r.code, 2, r.err);
   const lines = r.err.trim().split('\n');
   assert.is(lines.length, 1, r.err);
-  assert.match(lines[0]!, new RegExp(`^hmmcheck: ${join(dir, name).replace(/[.]/g, '\\.')}:\\d+: ${field}: expected .+, found ${found.replace(/[.()"]/g, '\\$&')}$`));
+  assert.match(lines[0]!, new RegExp(`^hmmcheck: ${join(dir, name).replace(/[.]/g, '\\.')}:${line}: ${field}: expected .+, found ${found.replace(/[.()"]/g, '\\$&')}$`));
 }
 
 const write = (tid: string, page: number, mm: unknown = 0): Ev => ({ ev: 'cpu_write', tid, mm, page, value: 1 });
 
 test('page 1e9 in a world inferred from the trace (was: V8 out of memory, exit 133)', () => {
-  inputError(replay('page1e9.jsonl', {}, [write('a', 1e9)]), 'page1e9.jsonl', 'page', '1000000000');
+  inputError(replay('page1e9.jsonl', {}, [write('a', 1e9)]), 'page1e9.jsonl', 2, 'page', '1000000000');
 });
 
 test('page 40,000 and pfns by the thousand (was: stack overflow, exit 70)', () => {
-  inputError(replay('page40000.jsonl', {}, [write('a', 40_000)]), 'page40000.jsonl', 'page', '400,051 words from here on (40,001 pages, 1 process, 1 thread, 0 devices, 0 pfns)');
+  inputError(replay('page40000.jsonl', {}, [write('a', 40_000)]), 'page40000.jsonl', 2, 'page', '400,051 words from here on (40,001 pages, 1 process, 1 thread, 0 devices, 0 pfns)');
   const pfns = Array.from({ length: 5000 }, (_, i) => ({ ev: 'unpin_user_page', tid: 'a', pfn: i }));
   const r = replay('pfns.jsonl', {}, [write('a', 0), ...pfns]);
   assert.is(r.code, 2, r.err);
@@ -62,11 +62,11 @@ test('two threads in a world of 1,024 pages (was: out of memory exploring unlogg
 
 test('5,000 processes, threads or devices (was: stack overflow, minutes without a verdict)', () => {
   const mms = Array.from({ length: 5000 }, (_, i) => write(`t${i % 4}`, 0, i));
-  inputError(replay('mms.jsonl', {}, mms), 'mms.jsonl', 'mm', 'mm 16, the 17th');
+  inputError(replay('mms.jsonl', {}, mms), 'mms.jsonl', 18, 'mm', 'mm 16, the 17th');
   const tids = Array.from({ length: 5000 }, (_, i) => write(`t${i}`, 0));
-  inputError(replay('tids.jsonl', {}, tids), 'tids.jsonl', 'tid', 'tid "t64", the 65th');
+  inputError(replay('tids.jsonl', {}, tids), 'tids.jsonl', 66, 'tid', 'tid "t64", the 65th');
   const devs = Array.from({ length: 5000 }, (_, i) => ({ ev: 'driver_lock', tid: 'd', dev: `d${i}` }));
-  inputError(replay('devs.jsonl', {}, devs), 'devs.jsonl', 'dev', 'dev "d16", the 17th');
+  inputError(replay('devs.jsonl', {}, devs), 'devs.jsonl', 18, 'dev', 'dev "d16", the 17th');
 });
 
 const CONFIG = {
@@ -81,10 +81,10 @@ const CONFIG = {
 
 test('a trace naming what its header config does not have (was: valid)', () => {
   const ok = write('cpu0', 0);
-  inputError(replay('dev1.jsonl', { config: CONFIG }, [ok, { ev: 'driver_lock', tid: 'gpu0', dev: 1 }]), 'dev1.jsonl', 'dev', 'dev 1');
-  inputError(replay('ghost.jsonl', { config: CONFIG }, [ok, write('ghost', 1)]), 'ghost.jsonl', 'tid', '"ghost"');
-  inputError(replay('mm1.jsonl', { config: CONFIG }, [ok, write('cpu0', 0, 1)]), 'mm1.jsonl', 'mm', 'mm 1');
-  inputError(replay('page2.jsonl', { config: CONFIG }, [ok, write('cpu0', 2)]), 'page2.jsonl', 'page', '2');
+  inputError(replay('dev1.jsonl', { config: CONFIG }, [ok, { ev: 'driver_lock', tid: 'gpu0', dev: 1 }]), 'dev1.jsonl', 3, 'dev', 'dev 1');
+  inputError(replay('ghost.jsonl', { config: CONFIG }, [ok, write('ghost', 1)]), 'ghost.jsonl', 3, 'tid', '"ghost"');
+  inputError(replay('mm1.jsonl', { config: CONFIG }, [ok, write('cpu0', 0, 1)]), 'mm1.jsonl', 3, 'mm', 'mm 1');
+  inputError(replay('page2.jsonl', { config: CONFIG }, [ok, write('cpu0', 2)]), 'page2.jsonl', 3, 'page', '2');
   assert.is(replay('fits.jsonl', { config: CONFIG }, [ok, write('cpu0', 1)]).code, 0);
 });
 

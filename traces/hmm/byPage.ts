@@ -421,7 +421,7 @@ export async function replayByPage(
       continue;
     }
     const scan = newScan();
-    for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>);
+    for (const x of mine) scanEvent(scan, x.event as Readonly<Record<string, unknown>>, x.line);
     const rw = buildReplayWorld(file, blind.has(p) ? blindHeader : pageHeader, scan, variants, { spuriousFaults: true });
     for (const k of rw.hidden) hidden.add(k);
     const r = await replay(new HmmReplay(rw), once(mine), pageOptions);

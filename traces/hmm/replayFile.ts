@@ -16,7 +16,7 @@ import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '.
 import { HmmReplay, type Ev } from './adapter.js';
 import { replayByPage } from './byPage.js';
 import { checkPartition } from './partition.js';
-import { newScan, scanEvent, type ScanResult } from './scan.js';
+import { newScan, overLimit, scanEvent, type ScanResult } from './scan.js';
 import { buildReplayWorld, type ReplayWorld, type TraceHeaderLike } from './replayWorld.js';
 
 export interface ReplayReport extends ReplayResult {
@@ -242,10 +242,13 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
       if (item.kind === 'header') {
         header = item.header as PartitionedHeader;
         headerLine = item.line;
-      } else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>);
+      } else scanEvent(scan, item.event as unknown as Readonly<Record<string, unknown>>, item.line);
     }
   }
   if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
+  // Past the limits in any trace, whole or page by page (a page index of 1e9 is 1e9 page replays).
+  const over = overLimit(display, scan);
+  if (over) throw over;
   if (header.partition === 'page') {
     if (header.loop !== undefined) throw new TraceInputError(display, headerLine, 'loop', 'no loop in a trace replayed page by page (partition "page")', `loop ${header.loop}`);
     return await byPage(path, display, header, headerLine, scan, options);
