@@ -25,7 +25,7 @@
  * runs saving to one FILE do not trip over each other (the last rename wins).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { checkpointProblem } from './checkpointShape.js';
@@ -108,11 +108,14 @@ export function writeCheckpoint(file: string, cp: Checkpoint, writer: Checkpoint
 export function readCheckpoint(file: string, writer: CheckpointWriter): Checkpoint {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking: a named pipe with no writer is refused below, not waited on.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new CheckpointError(file, `cannot read the checkpoint (${isSystemError(e) ? e.code : String(e)})`);
   }
   try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CheckpointError(file, `not an hmmcheck checkpoint: expected a regular file, found ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a pipe' : st.isCharacterDevice() ? 'a character device' : 'a special file'}`);
     return readOpen(new Reader(fd, file), writer);
   } catch (e) {
     if (isSystemError(e)) throw new CheckpointError(file, `cannot read the checkpoint (${e.code})`);

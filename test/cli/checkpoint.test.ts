@@ -6,6 +6,7 @@
  * stopped.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -81,6 +82,21 @@ test('--checkpoint FILE in a folder that is not there, or a folder itself: exit 
     assert.is(r.out, '');
     assert.match(r.err, `check: --checkpoint ${target}: ${says}`);
   }
+});
+
+test('--resume of a device, a directory or a pipe with no writer: exit 2 at once, never a wait', async () => {
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  for (const [target, found] of [
+    ['/dev/zero', 'a character device'],
+    [dir, 'a directory'],
+    [fifo, 'a pipe'],
+  ] as const) {
+    const r = await run('check', '--preset', 'tiny', '--resume', target);
+    assert.is(r.code, 2, target);
+    assert.match(r.err, `--resume ${target}: not an hmmcheck checkpoint: expected a regular file, found ${found}`);
+  }
+  rmSync(fifo);
 });
 
 test('no temporary file is left beside the checkpoints', () => {
