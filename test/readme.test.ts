@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../model/index.js';
-import { memoryIo } from '../traces/cli/io.js';
-import { main } from '../traces/cli/main.js';
+import { memoryIo } from '../cli/io.js';
+import { main } from '../cli/main.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -36,4 +36,42 @@ test('checker/ imports only checker/, node: builtins and fast-check', () => {
   }
 });
 
+/** Every .ts file under `dir`, recursively. */
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** The top-level folders a relative import of `file` reaches. */
+function foldersImported(root: string, file: string): string[] {
+  const out: string[] = [];
+  for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2]!;
+    if (!spec.startsWith('.')) continue;
+    const target = join(dirname(file), spec);
+    out.push(target.slice(root.length + 1).split('/')[0]!);
+  }
+  return out;
+}
+
+// The layers: the model knows the checker's interface only; traces (format,
+// reading, replay, the importer) know the model; the command line and the
+// reports sit on top and nothing below imports them.
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  model: ['model', 'checker'],
+  traces: ['traces', 'model', 'checker'],
+  report: ['report', 'traces', 'model', 'checker'],
+  cli: ['cli', 'report', 'traces', 'model', 'checker'],
+};
+
+for (const [folder, allowed] of Object.entries(MAY_IMPORT)) {
+  test(`${folder}/ imports only ${allowed.join(', ')}`, () => {
+    const root = repoRoot();
+    const files = tsFiles(join(root, folder));
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      for (const top of foldersImported(root, f)) assert.ok(allowed.includes(top), `${f.slice(root.length + 1)} imports from ${top}/`);
+    }
+  });
+}
+
 test.run();

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { neutralize, neutralizeDeep, safeJson } from '../../traces/report/index.js';
+import { neutralize, neutralizeDeep, safeJson } from '../../report/index.js';
 import { run } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { memoryIo } from '../../traces/cli/io.js';
-import { deliver, unwritableReason, writeAtomic } from '../../traces/cli/output.js';
+import { memoryIo } from '../../cli/io.js';
+import { deliver, unwritableReason, writeAtomic } from '../../cli/output.js';
 import { run } from '../helpers/cli.js';
 import { looksLikeCrash, runCli, spawnCli } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-const main = fileURLToPath(new URL('../../traces/cli/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-limits-'));
 
 type Ev = Record<string, unknown>;

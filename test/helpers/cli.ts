@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../traces/cli/main.js';
-import { memoryIo } from '../../traces/cli/io.js';
+import { main } from '../../cli/main.js';
+import { memoryIo } from '../../cli/io.js';
 
 export async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = memoryIo();
@@ -11,10 +11,10 @@ export async function run(...argv: string[]): Promise<{ code: number; out: strin
   return { code, out: io.stdout, err: io.stderr };
 }
 
-const MAIN = fileURLToPath(new URL('../../traces/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 /**
- * Runs hmmcheck as its own process (`node dist/traces/cli/main.js`), for what
+ * Runs hmmcheck as its own process (`node dist/cli/main.js`), for what
  * only a process shows: reading devices, pipes and standard input, and that
  * bad input ends it with a status, not a stack trace or a kill. `feed` gets
  * the child's standard input (ignored if the child has gone); it is closed

@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** dist/traces/cli/main.js, from dist/test/helpers/spawn.js. */
-export const CLI = fileURLToPath(new URL('../../traces/cli/main.js', import.meta.url));
+/** dist/cli/main.js, from dist/test/helpers/spawn.js. */
+export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 export interface Spawned {
   readonly child: ChildProcess;

@@ -18,8 +18,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FULL_TIER, fullTest } from '../helpers/tier.js';
-import { memoryIo } from '../../traces/cli/io.js';
-import { main } from '../../traces/cli/main.js';
+import { memoryIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = process.env['HMMCHECK_CHROMIUM'] ?? '/usr/bin/chromium';

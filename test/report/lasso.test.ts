@@ -7,10 +7,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { memoryIo } from '../../traces/cli/io.js';
-import { main } from '../../traces/cli/main.js';
-import { raceDiagram } from '../../traces/report/index.js';
-import type { CheckReport } from '../../traces/cli/checkReport.js';
+import { memoryIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
+import { raceDiagram } from '../../report/index.js';
+import type { CheckReport } from '../../report/checkReport.js';
 
 async function run(...argv: string[]) {
   const io = memoryIo();

@@ -8,10 +8,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { memoryIo } from '../../traces/cli/io.js';
-import { main } from '../../traces/cli/main.js';
-import { ANSI, mdFence, PLAIN, raceDiagram, raceSlice, replayMarkdown, terminalStyle, wrap } from '../../traces/report/index.js';
-import type { CheckReport } from '../../traces/cli/checkReport.js';
+import { memoryIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
+import { ANSI, mdFence, PLAIN, raceDiagram, raceSlice, replayMarkdown, terminalStyle, wrap } from '../../report/index.js';
+import type { CheckReport } from '../../report/checkReport.js';
 import type { ReplayReport } from '../../traces/hmm/replayFile.js';
 import { tempDir } from '../helpers/tmp.js';
 

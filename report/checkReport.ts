@@ -4,7 +4,7 @@
  * Each counterexample step carries the kernel step, its arguments, and the
  * facts of the state it changed.
  */
-import { encodePath, type CheckResult } from '../../checker/index.js';
+import { encodePath, type CheckResult } from '../checker/index.js';
 import {
   applyStepWithPatches,
   CHECKED,
@@ -18,8 +18,8 @@ import {
   type HmmAction,
   type HmmState,
   type World,
-} from '../../model/index.js';
-import { actionToEvent, counterexampleTrace, type TraceEventObject, type TraceHeaderObject } from '../hmm/fromActions.js';
+} from '../model/index.js';
+import { actionToEvent, counterexampleTrace, type TraceEventObject, type TraceHeaderObject } from '../traces/hmm/fromActions.js';
 
 export interface ReportStep {
   readonly n: number;

@@ -3,10 +3,10 @@
  * plus variants, into a model world. Every mistake is a usage error (exit 2)
  * that names what exists.
  */
-import { buildWorld, findPreset, findVariant, parseConfig, PRESETS, VARIANTS, type Config, type World } from '../../model/index.js';
-import { ConfigError } from '../../model/index.js';
-import type { VariantId } from '../../model/index.js';
-import { readUserFile } from '../boundedFile.js';
+import { buildWorld, findPreset, findVariant, parseConfig, PRESETS, VARIANTS, type Config, type World } from '../model/index.js';
+import { ConfigError } from '../model/index.js';
+import type { VariantId } from '../model/index.js';
+import { readUserFile } from '../traces/boundedFile.js';
 import { UsageError } from './args.js';
 
 export interface Target {

@@ -3,7 +3,7 @@
  * failing line in context (the earlier lines the reason names marked), the
  * invariant, the reason, and what the model allows there instead.
  */
-import type { ReplayReport } from '../hmm/replayFile.js';
+import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { PLAIN, type Style } from './style.js';
 import { clip as clipText } from './safe.js';
 

@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../model/index.js';
+import { ConfigError } from '../model/index.js';
 import { UsageError } from './args.js';
 import { EXIT, runCheck } from './check.js';
 import { GLOBAL_HELP, VERB_HELP } from './help.js';
@@ -82,7 +82,7 @@ function isInputError(e: unknown): boolean {
 
 /**
  * Run as the command, not imported (the tests import main). npm installs the
- * command as a symlink (bin/hmmcheck -> .../dist/traces/cli/main.js), so the
+ * command as a symlink (bin/hmmcheck -> .../dist/cli/main.js), so the
  * path node was given is resolved before it is compared with this module's.
  */
 function isMainModule(): boolean {

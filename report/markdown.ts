@@ -6,8 +6,8 @@
  * sources, events) is escaped so that it cannot become markup or HTML.
  */
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
-import type { CheckReport } from '../cli/checkReport.js';
-import type { ReplayReport } from '../hmm/replayFile.js';
+import type { CheckReport } from './checkReport.js';
+import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { changeLine, fingerprintNote } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
 import { citedLines } from './replayText.js';

@@ -11,12 +11,12 @@
  * to `ok`, however many states they saw between them: their searches overlap
  * and nothing records what none of them reached.
  */
-import { TraceInputError } from '../errors.js';
+import { TraceInputError } from '../traces/errors.js';
 import { renderCheckText } from '../report/checkText.js';
 import { neutralizeDeep, neutralizeLine, safeJson } from '../report/safe.js';
 import { PLAIN, terminalStyle } from '../report/style.js';
 import { bool, parseArgs, UsageError, type FlagSpec } from './args.js';
-import type { CheckReport, ReportViolation } from './checkReport.js';
+import type { CheckReport, ReportViolation } from '../report/checkReport.js';
 import { EXIT } from './check.js';
 import type { Io } from './io.js';
 import { readResultJson, renderingInput } from './resultFile.js';

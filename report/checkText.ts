@@ -6,8 +6,8 @@
  * the race diagram (the slice that matters, one column per thread), then in
  * full with every change.
  */
-import { findVariant } from '../../model/index.js';
-import type { CheckReport } from '../cli/checkReport.js';
+import { findVariant } from '../model/index.js';
+import type { CheckReport } from './checkReport.js';
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
 import { raceDiagram, wrap } from './raceDiagram.js';
 import { PLAIN, type Style } from './style.js';

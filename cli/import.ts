@@ -6,8 +6,8 @@
  * stopped goes to standard error (or, with --json and --out, to standard
  * output as one object).
  */
-import { withInputBounds } from '../bounds.js';
-import { importToFile } from '../ftrace/index.js';
+import { withInputBounds } from '../traces/bounds.js';
+import { importToFile } from '../traces/ftrace/index.js';
 import { bool, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';

@@ -17,10 +17,10 @@ import {
   type CheckpointWriter,
   type ModelSource,
   type Stats,
-} from '../../checker/index.js';
-import { hmmModel, MODEL_VERSION, symmetric } from '../../model/index.js';
+} from '../checker/index.js';
+import { hmmModel, MODEL_VERSION, symmetric } from '../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
-import { buildCheckReport, type CheckReport } from './checkReport.js';
+import { buildCheckReport, type CheckReport } from '../report/checkReport.js';
 import { formatOption } from './report.js';
 import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';
@@ -131,7 +131,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   let result;
   try {
     const source: ModelSource = {
-      module: new URL('../../model/index.js', import.meta.url).href,
+      module: new URL('../model/index.js', import.meta.url).href,
       export: 'hmmModelFromConfig',
       args: { config: target.world.config, variants: [...target.variants], symmetry },
     };

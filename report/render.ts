@@ -4,9 +4,9 @@
  * saved with `--out` or `--json`. A result file that is not one of those is
  * bad input, named by file and field.
  */
-import type { CheckReport } from '../cli/checkReport.js';
-import { TraceInputError } from '../errors.js';
-import type { ReplayReport } from '../hmm/replayFile.js';
+import type { CheckReport } from './checkReport.js';
+import { TraceInputError } from '../traces/errors.js';
+import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { renderCheckText } from './checkText.js';
 import { renderHtml } from './html.js';
 import { checkMarkdown, replayMarkdown } from './markdown.js';

@@ -2,9 +2,9 @@
  * `hmmcheck replay TRACE`: is this recorded behaviour one HMM allows, and if
  * not, where and why (TRACE-FORMAT.md, "Verdicts").
  */
-import { withInputBounds } from '../bounds.js';
-import { replayFile, type ReplayReport } from '../hmm/replayFile.js';
-import type { ReplayProgress } from '../replay/index.js';
+import { withInputBounds } from '../traces/bounds.js';
+import { replayFile, type ReplayReport } from '../traces/hmm/replayFile.js';
+import type { ReplayProgress } from '../traces/replay/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';

@@ -1,7 +1,7 @@
 /**
  * `presets`, `variants`, `invariants`: what exists, one per line with a sentence.
  */
-import { CHECKED, PRESETS, SENTENCES, VARIANTS, type Variant } from '../../model/index.js';
+import { CHECKED, PRESETS, SENTENCES, VARIANTS, type Variant } from '../model/index.js';
 import { bool, parseArgs, UsageError } from './args.js';
 import type { Io } from './io.js';
 

@@ -3,9 +3,9 @@
  * the verbs that take one back (`report`, `merge`): an unreadable file or bad
  * JSON is input error, status 2, naming the file.
  */
-import { MiB } from '../bounds.js';
-import { readUserFile } from '../boundedFile.js';
-import { TraceInputError } from '../errors.js';
+import { MiB } from '../traces/bounds.js';
+import { readUserFile } from '../traces/boundedFile.js';
+import { TraceInputError } from '../traces/errors.js';
 
 /**
  * A result holds its counterexamples step by step (an 8-step one is about

@@ -4,7 +4,7 @@
  * weakly fair scheduler may run forever while one thread's operation never
  * finishes.
  */
-import type { ReportViolation } from '../cli/checkReport.js';
+import type { ReportViolation } from './checkReport.js';
 
 /** True when the violation is a livelock with its lasso. */
 export function isLasso(v: ReportViolation): v is ReportViolation & { loopStart: number } {

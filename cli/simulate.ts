@@ -5,11 +5,11 @@
  * every format and `report` render it; the counterexample replays as a trace.
  * Finding nothing is `incomplete` (exit 3): a simulation proves nothing.
  */
-import { simulateAsync } from '../../checker/index.js';
-import { hmmModel } from '../../model/index.js';
+import { simulateAsync } from '../checker/index.js';
+import { hmmModel } from '../model/index.js';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec } from './args.js';
 import { EXIT } from './check.js';
-import { buildCheckReport, type CheckReport } from './checkReport.js';
+import { buildCheckReport, type CheckReport } from '../report/checkReport.js';
 import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';

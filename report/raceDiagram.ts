@@ -11,7 +11,7 @@
  * slice of the counterexample, not all of it: the step numbers in the left
  * margin are the counterexample's, so gaps show where steps were left out.
  */
-import type { ReportStep, ReportViolation } from '../cli/checkReport.js';
+import type { ReportStep, ReportViolation } from './checkReport.js';
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
 
 const GUTTER = 5;

@@ -16,8 +16,8 @@
  * is HTML-escaped. The policy lets only the page's own script run (by hash).
  */
 import { createHash } from 'node:crypto';
-import type { CheckReport } from '../cli/checkReport.js';
-import type { ReplayReport } from '../hmm/replayFile.js';
+import type { CheckReport } from './checkReport.js';
+import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { eventFootprint } from './raceDiagram.js';
 import { isLasso, lassoSummary } from './lasso.js';
 import { citedLines } from './replayText.js';

@@ -2,7 +2,7 @@
  * `--max-line-bytes N` of the verbs that read traces (replay, import), as
  * input bounds for withInputBounds.
  */
-import type { InputBounds } from '../bounds.js';
+import type { InputBounds } from '../traces/bounds.js';
 import { num, UsageError, type ParsedArgs } from './args.js';
 
 export function maxLineBytes(verb: string, args: ParsedArgs): Partial<InputBounds> {
