@@ -32,6 +32,7 @@ const FLAGS: FlagSpec = {
   preset: 'string',
   config: 'string',
   variant: 'list',
+  kernel: 'string',
   'max-states': 'integer',
   'max-seconds': 'number',
   'max-depth': 'integer',
@@ -81,7 +82,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   if (workers > 1 && exact) throw new UsageError('check: --workers above 1 needs fingerprints; drop --exact');
   if (workers > 1 && (shard || bitstate !== undefined)) throw new UsageError('check: --shard and --bitstate run on one thread; drop --workers');
   if (bitstate !== undefined && exact) throw new UsageError('check: give --bitstate or --exact, not both');
-  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
+  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'));
   const json = bool(args, 'json');
   const format = formatOption('check', str(args, 'format'));
   const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);

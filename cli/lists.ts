@@ -1,7 +1,7 @@
 /**
- * `presets`, `variants`, `invariants`: what exists, one per line with a sentence.
+ * `presets`, `variants`, `invariants`, `kernels`: what exists, one per line with a sentence.
  */
-import { CHECKED, PRESETS, SENTENCES, VARIANTS, type Variant } from '../model/index.js';
+import { CHECKED, choiceIn, KERNEL_RULES, KERNELS, PRESETS, SENTENCES, VARIANTS, type KernelRule, type KernelVersion, type Variant } from '../model/index.js';
 import { bool, parseArgs, UsageError } from './args.js';
 import type { Io } from './io.js';
 
@@ -45,3 +45,32 @@ export const runInvariants = (argv: readonly string[], io: Io): number =>
       };
     }),
   );
+
+/** Each version's line: the choice of every rule that differs between versions. */
+const KERNEL_NOTES: Readonly<Record<KernelVersion, string>> = {
+  '6.1': 'Linux 6.1 LTS (as in 6.1.176)',
+  '6.12': 'Linux 6.12 LTS',
+  '6.15': 'Linux 6.15 to 6.19',
+  latest: 'v7.0 as far as it is known; the default',
+};
+
+export function runKernels(argv: readonly string[], io: Io): number {
+  const args = parseArgs('kernels', argv, { json: 'boolean' });
+  if (args.positionals.length > 0) throw new UsageError(`kernels: unexpected argument "${args.positionals[0]}"`);
+  const versions = KERNELS.map((v) => ({ version: v, note: KERNEL_NOTES[v], rules: Object.fromEntries(KERNEL_RULES.map((r) => [r.id, choiceIn(r as KernelRule, v)])) }));
+  if (bool(args, 'json')) {
+    io.out(JSON.stringify({ verb: 'kernels', items: versions, rules: KERNEL_RULES }) + '\n');
+    return 0;
+  }
+  const lines = versions.map((v) => `${v.version.padEnd(7)} ${v.note}: ${Object.entries(v.rules).map(([id, c]) => `${id} ${c}`).join(', ')}`);
+  lines.push('', 'what differs, and where it changed (model/kernel/versions.ts):');
+  for (const r of KERNEL_RULES as readonly KernelRule[]) {
+    lines.push(`${r.id} (${r.where})`);
+    for (const h of r.history) {
+      const when = h.since === undefined ? 'before' : h.commit ? `${h.since} ${h.commit.hash ?? ''}${h.commit.hash ? ' ' : ''}"${h.commit.subject}"` : h.since;
+      lines.push(`  ${h.choice.padEnd(13)} ${when}: ${r.choices[h.choice]}`);
+    }
+  }
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}

@@ -21,6 +21,7 @@ const FLAGS: FlagSpec = {
   preset: 'string',
   config: 'string',
   variant: 'list',
+  kernel: 'string',
   runs: 'integer',
   depth: 'integer',
   seed: 'integer',
@@ -34,7 +35,7 @@ const FLAGS: FlagSpec = {
 export async function runSimulate(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('simulate', argv, FLAGS);
   if (args.positionals.length > 0) throw new UsageError(`simulate: unexpected argument "${args.positionals[0]}"`);
-  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'));
+  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'));
   const format = formatOption('simulate', str(args, 'format'));
   const runs = num(args, 'runs') ?? 10000;
   const depth = num(args, 'depth') ?? 200;

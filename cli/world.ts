@@ -3,7 +3,7 @@
  * plus variants, into a model world. Every mistake is a usage error (exit 2)
  * that names what exists.
  */
-import { buildWorld, findPreset, findVariant, parseConfig, PRESETS, VARIANTS, type Config, type World } from '../model/index.js';
+import { buildWorld, findPreset, findVariant, isKernelVersion, KERNELS, parseConfig, PRESETS, VARIANTS, type Config, type KernelVersion, type World } from '../model/index.js';
 import { ConfigError } from '../model/index.js';
 import type { VariantId } from '../model/index.js';
 import { readUserFile } from '../traces/boundedFile.js';
@@ -39,14 +39,25 @@ export function loadConfigFile(file: string): Config {
   return parseConfig(value, file);
 }
 
-export function resolveTarget(preset: string | undefined, configFile: string | undefined, variantIds: readonly string[]): Target {
+/** `--kernel V`, checked: one of the versions the model follows. */
+export function resolveKernel(v: string | undefined): KernelVersion | undefined {
+  if (v === undefined) return undefined;
+  if (!isKernelVersion(v)) throw new UsageError(`unknown kernel "${v}"; kernels are ${KERNELS.join(', ')} (see \`hmmcheck kernels\`)`);
+  return v;
+}
+
+/** The configuration with `--kernel` put in, which overrides the file's. */
+const withKernel = (c: Config, kernel: KernelVersion | undefined): Config => (kernel === undefined ? c : { ...c, kernel });
+
+export function resolveTarget(preset: string | undefined, configFile: string | undefined, variantIds: readonly string[], kernelFlag?: string): Target {
   if (preset !== undefined && configFile !== undefined) throw new UsageError('give --preset or --config, not both');
   const variants = resolveVariants(variantIds);
+  const kernel = resolveKernel(kernelFlag);
   if (configFile !== undefined) {
-    return { world: buildWorld(loadConfigFile(configFile), variants), preset: null, configFile, variants };
+    return { world: buildWorld(withKernel(loadConfigFile(configFile), kernel), variants), preset: null, configFile, variants };
   }
   const name = preset ?? 'small';
   const p = findPreset(name);
   if (!p) throw new UsageError(`unknown preset "${name}"; presets are ${PRESETS.map((x) => x.name).join(', ')}`);
-  return { world: buildWorld(p.config, variants), preset: name, configFile: null, variants };
+  return { world: buildWorld(withKernel(p.config, kernel), variants), preset: name, configFile: null, variants };
 }

@@ -8,6 +8,7 @@
 import { compileSchema } from '../checker/jsonSchema.js';
 import schema from './config.schema.json' with { type: 'json' };
 import type { OpKind } from './state.js';
+import type { KernelVersion } from './kernel/versions.js';
 
 export interface DeviceConfig {
   readonly frames: number;
@@ -38,6 +39,8 @@ export interface ActorConfig {
 export interface Config {
   readonly name?: string;
   readonly description?: string;
+  /** The kernel version whose core-kernel behaviour the model follows (kernel/versions.ts); default latest. */
+  readonly kernel?: KernelVersion;
   readonly processes?: number;
   readonly pages: number;
   readonly systemFrames: number;

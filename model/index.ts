@@ -18,3 +18,4 @@ export type * from './state.js';
 export { findVariant, VARIANTS, type Variant, type VariantId } from './variants.js';
 export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';
 export { MODEL_VERSION } from './version.js';
+export { choiceIn, DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, kernelBehaviour, KERNELS, type KernelBehaviour, type KernelRule, type KernelVersion } from './kernel/versions.js';

@@ -115,7 +115,7 @@ export function drainsLru(w: World, mig: MigCtx): boolean {
  * sleeps on the folio lock instead, and nothing spins.
  */
 export function spinning(s: HmmState, w: World, t: number): boolean {
-  if (!w.variants.has('B18') || w.actors[t]!.kind !== 'device') return false;
+  if (w.kernel.do_swap_page !== 'trylock' || w.actors[t]!.kind !== 'device') return false;
   const th = s.threads[t]!;
   const f = th.fault;
   if (th.pc === 'fault' && f && f.ret === 'hrf' && f.orig.k === 'devpriv') {

@@ -6,6 +6,7 @@
 import type { Config } from './config.js';
 import type { OpKind } from './state.js';
 import type { VariantId } from './variants.js';
+import { DEFAULT_KERNEL, kernelBehaviour, type KernelBehaviour } from './kernel/versions.js';
 
 /** 'device': MEMORY_DEVICE_PRIVATE (the CPU cannot reach it); 'coherent': MEMORY_DEVICE_COHERENT (mapped by present PTEs). */
 export type Zone = 'zero' | 'system' | 'device' | 'coherent';
@@ -35,6 +36,12 @@ export interface World {
   readonly mirrors: readonly { readonly device: number; readonly mm: number }[];
   readonly actors: readonly ActorSpec[];
   readonly variants: ReadonlySet<VariantId>;
+  /**
+   * The core kernel's behaviour where versions differ (kernel/versions.ts):
+   * the configuration's `kernel` (default latest), with the variants that are
+   * only an older kernel (B12, B16, B17, B18) setting their one rule back.
+   */
+  readonly kernel: KernelBehaviour;
   /** memory.max of each process's memcg, in pages (Infinity: none). */
   readonly memcgLimit: number;
   /** The process each process was forked from, -1 for those that exist from the start. */
@@ -130,6 +137,7 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     mirrors,
     actors,
     variants: new Set(variants),
+    kernel: withOlderRules(kernelBehaviour(config.kernel ?? DEFAULT_KERNEL), variants),
     memcgLimit: config.memcgLimit ?? Infinity,
     anyFrame: options.anyFrame ?? true,
     spuriousFaults: options.spuriousFaults ?? false,
@@ -143,6 +151,23 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
       return forker ? (forker.process ?? 0) : -1;
     }),
   };
+}
+
+/**
+ * The variants that are one rule of an older kernel: that rule's older
+ * choice, whatever the version. do_swap_page and collect changed together
+ * (1afaeb8293c9): collect takes the fault page as locked exactly when
+ * do_swap_page locks it.
+ */
+function withOlderRules(k: KernelBehaviour, variants: readonly VariantId[]): KernelBehaviour {
+  let out = k;
+  const set = (patch: Partial<KernelBehaviour>): void => void (out = { ...out, ...patch });
+  if (variants.includes('B12')) set({ do_swap_page: 'none' });
+  if (variants.includes('B17')) set({ do_swap_page: 'get' });
+  if (variants.includes('B18')) set({ do_swap_page: 'trylock' });
+  if (variants.includes('B16')) set({ exclusiveMapcount: 'drop' });
+  const locks = out.do_swap_page === 'trylock' || out.do_swap_page === 'sleep';
+  return { ...out, collectFaultFolio: locks ? 'fault-locked' : 'trylock' };
 }
 
 /** A ZONE_DEVICE page, private or coherent: its last reference goes through free_zone_device_folio. */

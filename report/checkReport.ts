@@ -63,6 +63,8 @@ export interface CheckReport {
   readonly preset: string | null;
   readonly configFile: string | null;
   readonly variants: readonly string[];
+  /** The kernel version whose behaviour the model followed (model/kernel/versions.ts); absent in results of older versions of hmmcheck. */
+  readonly kernel?: string;
   readonly config: Config;
   readonly stats: {
     readonly states: number;
@@ -157,6 +159,7 @@ export function buildCheckReport(
     preset: target.preset,
     configFile: target.configFile,
     variants: target.variants,
+    kernel: w.kernel.version,
     config: w.config,
     stats: {
       states: s.states,

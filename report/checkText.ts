@@ -40,7 +40,9 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const lines: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
-  lines.push(`hmmcheck ${r.verb}: ${what}${variants}`);
+  // The default kernel goes unsaid; any other is part of what was checked.
+  const kernel = r.kernel !== undefined && r.kernel !== 'latest' ? `, kernel ${r.kernel}` : '';
+  lines.push(`hmmcheck ${r.verb}: ${what}${variants}${kernel}`);
   const stats = r.stats;
   const sim = r.simulation;
   if (sim && r.outcome === 'incomplete') {

@@ -27,7 +27,10 @@ function stale(s: HmmState, w: World, dev: number, seq: number): boolean {
 /**
  * lib/test_hmm.c dmirror_exclusive for one page: make_device_exclusive
  * takes the page writable (faulting as GUP does) and locked, then opens its
- * EXCLUSIVE invalidation; a page another thread has locked makes it sleep.
+ * EXCLUSIVE invalidation. A page another thread has locked makes it sleep
+ * (v6.15, folio_lock_killable), or, before v6.15, fails its folio_trylock:
+ * make_device_exclusive_range puts the page and hands back NULL for it
+ * (mm/rmap.c:2350 in 6.1; kernel/versions.ts EXCLUSIVE_LOCK).
  */
 function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: boolean, out: HmmAction[]): void {
   const spec = w.actors[t]!;
@@ -45,6 +48,8 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
     if (s.frames[pte.pfn]!.lock === -1) {
       // `op` always: it tells invalidate_range_start whose bracket this is.
       out.push({ t, k: 'invalidate_range_start', op: 'device_atomic', dev: spec.mirror, mm: spec.mm, start: page, end: page + 1, event: 'exclusive' });
+    } else if (w.kernel.exclusiveLock === 'trylock') {
+      out.push({ t, k: 'make_device_exclusive', ...op, dev: spec.mirror, mm: spec.mm, page, pfn: null });
     }
   } else if (mm.vma[page] !== 'rw') {
     // GUP with FOLL_WRITE fails: make_device_exclusive returns an error, nothing is mapped.

@@ -8,7 +8,7 @@ import type { HmmAction } from '../actions.js';
 import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../queries.js';
 import { reEntry, type HmmState, type MigCtx, type MigEntry, type ThreadState } from '../state.js';
 import type { World } from '../world.js';
-import { allOrNothing, commitPlan, faultLocks, setupKeeps } from '../rules/migrate.js';
+import { allOrNothing, commitPlan, setupKeeps } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */
 export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, out: HmmAction[]): void {
@@ -37,16 +37,16 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
       if (s.frames[f.orig.pfn]!.lock === -1) out.push({ t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn: f.orig.pfn });
       return;
     case 'devpriv': {
-      // do_swap_page: pte_same under the PTL, then trylock; a locked page
-      // makes the fault sleep until it is unlocked (v7.0 and later). Before
-      // the B12 fix it neither locked nor referenced the page; before B17's
-      // it took a reference without the lock.
+      // do_swap_page (kernel/versions.ts DO_SWAP_PAGE): pte_same under the
+      // PTL, then the page lock: sleeping while it is held (v7.0), a trylock
+      // that returns when it fails (v6.15 to v6.19, B18), a reference only
+      // (v6.1 to v6.14, B17), nothing at all (before v6.1, B12).
       // An entry that changed since the fault saw it (another process's
       // fault migrated the shared page back) makes it return and retry.
       const pfn = f.orig.pfn;
-      // Variant B18: the trylock fails and the fault returns, to be retried at once.
-      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && faultLocks(w) && !w.variants.has('B18')) return;
-      const busy = w.variants.has('B18') && samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1;
+      // A trylock that fails returns, and the access faults again at once.
+      if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && w.kernel.do_swap_page === 'sleep') return;
+      const busy = w.kernel.do_swap_page === 'trylock' && samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1;
       out.push(busy ? { t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn, result: 'EBUSY' } : { t, k: 'do_swap_page', mm: f.mm, page: f.page, pfn });
       return;
     }

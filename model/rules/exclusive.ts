@@ -41,7 +41,8 @@ export function startExclusive(d: D, a: HmmAction, w: World): void {
 export const make_device_exclusive: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   if (a.pfn === null) {
-    // GUP could not take the page writable (no writable VMA): the request fails.
+    // GUP could not take the page writable (no writable VMA), or (before
+    // v6.15) the page was locked: the request fails.
     if (th.pc === 'idle') startOp(d, a, w, 'device_atomic');
     return finishOp(d, a.t, w);
   }
@@ -51,8 +52,8 @@ export const make_device_exclusive: Rule = (d, a, w) => {
     mm.pte[a.page!] = devexcl(pte.pfn, pte.w);
     // The dirty bit goes to the folio, as try_to_migrate_one's does.
     if (pte.d) fw(d, pte.pfn).dirty = true;
-    // B16: the entry holds the mapping's reference but drops its mapcount.
-    if (w.variants.has('B16')) fw(d, pte.pfn).map--;
+    // Before v6.15 (B16): the entry holds the mapping's reference but drops its mapcount.
+    if (w.kernel.exclusiveMapcount === 'drop') fw(d, pte.pfn).map--;
     th.snap = [mkSnap(a.page!, pte.pfn, pte.w)];
   }
   th.pc = 'inv_end';
@@ -106,7 +107,8 @@ export function removeExclusive(d: D, a: HmmAction, w: World): void {
     frame.ref++;
   }
   frame.lock = a.t;
-  th.inv = mkInv(f.mm, f.page, f.page + 1, 'clear', 'restore_exclusive_pte', false, 'excl_restored');
+  // MMU_NOTIFY_CLEAR since v6.15, MMU_NOTIFY_EXCLUSIVE before (owner NULL both: REVOKE_EVENT).
+  th.inv = mkInv(f.mm, f.page, f.page + 1, w.kernel.revokeEvent, 'restore_exclusive_pte', false, 'excl_restored');
   th.pc = 'inv_start';
 }
 
@@ -117,7 +119,7 @@ export const restore_exclusive_pte: Rule = (d, a, w) => {
   const pte = mm.pte[a.page!]!;
   if (pte.k === 'devexcl' && pte.pfn === a.pfn) {
     mm.pte[a.page!] = present(pte.pfn, pte.w);
-    if (w.variants.has('B16')) fw(d, pte.pfn).map++;
+    if (w.kernel.exclusiveMapcount === 'drop') fw(d, pte.pfn).map++;
   }
   th.pc = 'inv_end';
 };

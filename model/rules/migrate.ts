@@ -235,8 +235,9 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
     // folio_migrate_flags its dirty flag.
     nf.anon = old.anon;
     nf.dirty = old.dirty;
-    if (w.variants.has('D4') && !mig.toDevice) {
-      // D4: the new system page is charged anew; the old keeps its charge until freed.
+    if (old.memcg >= 0 && (w.kernel.memcgMigrate === 'force-charge' || (w.variants.has('D4') && !mig.toDevice))) {
+      // Before v6.7 (MEMCG_MIGRATE), and under D4: the new page is charged
+      // anew, past any limit; the old keeps its charge until it is freed.
       fw(d, dst).memcg = old.memcg;
       d.mms[old.memcg]!.charged++;
     } else {
@@ -338,32 +339,36 @@ export const migrate_lock: Rule = (d, a, w) => {
 
 /**
  * Whether do_swap_page locks the device page before migrate_to_ram (v6.15
- * and later). Variant B12 is the code before "mm/memory.c: fix race when
- * faulting a device private page" (neither a lock nor a reference), B17 the
- * code before "mm/migrate: Trylock device page in do_swap_page" (a
- * reference only: migrate_vma_collect then trylocks the page itself).
+ * and later; kernel/versions.ts DO_SWAP_PAGE). Before "mm/migrate: Trylock
+ * device page in do_swap_page" (v6.1 to v6.14, variant B17) it took a
+ * reference only, and before "mm/memory.c: fix race when faulting a device
+ * private page" (variant B12) not even that.
  */
 export function faultLocks(w: World): boolean {
-  return !w.variants.has('B12') && !w.variants.has('B17');
+  return w.kernel.do_swap_page === 'trylock' || w.kernel.do_swap_page === 'sleep';
 }
 
-/** The fault page of a migrate_to_ram, locked by do_swap_page before the migration began. */
+/**
+ * The fault page of a migrate_to_ram, locked by do_swap_page before the
+ * migration began: collect takes it as locked (fault_folio == folio) since
+ * v6.15, and trylocks it like any other before (COLLECT_FAULT_FOLIO).
+ */
 function preLocked(w: World, mig: MigCtx, pfn: number): boolean {
-  return pfn === mig.fault && faultLocks(w);
+  return pfn === mig.fault && w.kernel.collectFaultFolio === 'fault-locked';
 }
 
 /**
  * do_swap_page on a device-private entry: under the PTL, take a reference
- * and lock the page (variants B12, B17: see faultLocks).
+ * and lock the page (older kernels: see faultLocks).
  */
 export const do_swap_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   if (f.orig.k === 'devexcl') return removeExclusive(d, a, w);
   if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
-  // Variant B18: the trylock failed; the fault returns and its caller retries.
-  if (w.variants.has('B18') && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
-  if (!w.variants.has('B12')) {
+  // v6.15 to v6.19 (B18): the trylock failed; the fault returns and its caller retries.
+  if (w.kernel.do_swap_page === 'trylock' && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
+  if (w.kernel.do_swap_page !== 'none') {
     const f = fw(d, a.pfn!);
     f.ref++;
     if (faultLocks(w)) f.lock = a.t;
@@ -386,7 +391,8 @@ export const folio_put: Rule = (d, a, w) => {
 /** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */
 export const migrate_to_ram: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
-  const fault = w.variants.has('B12') ? -1 : a.pfn!;
+  // Before v6.1 (B12) the fault page held no reference of do_swap_page's to expect.
+  const fault = w.kernel.do_swap_page === 'none' ? -1 : a.pfn!;
   th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, fault) as D["threads"][number]["mig"];
   th.inv = mkInv(a.mm!, a.page!, a.page! + 1, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
   th.pc = 'inv_start';

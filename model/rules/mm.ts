@@ -159,7 +159,7 @@ export const zap_pte_range: Rule = (d, a, w) => {
     // A migration entry's page belongs to the migrating thread: zap just drops the entry.
     if (pte.k === 'present' || pte.k === 'devpriv' || pte.k === 'devexcl') {
       // B16: a device-exclusive entry held no mapcount.
-      if (!(pte.k === 'devexcl' && w.variants.has('B16'))) fw(d, pte.pfn).map--;
+      if (!(pte.k === 'devexcl' && w.kernel.exclusiveMapcount === 'drop')) fw(d, pte.pfn).map--;
       putPageBy(d, w, a.t, pte.pfn);
     }
     mm.pte[p] = PTE_NONE;

@@ -63,7 +63,7 @@ export const copy_page_range: Rule = (d, a, w) => {
       const pfn = pte.pfn;
       pte = present(pfn, pte.w);
       parent.pte[p] = pte;
-      if (w.variants.has('B16')) fw(d, pfn).map++;
+      if (w.kernel.exclusiveMapcount === 'drop') fw(d, pfn).map++;
     }
     switch (pte.k) {
       case 'present': {
