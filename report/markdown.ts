@@ -37,7 +37,8 @@ export function checkMarkdown(r: CheckReport): string {
   const out: string[] = [];
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
-  out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants)}`, '');
+  const kernel = r.kernel !== undefined && r.kernel !== 'latest' ? `, kernel ${r.kernel}` : '';
+  out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants + kernel)}`, '');
   const verdict =
     r.outcome === 'ok'
       ? `**ok**: no invariant violated${r.progress?.checked ? ', no deadlock and no livelock' : ' and no deadlock'} in ${n(r.stats.states)} distinct states (the whole state space)`
@@ -81,6 +82,7 @@ export function replayMarkdown(r: ReplayReport): string {
   out.push(`Outcome: **${r.outcome}**${where}`, '');
   if (r.source) out.push(`Source: ${mdText(clip(r.source))}`, '');
   if (r.imported) out.push(mdText(r.imported.note), '');
+  if (r.kernel !== undefined) out.push(`Judged under kernel ${mdText(r.kernel)}.`, '');
   if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
   out.push(`Why: ${mdText(r.reason)}`, '');
   if (r.context.length > 0) {

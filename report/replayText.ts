@@ -52,6 +52,7 @@ export function renderReplayText(r: ReplayReport, st: Style = PLAIN): string {
       `at most ${s.maxCandidates} candidate states, ${s.hiddenSteps.toLocaleString('en-US')} unlogged steps explored`,
   );
   if (r.hidden.length > 0) lines.push(`unlogged steps allowed: ${r.hidden.join(', ')}`);
+  if (r.kernel !== undefined) lines.push(`judged under kernel ${r.kernel} (hmmcheck kernels lists what differs)`);
   if (r.variants.length > 0) lines.push(`variants: ${r.variants.join(', ')}`);
   return lines.join('\n') + '\n';
 }

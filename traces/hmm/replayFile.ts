@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { VariantId } from '../../model/index.js';
+import { isKernelVersion, KERNELS, type VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import { importToFile, isComment, isLostLine, parseLine } from '../ftrace/index.js';
 import { readLineBatches, spool } from '../lines.js';
@@ -24,6 +24,8 @@ export interface ReplayReport extends ReplayResult {
   readonly file: string;
   readonly source: string | null;
   readonly variants: readonly string[];
+  /** The kernel version the trace was judged under (absent in results of older versions of hmmcheck). */
+  readonly kernel?: string;
   /** The step kinds the replay let happen without an event. */
   readonly hidden: readonly string[];
   /** For a kernel trace given as ftrace text: what it was imported as. */
@@ -42,6 +44,8 @@ export interface ReplayFileOptions extends ReplayOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** A kprobe_events file for a kernel trace in ftrace text (default: the Linux 6.1 set). */
   readonly probes?: string;
+  /** replay --kernel: overrides the header's kernel. */
+  readonly kernel?: string;
   /** Called about every two seconds while the trace is read before replay (the replay itself reports through ReplayOptions.onProgress). */
   readonly onReading?: (lines: number) => void;
 }
@@ -176,7 +180,7 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
   // A one-page world stands for the trace's world in reports.
   const one = newScan();
   const rw = buildReplayWorld(display, header, one, options.variants ?? []);
-  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], hidden: [...hidden], ...final };
+  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], kernel: rw.world.kernel.version, hidden: [...hidden], ...final };
   return { report, world: rw };
 }
 
@@ -246,6 +250,11 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
     }
   }
   if (!header) throw new TraceInputError(display, 1, 'line', 'a header line', 'an empty trace');
+  // --kernel overrides the header's; a version hmmcheck does not know is refused before any replay.
+  if (options.kernel !== undefined) header = { ...header, kernel: options.kernel };
+  if (header.kernel !== undefined && !isKernelVersion(header.kernel)) {
+    throw new TraceInputError(display, headerLine, 'kernel', `a kernel version hmmcheck knows: ${KERNELS.join(', ')} (see hmmcheck kernels), or --kernel`, JSON.stringify(header.kernel));
+  }
   // Past the limits in any trace, whole or page by page (a page index of 1e9 is 1e9 page replays).
   const over = overLimit(display, scan);
   if (over) throw over;
@@ -263,6 +272,7 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
     file: display,
     source: header.source ?? null,
     variants: [...rw.world.variants],
+    kernel: rw.world.kernel.version,
     hidden: [...rw.hidden],
     ...recordingVerdict(result, header.unsupported),
   };

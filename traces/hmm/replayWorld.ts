@@ -15,10 +15,13 @@ import {
   buildWorld,
   findPreset,
   findVariant,
+  isKernelVersion,
+  KERNELS,
   parseConfig,
   STEP_KINDS,
   type ActorConfig,
   type Config,
+  type KernelVersion,
   type StepKind,
   type VariantId,
   type World,
@@ -33,6 +36,8 @@ export interface TraceHeaderLike {
   readonly config?: unknown;
   readonly observed?: readonly string[];
   readonly variant?: readonly string[];
+  /** The kernel version (replay --kernel has been put in already). */
+  readonly kernel?: string;
 }
 
 export interface ReplayWorld {
@@ -194,7 +199,12 @@ export function buildReplayWorld(
     tidOf.push(a.name);
     threads.set(a.name, entry);
   });
-  const world = buildWorld({ ...base, actors }, variants, { anyFrame: false, ...worldOptions });
+  // The kernel: the header's (or --kernel's, put there by the caller), else its configuration's, else latest.
+  if (header.kernel !== undefined && !isKernelVersion(header.kernel)) {
+    throw headerError(file, 'kernel', `a kernel version hmmcheck knows: ${KERNELS.join(', ')} (see hmmcheck kernels), or --kernel`, JSON.stringify(header.kernel));
+  }
+  const kernel = (header.kernel as KernelVersion | undefined) ?? base.kernel;
+  const world = buildWorld({ ...base, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, ...worldOptions });
   return {
     world,
     threads,

@@ -1,0 +1,137 @@
+/**
+ * The kernel version axis (model/kernel/versions.ts): each version's choice
+ * of every rule that changed, the older-kernel variants as aliases of one
+ * rule, and for each versioned behaviour a pair of checks on a small
+ * configuration, the older kernel's against the newer one's.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, type Model } from '../../checker/index.js';
+import {
+  buildWorld,
+  choiceIn,
+  DEFAULT_KERNEL,
+  findPreset,
+  hmmModel,
+  KERNEL_RULES,
+  kernelBehaviour,
+  KERNELS,
+  type HmmAction,
+  type HmmState,
+  type KernelBehaviour,
+  type KernelRule,
+  type KernelVersion,
+  type VariantId,
+  type World,
+} from '../../model/index.js';
+
+const preset = (name: string, kernel: KernelVersion, variants: VariantId[] = []): World => buildWorld({ ...findPreset(name)!.config, kernel }, variants);
+
+/** A world whose kernel is `kernel` with one rule changed: to test that rule alone. */
+const withRule = (w: World, patch: Partial<KernelBehaviour>): World => ({ ...w, kernel: { ...w.kernel, ...patch } });
+
+/** The shortest path to a step that `hit` picks out, found by the checker as a violation of a step property; null if none is reachable. */
+function shortestTo(w: World, hit: (before: HmmState, a: HmmAction, after: HmmState) => boolean): readonly HmmAction[] | null {
+  const m = hmmModel(w, { freeze: false });
+  const probe: Model<HmmState, HmmAction> = {
+    ...m,
+    invariants: [],
+    stepProperties: [{ id: 'PROBE', sentence: 'the step looked for', holds: (b, a, s) => !hit(b, a, s) }],
+    progress: undefined as never,
+    isFinal: () => true,
+  };
+  const r = check(probe);
+  return r.violations.length > 0 ? r.violations[0]!.path.actions : null;
+}
+
+test('every rule has one choice per version, from its newest change at or before it; latest is the default', () => {
+  assert.is(DEFAULT_KERNEL, 'latest');
+  const table = Object.fromEntries(KERNELS.map((v) => [v, kernelBehaviour(v)]));
+  assert.equal(
+    KERNELS.map((v) => [table[v]!.do_swap_page, table[v]!.collectFaultFolio, table[v]!.exclusiveMapcount, table[v]!.exclusiveLock, table[v]!.revokeEvent, table[v]!.memcgMigrate]),
+    [
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'force-charge'],
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'move'],
+      ['trylock', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
+      ['sleep', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
+    ],
+  );
+  for (const r of KERNEL_RULES as readonly KernelRule[]) {
+    for (const h of r.history) {
+      assert.ok(r.choices[h.choice], `${r.id}: ${h.choice} is described`);
+      if (h.since !== undefined) assert.ok(h.commit?.subject, `${r.id}: the change to ${h.choice} names its commit`);
+    }
+    for (const v of KERNELS) assert.ok(choiceIn(r, v) in r.choices);
+  }
+});
+
+test('the older-kernel variants set their one rule back, whatever the version; collect follows do_swap_page', () => {
+  const base = preset('tiny', 'latest');
+  assert.equal(buildWorld(base.config, ['B17']).kernel, { ...base.kernel, do_swap_page: 'get', collectFaultFolio: 'trylock' });
+  assert.equal(buildWorld(base.config, ['B12']).kernel, { ...base.kernel, do_swap_page: 'none', collectFaultFolio: 'trylock' });
+  assert.equal(buildWorld(base.config, ['B18']).kernel, { ...base.kernel, do_swap_page: 'trylock' });
+  assert.equal(buildWorld(base.config, ['B16']).kernel, { ...base.kernel, exclusiveMapcount: 'drop' });
+  const old = preset('tiny', '6.1', ['B18']);
+  assert.is(old.kernel.do_swap_page, 'trylock');
+  assert.is(old.kernel.collectFaultFolio, 'fault-locked');
+  assert.is(old.kernel.memcgMigrate, 'force-charge', 'the other rules stay 6.1');
+});
+
+test('do_swap_page: two CPU threads faulting one device page livelock on 6.1 (a reference each, no lock: B17), not on latest', () => {
+  const latest = check(hmmModel(preset('cpu-faults', 'latest'), { freeze: false }));
+  assert.is(latest.outcome, 'ok');
+  const old = check(hmmModel(preset('cpu-faults', '6.1'), { freeze: false }));
+  assert.is(old.outcome, 'violated');
+  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length, v.loopStart]), [['LIVE-1', 46, 26]]);
+});
+
+test('device-exclusive mapcount: dropped before v6.15 (INV-15 at once), kept since', () => {
+  const old = check(hmmModel(preset('exclusive', '6.12'), { freeze: false }));
+  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length]), [['INV-15', 5]]);
+  assert.is(check(hmmModel(preset('exclusive', '6.15'), { freeze: false })).outcome, 'ok');
+});
+
+test('make_device_exclusive of a page another thread holds locked: fails on the trylock before v6.15, waits since', () => {
+  const failsOnLock = (b: HmmState, a: HmmAction): boolean => a.k === 'make_device_exclusive' && a.pfn === null && b.mms[a.mm!]!.vma[a.page!] === 'rw';
+  // Two devices ask for one page: the first holds it locked from its GUP to its unlock.
+  const w = buildWorld({
+    pages: 1,
+    systemFrames: 2,
+    devices: [{ frames: 1, owner: 'dmirror0' }, { frames: 1, owner: 'dmirror1' }],
+    actors: [
+      { kind: 'cpu', ops: { cpu_write: 1 } },
+      { kind: 'device', mirror: 0, ops: { device_atomic: 1 } },
+      { kind: 'device', mirror: 1, ops: { device_atomic: 1 } },
+    ],
+  });
+  const trylock = shortestTo(withRule(w, { exclusiveLock: 'trylock' }), failsOnLock);
+  assert.ok(trylock, 'reachable with the trylock');
+  assert.is(trylock!.filter((a) => a.k === 'invalidate_range_start' && a.event === 'exclusive').length, 1, "the other device's request holds the lock");
+  assert.is(shortestTo(w, failsOnLock), null, 'never with folio_lock');
+  // Failing, the request maps nothing, and the rest of the model still verifies.
+  assert.is(check(hmmModel(withRule(w, { exclusiveLock: 'trylock' }), { freeze: false })).outcome, 'ok');
+});
+
+test('the revocation of device-exclusive access: an EXCLUSIVE invalidation before v6.15, CLEAR since; owner NULL both', () => {
+  const revocation = (event: string) => (_b: HmmState, a: HmmAction, s: HmmState): boolean => a.k === 'invalidate_range_start' && s.threads[a.t]!.inv?.then === 'restore_exclusive_pte' && s.threads[a.t]!.inv?.event === event;
+  const w = preset('exclusive', 'latest');
+  assert.ok(shortestTo(w, revocation('clear')));
+  assert.is(shortestTo(w, revocation('exclusive')), null);
+  const old = withRule(w, { revokeEvent: 'exclusive' });
+  assert.ok(shortestTo(old, revocation('exclusive')));
+  assert.is(shortestTo(old, revocation('clear')), null);
+});
+
+test('mem_cgroup_migrate: before v6.7 the new folio is force-charged and both are charged until the old is freed; since, the charge moves', () => {
+  // One page in the process: two frames charged to its memcg are the migration's source and destination.
+  const bothCharged = (_b: HmmState, a: HmmAction, s: HmmState): boolean => a.k === 'migrate_vma_pages' && s.mms.some((_m, i) => s.frames.filter((f) => f.memcg === i).length >= 2);
+  const w = preset('memcg', 'latest');
+  assert.is(shortestTo(w, bothCharged), null, 'moved: one page holds the charge');
+  const old = withRule(w, { memcgMigrate: 'force-charge' });
+  assert.ok(shortestTo(old, bothCharged), 'force-charged: the source and the destination both');
+  // INV-11 (usage equals the pages charged) holds either way.
+  assert.is(check(hmmModel(preset('memcg', '6.1'), { freeze: false })).outcome, 'ok');
+  assert.equal([check(hmmModel(w, { freeze: false })).stats.states, check(hmmModel(preset('memcg', '6.1'), { freeze: false })).stats.states], [982, 1465]);
+});
+
+test.run();
