@@ -16,6 +16,7 @@ verbs:
   presets      list the named configurations
   variants     list the bug variants (real kernel and driver bugs the checker must find)
   invariants   list the invariants, with their ids and sentences
+  kernels      list the kernel versions and every behaviour that differs between them
 
 common options:
   --json             one JSON object on standard output, nothing else there
@@ -59,6 +60,9 @@ options:
   --preset NAME       a named configuration (default small; see hmmcheck presets)
   --config FILE       a configuration file (JSON; schema model/config.schema.json)
   --variant ID        turn on a bug variant (repeatable, or comma-separated)
+  --kernel V          the kernel version whose behaviour the model follows:
+                      6.1, 6.12, 6.15 or latest (default; overrides the
+                      configuration's kernel; hmmcheck kernels says what differs)
   --max-states N      stop with outcome incomplete after N distinct states
   --max-seconds S     stop with outcome incomplete after S seconds
   --max-depth N       do not explore beyond N steps (outcome incomplete if cut)
@@ -122,6 +126,7 @@ is bad input (exit 2) at the line reached.
 
 options:
   --variant ID             judge under a bug variant (also from the header)
+  --kernel V               judge under this kernel version (overrides the header's kernel; default latest)
   --max-candidates N       stop with incomplete if more than N model states explain the prefix (default 100000)
   --max-hidden-depth N     stop with incomplete if more than N unlogged steps are needed in a row (default 256)
   --lookahead N            events read ahead to learn each thread's next event (default 4096)
@@ -170,6 +175,8 @@ options:
   --quiet          no summary
   --max-line-bytes N
                    refuse a line longer than N bytes (default 8388608, 8 MiB)
+  --kernel V       the kernel the capture ran on, written into the header
+                   (default 6.1 with the default probe set; hmmcheck kernels)
 
 exit status: 0 imported, 2 bad input (file:line: field: expected X, found Y;
 an unknown event or a malformed line), 3 stopped outside the model, or the
@@ -218,7 +225,7 @@ Prints it like check, with the seed and a command that repeats the run.
 Finding nothing is incomplete (exit 3): random walks prove nothing.
 
 options:
-  --preset NAME, --config FILE, --variant ID   as for check
+  --preset NAME, --config FILE, --variant ID, --kernel V   as for check
   --runs N            walks to try (default 10000)
   --depth N           steps per walk at most (default 200)
   --seed S            fast-check seed (default: random, printed)
@@ -233,4 +240,5 @@ examples:
   presets: `usage: hmmcheck presets [--json]\n\nLists the named configurations, one per line with a sentence.\n\nexample:\n  hmmcheck presets\n`,
   variants: `usage: hmmcheck variants [--json]\n\nLists the bug variants: id, level, the invariants its counterexample must\nviolate, and what the switch does.\n\nexample:\n  hmmcheck variants\n`,
   invariants: `usage: hmmcheck invariants [--json]\n\nLists the invariants: id and sentence (MODEL.md section 3).\n\nexample:\n  hmmcheck invariants\n`,
+  kernels: `usage: hmmcheck kernels [--json]\n\nLists the kernel versions the model follows (check, simulate and replay take\n--kernel V; a configuration and a trace header take "kernel"), each with its\nchoice of every core-kernel behaviour that differs between versions, then\nthose behaviours with the release and commit where each changed\n(model/kernel/versions.ts).\n\nexample:\n  hmmcheck kernels\n  hmmcheck check --preset cpu-faults --kernel 6.1\n`,
 };

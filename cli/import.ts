@@ -13,6 +13,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { maxLineBytes } from './inputFlags.js';
+import { resolveKernel } from './world.js';
 import type { Io } from './io.js';
 import { checkOutputPath, OutputError, tempBeside } from './output.js';
 
@@ -22,6 +23,7 @@ const FLAGS: FlagSpec = {
   json: 'boolean',
   quiet: 'boolean',
   'max-line-bytes': 'integer',
+  kernel: 'string',
 };
 
 /**
@@ -65,7 +67,8 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
   if (json && out === '-') throw new UsageError('import: --json prints the summary on standard output, so the trace needs --out FILE');
   if (out !== '-') checkOutputPath('import', '--out', out);
   const probes = str(args, 'probes');
-  const { header, summary } = await withInputBounds(maxLineBytes('import', args), () => importAtomically(file, out, io, { ...(probes ? { probes } : {}) }));
+  const kernel = resolveKernel(str(args, 'kernel'));
+  const { header, summary } = await withInputBounds(maxLineBytes('import', args), () => importAtomically(file, out, io, { ...(probes ? { probes } : {}), ...(kernel ? { kernel } : {}) }));
   const display = file === '-' ? '<stdin>' : file;
   const outcome = summary.unsupported ? 'incomplete' : 'ok';
   if (json) {
@@ -77,6 +80,9 @@ export async function runImport(argv: readonly string[], io: Io): Promise<number
     const lines = [
       `hmmcheck import ftrace ${display}: ${summary.lines.toLocaleString('en-US')} lines -> ${summary.events.toLocaleString('en-US')} hmmtrace events${out === '-' ? '' : ` in ${out}`}`,
       `test: ${summary.test ?? '(not named by a tracing mark)'}${summary.rc !== null ? `, rc=${summary.rc}` : ''}`,
+      header.kernel !== undefined
+        ? `kernel: ${header.kernel}${kernel === undefined ? ' (the default probe set is Linux 6.1\'s; --kernel says otherwise)' : ''}`
+        : 'kernel: not said (a capture does not name its kernel): replay judges it under latest unless --kernel is given here or to replay',
       `events: ${counts || 'none'}`,
       `left out: ${summary.outside} events outside the test's buffers, ${summary.afterRelease} after the mirror was released, ${summary.splits} huge-PMD split brackets`,
     ];

@@ -23,6 +23,8 @@ import { parseProbes, type Probe } from './probes.js';
 import { readSession } from './session.js';
 
 /** The probe set of the shared Linux 6.1 capture, shipped as the default. */
+/** The kernel the default probe set was written for (its struct offsets are 6.1.192's). */
+export const DEFAULT_PROBES_KERNEL = '6.1';
 export const DEFAULT_PROBES = fileURLToPath(new URL('../../../traces/ftrace/kprobe_events.linux-6.1.txt', import.meta.url));
 
 /** The event name of an ftrace line: after the timestamp, up to ":" or "(" (a syscall) or " ->" (its return). */
@@ -40,11 +42,15 @@ export interface ImportOptions {
   /** A kprobe_events file (default: the Linux 6.1 set). */
   readonly probes?: string;
   readonly stdin?: NodeJS.ReadableStream;
+  /** The kernel version the capture ran on, for the header (a capture does not say). */
+  readonly kernel?: string;
 }
 
 export interface ImportHeader {
   readonly hmmtrace: 1;
   readonly source: string;
+  /** The kernel the capture ran on: --kernel, or 6.1 with the default (Linux 6.1) probe set; absent when neither says. */
+  readonly kernel?: string;
   readonly observed: readonly string[];
   readonly variant: readonly string[];
   readonly partition: 'page';
@@ -105,6 +111,8 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
     const header: ImportHeader = {
       hmmtrace: 1,
       source: `ftrace of ${test}${rc} with lib/test_hmm.c, imported by hmmcheck from ${file}`,
+      // An ftrace capture does not say its kernel: the user does, or the default probe set, which is Linux 6.1's.
+      ...(opts.kernel !== undefined ? { kernel: opts.kernel } : opts.probes === undefined ? { kernel: DEFAULT_PROBES_KERNEL } : {}),
       observed: IMPORT_OBSERVED,
       variant: ['H1'],
       partition: 'page',
