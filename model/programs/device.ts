@@ -129,12 +129,17 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
     const pte = mm.pte[p]!;
     // hmm_vma_walk_test: no VMA, or one without VM_READ, is -EFAULT when a fault is asked for.
     if (unreadable(vma)) return ret('EFAULT');
-    if (op.write && vma !== 'rw') return ret('EPERM');
+    // hmm_vma_fault: a page that needs a write fault in a VMA without VM_WRITE
+    // is -EPERM (mm/hmm.c:73-76 in 6.1). Only a page that needs a fault: the
+    // caller's own device-private page is returned as it is, without
+    // HMM_PFN_WRITE, before any fault is considered (hmm_vma_handle_pte,
+    // mm/hmm.c:250-257), whatever the VMA allows.
+    const fault = (): void => {
+      if (op.write && vma !== 'rw') ret('EPERM');
+      else out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
+    };
     const needFault = pte.k === 'none' || (op.write && (pte.k === 'zero' || (pte.k === 'present' && !pte.w)));
-    if (needFault) {
-      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
-      return;
-    }
+    if (needFault) return fault();
     if (pte.k === 'zero') pfns.push(mkSnap(p, ZERO_PFN, false));
     else if (pte.k === 'present') pfns.push(mkSnap(p, pte.pfn, pte.w));
     else if (pte.k === 'devpriv' && op.kind !== 'migrate_to_device' && (w.frameDevice[pte.pfn] === w.mirrors[spec.mirror]!.device || w.variants.has('B8'))) {
@@ -144,16 +149,14 @@ function walkStep(s: HmmState, w: World, t: number, out: HmmAction[]): void {
       pfns.push(mkSnap(p, pte.pfn, pte.w));
     } else if (pte.k === 'devexcl') {
       // Another device's exclusive entry: the fault revokes it (remove_device_exclusive_entry).
-      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
-      return;
+      return fault();
     } else if (pte.k === 'devpriv') {
       // Another owner's page is faulted back to system memory (do_swap_page
       // -> its owner's migrate_to_ram); from B8's fix until "mm/hmm: fault
       // non-owner device private entries" (B9) it was -EFAULT instead.
       // drm_gpusvm_range_evict (an all-or-nothing migration's eviction) asks with no owner: every device page comes back.
       if (w.variants.has('B9') && op.kind !== 'migrate_to_device') return ret('EFAULT');
-      out.push({ t, k: 'handle_mm_fault', mm: spec.mm, page: p, write: op.write });
-      return;
+      return fault();
     } else return; // a migration entry: hmm_vma_handle_pte waits for it (migration_entry_wait)
   }
   ret('ok', pfns);

@@ -4,7 +4,7 @@
  * step is not enabled.
  */
 import * as assert from 'uvu/assert';
-import { check, type CheckResult } from '../../checker/index.js';
+import { check, type CheckResult, type Model } from '../../checker/index.js';
 import {
   applyStep,
   buildWorld,
@@ -30,6 +30,23 @@ export function presetWorld(name: string, variants: VariantId[] = []): World {
 
 export function checkWorld(w: World): CheckResult<HmmState, HmmAction> {
   return check(hmmModel(w));
+}
+
+/**
+ * The shortest path to a step that `hit` picks out (the checker finds it as
+ * the violation of a step property), or null when none is reachable.
+ */
+export function shortestTo(w: World, hit: (before: HmmState, a: HmmAction, after: HmmState) => boolean): readonly HmmAction[] | null {
+  const m = hmmModel(w, { freeze: false });
+  const probe: Model<HmmState, HmmAction> = {
+    ...m,
+    invariants: [],
+    stepProperties: [{ id: 'PROBE', sentence: 'the step looked for', holds: (b, a, s) => !hit(b, a, s) }],
+    isFinal: () => true,
+  };
+  delete (probe as { progress?: unknown }).progress;
+  const r = check(probe);
+  return r.violations.length > 0 ? r.violations[0]!.path.actions : null;
 }
 
 /** The states of a walk of `w` driven by `choices` (each picks among the enabled steps), from the initial state. */

@@ -6,7 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { check, type Model } from '../../checker/index.js';
+import { check } from '../../checker/index.js';
+import { shortestTo } from '../helpers/hmm.js';
 import {
   buildWorld,
   choiceIn,
@@ -29,20 +30,6 @@ const preset = (name: string, kernel: KernelVersion, variants: VariantId[] = [])
 
 /** A world whose kernel is `kernel` with one rule changed: to test that rule alone. */
 const withRule = (w: World, patch: Partial<KernelBehaviour>): World => ({ ...w, kernel: { ...w.kernel, ...patch } });
-
-/** The shortest path to a step that `hit` picks out, found by the checker as a violation of a step property; null if none is reachable. */
-function shortestTo(w: World, hit: (before: HmmState, a: HmmAction, after: HmmState) => boolean): readonly HmmAction[] | null {
-  const m = hmmModel(w, { freeze: false });
-  const probe: Model<HmmState, HmmAction> = {
-    ...m,
-    invariants: [],
-    stepProperties: [{ id: 'PROBE', sentence: 'the step looked for', holds: (b, a, s) => !hit(b, a, s) }],
-    progress: undefined as never,
-    isFinal: () => true,
-  };
-  const r = check(probe);
-  return r.violations.length > 0 ? r.violations[0]!.path.actions : null;
-}
 
 test('every rule has one choice per version, from its newest change at or before it; latest is the default', () => {
   assert.is(DEFAULT_KERNEL, 'latest');
