@@ -1,25 +1,35 @@
 /**
  * `check --workers N`: breadth-first search with the expansion of states
- * spread over worker threads (node:worker_threads), TLC-style.
+ * spread over worker threads (node:worker_threads), TLC-style, once the
+ * search has shown it is big enough to pay for them.
  *
- * The main thread keeps the visited store and the queue of packed states;
- * it cuts the head of the queue into batches, in queue order, and each worker
- * expands its batch (expand.ts) and returns successors as words with their
- * fingerprints. N threads expand: N - 1 workers and the main thread itself,
- * which takes a batch whenever it would otherwise wait. (A main thread that
- * only kept the books left its core mostly idle while N workers shared the
- * others, each warming up its own copy of the model.) Results are absorbed
- * strictly in the order the batches were cut, so states get the same ids in
- * the same order as with one thread: the same distinct counts, the same
- * first violation, the same shortest counterexample. Only the model's `pack`, `unpack` and a module a worker can
- * import (`ModelSource`) are needed; the checker still knows nothing of HMM.
+ * It starts as the ordinary one-thread search (Explorer.run in slices, as
+ * checkAsync runs it), so a search that ends early runs at exactly the
+ * one-thread speed and never starts a worker. Once it has run `afterMs` with
+ * a frontier of `minQueued` states (HANDOVER, handover.ts) it starts the
+ * workers and goes on alone while they load the model; when one is ready
+ * the frontier is handed over.
+ *
+ * From there the main thread keeps the visited store and the queue of
+ * packed states; it cuts the head of the queue into batches, in queue order,
+ * and each worker expands its batch (expand.ts) and returns successors as
+ * words with their fingerprints. N threads expand: N - 1 workers and the main
+ * thread itself, which takes a batch whenever it would otherwise wait. (A
+ * main thread that only kept the books left its core mostly idle while N
+ * workers shared the others, each warming up its own copy of the model.)
+ * Results are absorbed strictly in the order the batches were cut, so states
+ * get the same ids in the same order as with one thread: the same distinct
+ * counts, the same first violation, the same shortest counterexample. Only
+ * the model's `pack`, `unpack` and a module a worker can import
+ * (`ModelSource`) are needed; the checker still knows nothing of HMM.
  */
-import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckpointOption } from './explore.js';
 import { Explorer } from './explore.js';
 import { Expander, Words } from './expand.js';
+import { HANDOVER, IdleMeter, type Handover } from './handover.js';
 import type { Model } from './model.js';
 import type { CheckResult, Stats } from './result.js';
+import { WorkerPool } from './workerPool.js';
 
 /** Where a worker finds the model: `(await import(module))[exportName](args)`. */
 export interface ModelSource {
@@ -34,6 +44,8 @@ export interface ParallelOptions<S> extends CheckOptions<S> {
   readonly workers: number;
   readonly signal?: AbortSignal;
   readonly checkpoint?: CheckpointOption;
+  /** When the workers take over (default HANDOVER); tests set it low. */
+  readonly handover?: Partial<Handover>;
 }
 
 interface Pending {
@@ -57,61 +69,114 @@ export async function checkParallel<S, A>(
   if ((options.strategy ?? 'bfs') !== 'bfs') throw new Error('checkParallel: only breadth-first search runs on workers');
   // The main thread records the progress graph from what the workers report (expand.ts).
   const ex = new Explorer(model, options);
-  const maxDepth = options.maxDepth ?? Infinity;
-  const local = new Expander(model, maxDepth, (hi, lo) => ex.stored(hi, lo));
-  const workers = Array.from(
-    { length: options.workers - 1 },
-    () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source, maxDepth } }),
-  );
+  const search = new Search(ex, model, source, options);
   const onAbort = (): void => ex.interrupt();
   options.signal?.addEventListener('abort', onAbort);
-  let lastProgress = Date.now();
-  const cp = options.checkpoint;
-  let lastSave = Date.now();
-  let pending: Pending[] = [];
-  let closing = false;
   try {
-    // Batches out, in the order they were cut; absorbed from the front only.
-    pending = [];
-    // A worker gets batches once it is ready (the main thread expands
-    // meanwhile), two at a time: the next is there when it finishes one,
-    // even while the main thread is busy expanding its own.
-    const idle: Worker[] = [];
-    let wake: (() => void) | undefined;
-    let failure: unknown;
-    workers.forEach((w) => {
-      w.on('message', (m: { ready?: true; job: number; out: Int32Array; len: number; input: Int32Array }) => {
-        if (m.ready) {
-          idle.push(w, w);
-          return;
+    if (options.signal?.aborted) ex.interrupt();
+    if (await search.alone()) await search.together();
+    ex.settle();
+    search.saveIfResumable();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await search.close();
+  }
+  const r = ex.result();
+  return search.handedOver ? { ...r, stats: { ...r.stats, workers: options.workers } as Stats } : r;
+}
+
+const NO_RECORDS = new Int32Array(0);
+
+class Search<S, A> {
+  /** Set once the frontier went to the workers: the result then says how many threads expanded. */
+  handedOver = false;
+  private pool: WorkerPool | undefined;
+  private readonly when: Handover;
+  private readonly maxDepth: number;
+  private readonly cp: CheckpointOption | undefined;
+  private lastSave = Date.now();
+  /** Batches out, in the order they were cut; absorbed from the front only. */
+  private pending: Pending[] = [];
+  private readonly jobs = new Map<number, Pending>();
+
+  constructor(
+    private readonly ex: Explorer<S, A>,
+    private readonly model: Model<S, A>,
+    private readonly source: ModelSource,
+    private readonly options: ParallelOptions<S>,
+  ) {
+    this.when = { ...HANDOVER, ...options.handover };
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.cp = options.checkpoint;
+  }
+
+  /**
+   * The one-thread search, in slices, until it ends or a worker is ready to
+   * take over (true). The workers are started once the search has run
+   * `afterMs` with `minQueued` states queued; the main thread goes on alone
+   * for up to `aloneMs` while they load the model, then waits for them.
+   */
+  async alone(): Promise<boolean> {
+    const { ex, when } = this;
+    const t0 = Date.now();
+    const meter = when.minIdleCores > 0 ? new IdleMeter() : undefined;
+    let poolAt = 0;
+    while (!ex.done) {
+      const elapsed = Date.now() - t0;
+      if (
+        !this.pool &&
+        this.options.workers > 1 &&
+        elapsed >= when.afterMs &&
+        ex.queuedCount >= when.minQueued &&
+        (meter === undefined || meter.look() >= when.minIdleCores)
+      ) {
+        this.pool = new WorkerPool(this.options.workers - 1, this.source, this.maxDepth, when.warmStates, (d) => {
+          const p = this.jobs.get(d.job)!;
+          this.jobs.delete(d.job);
+          p.out = d.out;
+          p.len = d.len;
+          p.input = d.input;
+        });
+        poolAt = Date.now();
+      }
+      if (this.pool) {
+        if (this.pool.failure) throw this.pool.failure;
+        if (this.pool.ready) return true;
+        if (Date.now() - poolAt >= when.aloneMs) {
+          // The time limit and Ctrl-C still hold (memory is checked where it grows).
+          await this.pool.wait(200);
+          ex.checkDeadline();
+          continue;
         }
-        const p = jobs.get(m.job)!;
-        jobs.delete(m.job);
-        p.out = m.out;
-        p.len = m.len;
-        p.input = m.input;
-        idle.push(w);
-        wake?.();
-      });
-      w.on('error', (e) => {
-        failure = e;
-        wake?.();
-      });
-      w.on('exit', (code) => {
-        if (closing) return;
-        failure ??= new Error(`a worker exited with code ${code} in the middle of the search`);
-        wake?.();
-      });
-    });
-    const jobs = new Map<number, Pending>();
+      }
+      // Slices as checkAsync's until `afterMs`, then short ones, so that a
+      // frontier grown large enough, idle cores or a ready worker are seen
+      // at once (a slice ends at a time check every 256 states).
+      const slice = elapsed < when.afterMs ? Math.min(100, when.afterMs - elapsed) : 10;
+      if (ex.run(slice)) break;
+      this.savePeriodically();
+      await new Promise((r) => setImmediate(r));
+    }
+    return false;
+  }
+
+  /** The search on N threads, from the frontier the main thread built alone, to the end. */
+  async together(): Promise<void> {
+    const { ex, options } = this;
+    const pool = this.pool!;
+    this.handedOver = true;
+    const local = new Expander(this.model, this.maxDepth, (hi, lo) => ex.stored(hi, lo));
+    const keep = this.cp !== undefined;
     const spareIn: Int32Array[] = [];
     const spareOut: Int32Array[] = [];
     let nextJob = 0;
+    let lastProgress = Date.now();
     // Batches sized to the queue: large enough to amortise a message, small
     // enough that all threads get some.
     const batchSize = (): number => Math.max(8, Math.min(4096, Math.ceil(ex.queuedCount / (2 * options.workers))));
+    const pending = this.pending;
     while (true) {
-      if (failure) throw failure;
+      if (pool.failure) throw pool.failure;
       // Absorb finished batches at the front, in order.
       while (pending.length > 0 && pending[0]!.out !== undefined && !ex.done) {
         const p = pending.shift()!;
@@ -123,27 +188,21 @@ export async function checkParallel<S, A>(
       ex.checkMemory();
       if (options.onProgress && Date.now() - lastProgress >= (options.progressEveryMs ?? 2000)) {
         lastProgress = Date.now();
-        options.onProgress(ex.stats());
+        options.onProgress({ ...ex.stats(), workers: options.workers });
       }
       if (ex.done) break;
-      if (cp && Date.now() - lastSave >= cp.everySeconds * 1000) {
-        cp.save(ex.checkpoint(pendingRecords(pending)));
-        lastSave = Date.now();
-      }
+      this.savePeriodically();
       // Keep every worker busy.
-      while (idle.length > 0) {
+      while (pool.idle.length > 0) {
         if (ex.queuedCount === 0) break;
-        const size = batchSize();
         const input = new Words(spareIn.pop());
-        const k = ex.takeBatch(size, input);
+        const k = ex.takeBatch(batchSize(), input);
         if (k === 0) break;
-        const w = idle.pop()!;
         const job = nextJob++;
-        const p: Pending = { records: cp ? input.buf.slice(0, input.n) : NO_RECORDS };
+        const p: Pending = { records: keep ? input.buf.slice(0, input.n) : NO_RECORDS };
         pending.push(p);
-        jobs.set(job, p);
-        const spare = spareOut.pop();
-        w.postMessage({ job, input: input.buf, len: input.n, spare }, (spare ? [input.buf.buffer, spare.buffer] : [input.buf.buffer]) as ArrayBuffer[]);
+        this.jobs.set(job, p);
+        pool.send(job, input.buf, input.n, spareOut.pop());
       }
       if (ex.queuedCount > 0 && (pending.length === 0 || pending[0]!.out === undefined)) {
         // Rather than wait for the front batch, expand the next one here;
@@ -152,7 +211,7 @@ export async function checkParallel<S, A>(
         ex.takeBatch(batchSize(), input);
         const out = new Words(spareOut.pop());
         local.expand(input.buf, input.n, out);
-        pending.push({ records: cp ? input.buf.slice(0, input.n) : NO_RECORDS, out: out.buf, len: out.n, input: input.buf });
+        pending.push({ records: keep ? input.buf.slice(0, input.n) : NO_RECORDS, out: out.buf, len: out.n, input: input.buf });
         await new Promise<void>((r) => setImmediate(r));
         continue;
       }
@@ -161,29 +220,29 @@ export async function checkParallel<S, A>(
         if (ex.done) break;
         continue;
       }
-      if (pending[0]!.out === undefined) {
-        await new Promise<void>((r) => {
-          wake = r;
-          // Ctrl-C or the time limit must not wait for a slow batch forever.
-          setTimeout(r, 200);
-        });
-        wake = undefined;
-      }
+      if (pending[0]!.out === undefined) await pool.wait(200);
     }
-    ex.settle();
-    if (cp && ex.resumable) cp.save(ex.checkpoint(pendingRecords(pending)));
-  } finally {
-    closing = true;
-    options.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(workers.map((w) => w.terminate()));
   }
-  const r = ex.result();
-  return { ...r, stats: { ...r.stats, workers: options.workers } as Stats };
-}
 
-const NO_RECORDS = new Int32Array(0);
+  /** A checkpoint every `everySeconds`, batches out on workers included. */
+  private savePeriodically(): void {
+    if (this.cp && Date.now() - this.lastSave >= this.cp.everySeconds * 1000) {
+      this.cp.save(this.ex.checkpoint(this.pendingRecords()));
+      this.lastSave = Date.now();
+    }
+  }
 
-/** The records of batches not yet absorbed, in order (their results are dropped on a stop). */
-function pendingRecords(pending: readonly Pending[]): Int32Array[] {
-  return pending.map((p) => p.records);
+  /** The last checkpoint, when the search stopped where it can go on. */
+  saveIfResumable(): void {
+    if (this.cp && this.ex.resumable) this.cp.save(this.ex.checkpoint(this.pendingRecords()));
+  }
+
+  /** The records of batches not yet absorbed, in order (their results are dropped on a stop). */
+  private pendingRecords(): Int32Array[] {
+    return this.pending.map((p) => p.records);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
 }

@@ -1,0 +1,59 @@
+/**
+ * When `check --workers N` hands its frontier to worker threads
+ * (parallel.ts), and why then. TODO: measured justification.
+ */
+import { cpus } from 'node:os';
+
+export interface Handover {
+  /** The main thread searches alone at least this long, so that a short search never starts a worker... */
+  readonly afterMs: number;
+  /** ...and until this many states are queued: a frontier worth cutting into batches for every thread... */
+  readonly minQueued: number;
+  /**
+   * ...and while the machine has at least this many cores idle (cores the
+   * search's own threads leave idle, measured since the last look): workers
+   * on cores that other processes keep busy only slow the search down.
+   */
+  readonly minIdleCores: number;
+  /**
+   * How long the main thread goes on alone once it has started the workers,
+   * while they load the model and warm up (Infinity: until one is ready);
+   * then it waits for them. Tests set 0 so that the workers surely take over.
+   */
+  readonly aloneMs: number;
+  /** States a worker explores on its own, to warm up its JIT, before it says it is ready (worker.ts). */
+  readonly warmStates: number;
+}
+
+export const HANDOVER: Handover = { afterMs: 1000, minQueued: 1000, minIdleCores: 0.5, aloneMs: Infinity, warmStates: 20000 };
+
+/**
+ * Idle cores of the whole machine (the kernel's per-CPU idle time,
+ * /proc/stat on Linux), averaged over the last window of at least
+ * WINDOW_MS: the kernel counts it in 10 ms ticks.
+ */
+export class IdleMeter {
+  private at = Date.now();
+  private idle = idleMs();
+  private cores = 0;
+
+  /** Idle cores over the last whole window (0 before the first). */
+  look(): number {
+    const now = Date.now();
+    if (now - this.at >= WINDOW_MS) {
+      const idle = idleMs();
+      this.cores = (idle - this.idle) / (now - this.at);
+      this.at = now;
+      this.idle = idle;
+    }
+    return this.cores;
+  }
+}
+
+const WINDOW_MS = 250;
+
+function idleMs(): number {
+  let ms = 0;
+  for (const c of cpus()) ms += c.times.idle;
+  return ms;
+}
