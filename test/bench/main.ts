@@ -19,8 +19,9 @@
  *
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run; the presets' runs (one
- * thread, no symmetry, two workers) are each the fastest of three, taken in
- * turns.
+ * thread, two workers, no symmetry) are each the fastest of three, taken in
+ * turns, and two workers are also compared with one thread round by round
+ * (workers.ts).
  *
  * The bound on two workers: small in two processes at once, against one
  * alone (JSON `parallel`), next to the CPU time one thread already takes.
@@ -38,6 +39,7 @@ import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
+import { formatRatio, range, workerRatio, type WorkerRatio } from './workers.js';
 
 interface Measure {
   readonly states: number;
@@ -51,6 +53,8 @@ interface Measure {
   readonly livenessBytesPerState?: number;
   /** CPU time of the whole process (every thread: V8's GC and compiler threads, workers) during the search. */
   readonly cpuSeconds: number;
+  /** Threads that expanded states, when worker threads took over (checkParallel). */
+  readonly workers?: number;
 }
 
 async function measureHere(what: string): Promise<Measure> {
@@ -82,6 +86,7 @@ async function measureHere(what: string): Promise<Measure> {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     outcome: r.outcome,
     cpuSeconds: cpuSince(cpu0),
+    ...(r.stats.workers !== undefined ? { workers: r.stats.workers } : {}),
     ...(r.progress?.bytesPerState !== undefined ? { livenessBytesPerState: r.progress.bytesPerState } : {}),
   };
 }
@@ -172,21 +177,19 @@ function measure(what: string): Measure {
 }
 
 /**
- * The fastest of 3 runs of each measurement, each in a fresh process, taken
- * in turns (a, b, c, a, b, c, ...): on this kind of shared machine a run can
- * be a third slower for a while for reasons of its own, noise only ever
- * slows a run down, and runs taken in turns see the same slow spells.
+ * Each measurement `rounds` times, each run in a fresh process, taken in
+ * turns (a, b, c, a, b, c, ...): on this kind of shared machine a run can be
+ * a third slower for a while for reasons of its own, noise only ever slows a
+ * run down, and runs taken in turns see the same slow spells. All runs, per
+ * measurement, in round order.
  */
-function bestInTurns(whats: readonly string[], rounds = 3): Measure[] {
-  const out: (Measure | undefined)[] = whats.map(() => undefined);
-  for (let r = 0; r < rounds; r++) {
-    whats.forEach((what, i) => {
-      const m = measure(what);
-      if (out[i] === undefined || m.seconds < out[i]!.seconds) out[i] = m;
-    });
-  }
-  return out as Measure[];
+function inTurns(whats: readonly string[], rounds = 3): Measure[][] {
+  const out: Measure[][] = whats.map(() => []);
+  for (let r = 0; r < rounds; r++) whats.forEach((what, i) => out[i]!.push(measure(what)));
+  return out;
 }
+
+const fastest = (ms: readonly Measure[]): Measure => ms.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const cpuSince = (c0: NodeJS.CpuUsage): number => {
   const c = process.cpuUsage(c0);
@@ -249,24 +252,29 @@ async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
   const plain: Record<string, Measure> = {};
-  const speedup: Record<string, number> = {};
+  const speedup: Record<string, WorkerRatio> = {};
   for (const p of ['tiny', 'small', 'migrate', 'fork']) {
-    const [sym, nosym, two] = bestInTurns([`preset:${p}`, `preset:${p}:nosym`, `preset:${p}:workers=2`]) as [Measure, Measure, Measure];
-    presets[p] = sym;
-    plain[p] = nosym;
-    if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
-    speedup[p] = Math.round((presets[p]!.seconds / two.seconds) * 100) / 100;
+    // One thread and two workers next to each other in every round, so that each round's pair saw the same load.
+    const [symRuns, twoRuns, nosymRuns] = inTurns([`preset:${p}`, `preset:${p}:workers=2`, `preset:${p}:nosym`]) as [Measure[], Measure[], Measure[]];
+    presets[p] = fastest(symRuns);
+    plain[p] = fastest(nosymRuns);
+    for (const two of twoRuns) {
+      if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
+    }
+    speedup[p] = workerRatio(symRuns, twoRuns);
   }
   // The ceiling of two workers on this machine, measured next to them on small.
-  // In turns, best of 2: one alone, then two at once (both must finish).
-  let alone = presets['small']!;
-  let together = Infinity;
-  for (let r = 0; r < 2; r++) {
+  // In turns: one alone, then two at once (both must finish).
+  const bounds: number[] = [];
+  const alones: Measure[] = [];
+  for (let r = 0; r < 3; r++) {
     const a = measure('preset:small');
-    if (a.seconds < alone.seconds) alone = a;
-    together = Math.min(together, Math.max(...(await measureTwoAtOnce('preset:small')).map((m) => m.seconds)));
+    alones.push(a);
+    const together = Math.max(...(await measureTwoAtOnce('preset:small')).map((m) => m.seconds));
+    bounds.push((2 * a.seconds) / together);
   }
-  const ceiling = Math.round(((2 * alone.seconds) / together) * 100) / 100;
+  const alone = fastest([presets['small']!, ...alones]);
+  const ceiling = Math.round(Math.max(...bounds) * 100) / 100;
   const coresOfOne = Math.round((alone.cpuSeconds / alone.seconds) * 100) / 100;
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
@@ -284,7 +292,9 @@ async function main(argv: string[]): Promise<void> {
           statesPerSecond: plain[k]!.statesPerSecond,
           bytesPerState: plain[k]!.bytesPerState,
           symmetryFactor: Math.round((plain[k]!.states / m.states) * 100) / 100,
-          workerSpeedup: speedup[k],
+          workerSpeedup: speedup[k]!.best,
+          // Each round's pair (one thread, two workers) ran one after the other: the range of their ratios.
+          workerSpeedupRounds: { low: speedup[k]!.low, high: speedup[k]!.high, workersTookOver: speedup[k]!.tookOver, runs: speedup[k]!.runs },
           statesWithoutSymmetry: plain[k]!.states,
           withSymmetry: m,
         },
@@ -292,7 +302,7 @@ async function main(argv: string[]): Promise<void> {
     ),
     // What one thread already keeps busy (cores), and what two searches at
     // once get together (x one alone): the bound on workerSpeedup here.
-    parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling },
+    parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling, twoSearchesAtOnceRounds: bounds.map((b) => Math.round(b * 100) / 100) },
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
     replay,
@@ -313,7 +323,7 @@ async function main(argv: string[]): Promise<void> {
     `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)} ${'2 workers'.padStart(9)}`,
     ...rows.map(
       ([k, m]) =>
-        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.toFixed(2)}x` : '').padStart(9)}`,
+        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.best.toFixed(2)}x` : '').padStart(9)}`,
     ),
     ...Object.entries(plain).map(
       ([k, m]) =>
@@ -321,8 +331,11 @@ async function main(argv: string[]): Promise<void> {
     ),
     'Each preset row and speed-up: the fastest of 3 runs, each in a fresh process, taken in turns with the other rows of its preset.',
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
-    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, workers started cold.',
-    `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once (best of 2, in turns with one alone) got ${ceiling}x the throughput of one alone.`,
+    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest; the workers',
+    'start only once the search has run long enough with an idle core for them (checker/handover.ts), cold, and are timed from the start.',
+    ...Object.entries(speedup).map(([k, r]) => `  2 workers on ${k.padEnd(8)} ${formatRatio(r)}`),
+    `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once`,
+    `  got ${ceiling}x the throughput of one alone (the best of 3 rounds, each in turns with one alone; rounds ${range(bounds)}).`,
     `LIVE-1 graph (B/state on top of B/state): ${Object.entries(presets)
       .map(([k, m]) => `${k} ${m.livenessBytesPerState ?? '-'}`)
       .join(', ')}; without symmetry: ${Object.entries(plain)

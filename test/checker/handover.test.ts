@@ -35,11 +35,11 @@ const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
 const nowhere: ModelSource = { module: new URL('./no-such-model.js', import.meta.url).href, export: 'none', args: {} };
 
 /**
- * Over as soon as a few hundred states are queued (the first slice has run),
+ * Over as soon as a hundred states are queued (the first slice has run),
  * whatever the machine's load, and the main thread then waits for the
- * workers: the switch surely happens mid-search.
+ * workers (warmed up as by default): the switch surely happens mid-search.
  */
-const EARLY: Partial<Handover> = { afterMs: 0, minQueued: 100, minIdleCores: 0, aloneMs: 0, warmStates: 0 };
+const EARLY: Partial<Handover> = { afterMs: 0, minQueued: 100, minIdleCores: 0, aloneMs: 0 };
 
 /** The one-thread result of each LockCtr search these tests run, computed once. */
 const oneThread = new Map<string, string>();

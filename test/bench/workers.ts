@@ -1,0 +1,48 @@
+/**
+ * `--workers 2` against one thread, as the bench reports it. On a machine
+ * shared with other work a single ratio says little: each round runs one
+ * thread and two workers one right after the other (in turns with the other
+ * rows), so a round's ratio compares runs that saw about the same load, and
+ * the bench gives the range of the rounds' ratios next to best against best.
+ */
+export interface Timed {
+  readonly seconds: number;
+  /** Set when worker threads took over the search (absent: it stayed on one thread). */
+  readonly workers?: number;
+}
+
+export interface WorkerRatio {
+  /** The fastest one-thread run over the fastest two-worker run. */
+  readonly best: number;
+  /** The lowest and highest ratio of one round's pair of runs. */
+  readonly low: number;
+  readonly high: number;
+  /** Two-worker runs in which the workers took over, of `runs` (the others ended, or found no idle core, first). */
+  readonly tookOver: number;
+  readonly runs: number;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** `one[i]` and `two[i]` ran in the same round. */
+export function workerRatio(one: readonly Timed[], two: readonly Timed[]): WorkerRatio {
+  const ratios = one.map((o, i) => o.seconds / two[i]!.seconds);
+  const fastest = (ms: readonly Timed[]): number => Math.min(...ms.map((m) => m.seconds));
+  return {
+    best: round2(fastest(one) / fastest(two)),
+    low: round2(Math.min(...ratios)),
+    high: round2(Math.max(...ratios)),
+    tookOver: two.filter((m) => m.workers !== undefined).length,
+    runs: two.length,
+  };
+}
+
+/** "1.02x (0.97 to 1.05, workers in 2 of 3 runs)" */
+export function formatRatio(r: WorkerRatio): string {
+  return `${r.best.toFixed(2)}x (rounds ${r.low.toFixed(2)} to ${r.high.toFixed(2)}; workers took over in ${r.tookOver} of ${r.runs} runs)`;
+}
+
+/** The range of a list of ratios, "1.16 to 1.49". */
+export function range(xs: readonly number[]): string {
+  return `${Math.min(...xs).toFixed(2)} to ${Math.max(...xs).toFixed(2)}`;
+}
