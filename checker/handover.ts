@@ -23,9 +23,15 @@ export interface Handover {
   readonly aloneMs: number;
   /** States a worker explores on its own, to warm up its JIT, before it says it is ready (worker.ts). */
   readonly warmStates: number;
+  /** The window over which the search's pace (transitions per ms) is measured, alone and with the workers. */
+  readonly windowMs: number;
+  /** With the workers, a window slower than this times the pace alone sends the search back to one thread... */
+  readonly minSpeedup: number;
+  /** ...until this many ms later at the earliest (twice as long after each time). */
+  readonly retryMs: number;
 }
 
-export const HANDOVER: Handover = { afterMs: 1000, minQueued: 1000, minIdleCores: 0.5, aloneMs: Infinity, warmStates: 20000 };
+export const HANDOVER: Handover = { afterMs: 1000, minQueued: 1000, minIdleCores: 0.5, aloneMs: Infinity, warmStates: 20000, windowMs: 1000, minSpeedup: 1, retryMs: 2000 };
 
 /**
  * Idle cores of the whole machine (the kernel's per-CPU idle time,

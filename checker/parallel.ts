@@ -29,7 +29,7 @@ import { Expander, Words } from './expand.js';
 import { HANDOVER, IdleMeter, type Handover } from './handover.js';
 import type { Model } from './model.js';
 import type { CheckResult, Stats } from './result.js';
-import { WorkerPool } from './workerPool.js';
+import { WorkerPool, type Done } from './workerPool.js';
 
 /** Where a worker finds the model: `(await import(module))[exportName](args)`. */
 export interface ModelSource {
@@ -50,14 +50,18 @@ export interface ParallelOptions<S> extends CheckOptions<S> {
 
 interface Pending {
   /**
-   * A copy of the batch's records, kept only when checkpointing: a
-   * checkpoint puts them back in the queue if the batch is not absorbed.
+   * A copy of the batch's records: a checkpoint puts them back in the queue
+   * if the batch is not absorbed, and this thread expands them if it takes
+   * the batch back from its worker. (Empty for a batch expanded here when
+   * no checkpoint is kept.)
    */
   readonly records: Int32Array;
+  /** Set for a batch sent to a worker. */
+  readonly job?: number;
   out?: Int32Array;
   len?: number;
-  /** The batch's input buffer, back from the worker: reused for a later batch. */
-  input?: Int32Array;
+  /** The input buffer of a batch expanded here: reused for a later batch. */
+  readonly input?: Int32Array;
 }
 
 export async function checkParallel<S, A>(
@@ -74,7 +78,7 @@ export async function checkParallel<S, A>(
   options.signal?.addEventListener('abort', onAbort);
   try {
     if (options.signal?.aborted) ex.interrupt();
-    if (await search.alone()) await search.together();
+    while ((await search.alone()) && !(await search.together()));
     ex.settle();
     search.saveIfResumable();
   } finally {
@@ -87,6 +91,8 @@ export async function checkParallel<S, A>(
 
 const NO_RECORDS = new Int32Array(0);
 
+const nextTick = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
+
 class Search<S, A> {
   /** Set once the frontier went to the workers: the result then says how many threads expanded. */
   handedOver = false;
@@ -95,9 +101,20 @@ class Search<S, A> {
   private readonly maxDepth: number;
   private readonly cp: CheckpointOption | undefined;
   private lastSave = Date.now();
+  private readonly started = Date.now();
+  private readonly idle: IdleMeter | undefined;
+  /** The one-thread search's pace (transitions per ms) when the workers last took over. */
+  private alonePace = 0;
+  /** After the workers fell behind one thread: not before this time again, and the wait doubles each time. */
+  private retryAt = 0;
+  private retryMs: number;
   /** Batches out, in the order they were cut; absorbed from the front only. */
-  private pending: Pending[] = [];
+  private readonly pending: Pending[] = [];
   private readonly jobs = new Map<number, Pending>();
+  private nextJob = 0;
+  /** Buffers back from the workers, reused for later batches. */
+  private readonly spareIn: Int32Array[] = [];
+  private readonly spareOut: Int32Array[] = [];
 
   constructor(
     private readonly ex: Explorer<S, A>,
@@ -108,41 +125,47 @@ class Search<S, A> {
     this.when = { ...HANDOVER, ...options.handover };
     this.maxDepth = options.maxDepth ?? Infinity;
     this.cp = options.checkpoint;
+    this.idle = this.when.minIdleCores > 0 ? new IdleMeter() : undefined;
+    this.retryMs = this.when.retryMs;
   }
 
   /**
-   * The one-thread search, in slices, until it ends or a worker is ready to
-   * take over (true). The workers are started once the search has run
-   * `afterMs` with `minQueued` states queued; the main thread goes on alone
-   * for up to `aloneMs` while they load the model, then waits for them.
+   * The one-thread search, in slices, until it ends (false) or the workers
+   * are to take over (true). They are started once the search has run
+   * `afterMs` with `minQueued` states queued and `minIdleCores` idle; the
+   * main thread goes on alone for up to `aloneMs` while they load the model
+   * and warm up, then waits for them. After they fell behind (together),
+   * they take over again once the same holds and `retryAt` has passed.
    */
   async alone(): Promise<boolean> {
     const { ex, when } = this;
-    const t0 = Date.now();
-    const meter = when.minIdleCores > 0 ? new IdleMeter() : undefined;
+    const pace = new Pace(ex, when.windowMs);
     let poolAt = 0;
     while (!ex.done) {
-      const elapsed = Date.now() - t0;
-      if (
-        !this.pool &&
+      const now = Date.now();
+      const elapsed = now - this.started;
+      // Looked at on every slice, so that the window is of this search alone.
+      const idleCores = this.idle?.look() ?? Infinity;
+      const worth =
         this.options.workers > 1 &&
         elapsed >= when.afterMs &&
+        now >= this.retryAt &&
         ex.queuedCount >= when.minQueued &&
-        (meter === undefined || meter.look() >= when.minIdleCores)
-      ) {
-        this.pool = new WorkerPool(this.options.workers - 1, this.source, this.maxDepth, when.warmStates, (d) => {
-          const p = this.jobs.get(d.job)!;
-          this.jobs.delete(d.job);
-          p.out = d.out;
-          p.len = d.len;
-          p.input = d.input;
-        });
-        poolAt = Date.now();
+        idleCores >= when.minIdleCores;
+      if (!this.pool && worth) {
+        this.pool = new WorkerPool(this.options.workers - 1, this.source, this.maxDepth, when.warmStates, (d) => this.done(d));
+        poolAt = now;
+        // Measured before the workers' warm-up takes a share of the machine.
+        this.alonePace = pace.perMs();
+      } else if (this.pool?.ready && poolAt === 0 && worth) {
+        // Workers that fell behind before, idle since: the pace alone is measured afresh.
+        this.alonePace = pace.perMs();
+        return true;
       }
-      if (this.pool) {
+      if (this.pool && poolAt > 0) {
         if (this.pool.failure) throw this.pool.failure;
         if (this.pool.ready) return true;
-        if (Date.now() - poolAt >= when.aloneMs) {
+        if (now - poolAt >= when.aloneMs) {
           // The time limit and Ctrl-C still hold (memory is checked where it grows).
           await this.pool.wait(200);
           ex.checkDeadline();
@@ -154,35 +177,47 @@ class Search<S, A> {
       // at once (a slice ends at a time check every 256 states).
       const slice = elapsed < when.afterMs ? Math.min(100, when.afterMs - elapsed) : 10;
       if (ex.run(slice)) break;
+      pace.note();
       this.savePeriodically();
-      await new Promise((r) => setImmediate(r));
+      await nextTick();
     }
     return false;
   }
 
-  /** The search on N threads, from the frontier the main thread built alone, to the end. */
-  async together(): Promise<void> {
-    const { ex, options } = this;
+  /**
+   * The search on N threads, from the frontier the main thread built alone,
+   * to the end (true), or until a window of `windowMs` went slower than
+   * `minSpeedup` times the pace alone (the machine's other work leaves the
+   * workers too little): then the batches out are finished and absorbed, and
+   * the main thread goes on alone (false).
+   */
+  async together(): Promise<boolean> {
+    const { ex, options, pending, when } = this;
     const pool = this.pool!;
     this.handedOver = true;
     const local = new Expander(this.model, this.maxDepth, (hi, lo) => ex.stored(hi, lo));
     const keep = this.cp !== undefined;
-    const spareIn: Int32Array[] = [];
-    const spareOut: Int32Array[] = [];
-    let nextJob = 0;
     let lastProgress = Date.now();
+    let falling = false;
+    const pace = new Pace(ex, when.windowMs);
     // Batches sized to the queue: large enough to amortise a message, small
     // enough that all threads get some.
     const batchSize = (): number => Math.max(8, Math.min(4096, Math.ceil(ex.queuedCount / (2 * options.workers))));
-    const pending = this.pending;
+    /** Expands a batch on this thread: its result goes in `p`. */
+    const expandHere = (p: Pending, records: Int32Array, len: number): void => {
+      const out = new Words(this.spareOut.pop());
+      local.expand(records, len, out);
+      p.out = out.buf;
+      p.len = out.n;
+    };
     while (true) {
       if (pool.failure) throw pool.failure;
       // Absorb finished batches at the front, in order.
       while (pending.length > 0 && pending[0]!.out !== undefined && !ex.done) {
         const p = pending.shift()!;
         ex.absorb(p.out!, p.len!);
-        spareOut.push(p.out!);
-        spareIn.push(p.input!);
+        this.spareOut.push(p.out!);
+        if (p.input) this.spareIn.push(p.input);
       }
       ex.checkDeadline();
       ex.checkMemory();
@@ -190,38 +225,69 @@ class Search<S, A> {
         lastProgress = Date.now();
         options.onProgress({ ...ex.stats(), workers: options.workers });
       }
-      if (ex.done) break;
+      if (ex.done) return true;
+      if (falling && pending.length === 0) return false;
       this.savePeriodically();
-      // Keep every worker busy.
-      while (pool.idle.length > 0) {
+      if (!falling && pace.note() && pace.perMs() < when.minSpeedup * this.alonePace) {
+        falling = true;
+        this.retryAt = Date.now() + this.retryMs;
+        this.retryMs *= 2;
+      }
+      // Keep every worker busy. A batch's records are kept: for a
+      // checkpoint, and for this thread to expand should it take it back.
+      while (!falling && pool.idle.length > 0) {
         if (ex.queuedCount === 0) break;
-        const input = new Words(spareIn.pop());
+        const input = new Words(this.spareIn.pop());
         const k = ex.takeBatch(batchSize(), input);
         if (k === 0) break;
-        const job = nextJob++;
-        const p: Pending = { records: keep ? input.buf.slice(0, input.n) : NO_RECORDS };
+        const job = this.nextJob++;
+        const p: Pending = { records: input.buf.slice(0, input.n), job };
         pending.push(p);
         this.jobs.set(job, p);
-        pool.send(job, input.buf, input.n, spareOut.pop());
+        pool.send(job, input.buf, input.n, this.spareOut.pop());
       }
-      if (ex.queuedCount > 0 && (pending.length === 0 || pending[0]!.out === undefined)) {
-        // Rather than wait for the front batch, expand the next one here;
-        // then let the workers' messages in.
-        const input = new Words(spareIn.pop());
-        ex.takeBatch(batchSize(), input);
-        const out = new Words(spareOut.pop());
-        local.expand(input.buf, input.n, out);
-        pending.push({ records: keep ? input.buf.slice(0, input.n) : NO_RECORDS, out: out.buf, len: out.n, input: input.buf });
-        await new Promise<void>((r) => setImmediate(r));
-        continue;
+      if (pending.length === 0 || pending[0]!.out === undefined) {
+        // Rather than wait for the front batch: expand the next one here
+        // (not when falling back: the queue is for one thread then), or
+        // take back the first batch no worker has started (a worker the
+        // machine keeps waiting must not hold the search up); then let the
+        // workers' messages in.
+        if (!falling && ex.queuedCount > 0) {
+          const input = new Words(this.spareIn.pop());
+          ex.takeBatch(batchSize(), input);
+          const p: Pending = { records: keep ? input.buf.slice(0, input.n) : NO_RECORDS, input: input.buf };
+          expandHere(p, input.buf, input.n);
+          pending.push(p);
+          await nextTick();
+          continue;
+        }
+        const back = pending.find((p) => p.out === undefined && p.job !== undefined && pool.takeBack(p.job));
+        if (back) {
+          expandHere(back, back.records, back.records.length);
+          await nextTick();
+          continue;
+        }
       }
       if (pending.length === 0) {
         ex.settle();
-        if (ex.done) break;
+        if (ex.done) return true;
         continue;
       }
       if (pending[0]!.out === undefined) await pool.wait(200);
     }
+  }
+
+  /** A worker's result: into its batch, unless this thread took the batch back (then only the buffers are kept). */
+  private done(d: Done): void {
+    const p = this.jobs.get(d.job)!;
+    this.jobs.delete(d.job);
+    this.spareIn.push(d.input);
+    if (d.out === undefined) {
+      if (d.spare) this.spareOut.push(d.spare);
+      return;
+    }
+    p.out = d.out;
+    p.len = d.len;
   }
 
   /** A checkpoint every `everySeconds`, batches out on workers included. */
@@ -244,5 +310,37 @@ class Search<S, A> {
 
   async close(): Promise<void> {
     await this.pool?.close();
+  }
+}
+
+/** A search's pace: transitions per ms over the last window of about `windowMs`. */
+class Pace {
+  private at = Date.now();
+  private transitions: number;
+  private last = 0;
+
+  constructor(
+    private readonly ex: { stats(): Stats },
+    private readonly windowMs: number,
+  ) {
+    this.transitions = ex.stats().transitions;
+  }
+
+  /** Ends the current window if it is long enough (true), and starts the next. */
+  note(): boolean {
+    const now = Date.now();
+    if (now - this.at < this.windowMs) return false;
+    const t = this.ex.stats().transitions;
+    this.last = (t - this.transitions) / (now - this.at);
+    this.at = now;
+    this.transitions = t;
+    return true;
+  }
+
+  /** The pace over the last whole window, or since the start when there was none. */
+  perMs(): number {
+    if (this.last > 0) return this.last;
+    const now = Date.now();
+    return now > this.at ? (this.ex.stats().transitions - this.transitions) / (now - this.at) : 0;
   }
 }

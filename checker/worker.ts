@@ -10,7 +10,7 @@ import { Expander, Words } from './expand.js';
 import type { Model } from './model.js';
 import type { ModelSource } from './parallel.js';
 
-const { source, maxDepth, warmStates } = workerData as { source: ModelSource; maxDepth: number; warmStates: number };
+const { source, maxDepth, warmStates, claims } = workerData as { source: ModelSource; maxDepth: number; warmStates: number; claims: Int32Array };
 const mod = (await import(source.module)) as Record<string, (args: unknown) => Model<unknown, unknown>>;
 const model = mod[source.export]!(source.args);
 const expander = new Expander(model, maxDepth);
@@ -25,6 +25,12 @@ if (warmStates > 0) check(model, { maxStates: warmStates, liveness: false });
 // The main thread hands back earlier output buffers with new batches, so
 // that a long search does not allocate and grow one per batch.
 parentPort!.on('message', (msg: { job: number; input: Int32Array; len: number; spare?: Int32Array }) => {
+  // A batch the main thread took back (workerPool.ts): only the buffers go back.
+  if (Atomics.compareExchange(claims, msg.job % claims.length, msg.job + 1, -(msg.job + 1)) !== msg.job + 1) {
+    const buffers = msg.spare ? [msg.input.buffer, msg.spare.buffer] : [msg.input.buffer];
+    parentPort!.postMessage({ job: msg.job, input: msg.input, spare: msg.spare }, buffers as ArrayBuffer[]);
+    return;
+  }
   const out = new Words(msg.spare);
   expander.expand(msg.input, msg.len, out);
   const result = out.buf.buffer;
