@@ -31,7 +31,7 @@ export interface Handover {
   readonly retryMs: number;
 }
 
-export const HANDOVER: Handover = { afterMs: 1000, minQueued: 1000, minIdleCores: 0.5, aloneMs: Infinity, warmStates: 20000, windowMs: 1000, minSpeedup: 1, retryMs: 2000 };
+export const HANDOVER: Handover = { afterMs: 8000, minQueued: 1000, minIdleCores: 0.5, aloneMs: Infinity, warmStates: 2000, windowMs: 1000, minSpeedup: 1, retryMs: 2000 };
 
 /**
  * Idle cores of the whole machine (the kernel's per-CPU idle time,

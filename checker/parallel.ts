@@ -140,7 +140,8 @@ class Search<S, A> {
   async alone(): Promise<boolean> {
     const { ex, when } = this;
     const pace = new Pace(ex, when.windowMs);
-    let poolAt = 0;
+    /** When this call started the workers (0: it did not). */
+    let startedAt = 0;
     while (!ex.done) {
       const now = Date.now();
       const elapsed = now - this.started;
@@ -152,25 +153,27 @@ class Search<S, A> {
         now >= this.retryAt &&
         ex.queuedCount >= when.minQueued &&
         idleCores >= when.minIdleCores;
-      if (!this.pool && worth) {
-        this.pool = new WorkerPool(this.options.workers - 1, this.source, this.maxDepth, when.warmStates, (d) => this.done(d));
-        poolAt = now;
-        // Measured before the workers' warm-up takes a share of the machine.
-        this.alonePace = pace.perMs();
-      } else if (this.pool?.ready && poolAt === 0 && worth) {
-        // Workers that fell behind before, idle since: the pace alone is measured afresh.
-        this.alonePace = pace.perMs();
-        return true;
-      }
-      if (this.pool && poolAt > 0) {
-        if (this.pool.failure) throw this.pool.failure;
-        if (this.pool.ready) return true;
-        if (now - poolAt >= when.aloneMs) {
-          // The time limit and Ctrl-C still hold (memory is checked where it grows).
-          await this.pool.wait(200);
-          ex.checkDeadline();
+      if (this.pool?.failure) throw this.pool.failure;
+      if (!this.pool) {
+        if (worth) {
+          this.pool = new WorkerPool(this.options.workers - 1, this.source, this.maxDepth, when.warmStates, (d) => this.done(d));
+          startedAt = now;
+          // Measured before the workers' warm-up takes a share of the machine.
+          this.alonePace = pace.perMs();
           continue;
         }
+      } else if (this.pool.ready) {
+        // Warmed up just now, or idle since they fell behind and worth a try again.
+        if (startedAt > 0) return true;
+        if (worth) {
+          this.alonePace = pace.perMs();
+          return true;
+        }
+      } else if (now - startedAt >= when.aloneMs) {
+        // The time limit and Ctrl-C still hold (memory is checked where it grows).
+        await this.pool.wait(200);
+        ex.checkDeadline();
+        continue;
       }
       // Slices as checkAsync's until `afterMs`, then short ones, so that a
       // frontier grown large enough, idle cores or a ready worker are seen
@@ -199,6 +202,7 @@ class Search<S, A> {
     const keep = this.cp !== undefined;
     let lastProgress = Date.now();
     let falling = false;
+    let windows = 0;
     const pace = new Pace(ex, when.windowMs);
     // Batches sized to the queue: large enough to amortise a message, small
     // enough that all threads get some.
@@ -228,7 +232,9 @@ class Search<S, A> {
       if (ex.done) return true;
       if (falling && pending.length === 0) return false;
       this.savePeriodically();
-      if (!falling && pace.note() && pace.perMs() < when.minSpeedup * this.alonePace) {
+      // Judged from the third window on: in the first two the main thread's
+      // share of the work (expand.ts, absorb) is still being compiled.
+      if (!falling && pace.note() && windows++ > 1 && pace.perMs() < when.minSpeedup * this.alonePace) {
         falling = true;
         this.retryAt = Date.now() + this.retryMs;
         this.retryMs *= 2;

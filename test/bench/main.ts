@@ -6,7 +6,9 @@
  *   npm run -s bench             a table
  *   npm run -s bench -- --json   {"presets": {...}, "lockctr": {...}}
  *   npm run -s bench -- --quick  skip LockCtr N=3,K=3 (2.5 M states) and
- *                                replay 100k events instead of 1M
+ *                                the large space on two workers
+ *                                (workers.ts), replay 100k events
+ *                                instead of 1M
  *   npm run -s bench -- --por-ceiling [preset ...]
  *                                the most a partial-order reduction could
  *                                save there (porCeiling.ts)
@@ -37,9 +39,9 @@ import { writeLongTrace } from './longTrace.js';
 import { printPorCeilings } from './porCeiling.js';
 import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
-import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
+import { buildWorld, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
-import { formatRatio, range, workerRatio, type WorkerRatio } from './workers.js';
+import { benchConfig, formatRatio, LARGE, range, workerRatio, type WorkerRatio } from './workers.js';
 
 interface Measure {
   readonly states: number;
@@ -65,14 +67,14 @@ async function measureHere(what: string): Promise<Measure> {
   const workers = Number(rest.find((r) => r.startsWith('workers='))?.slice(8) ?? 1);
   const model =
     kind === 'preset'
-      ? hmmModel(buildWorld(findPreset(rest[0]!)!.config), { freeze: false, symmetry })
+      ? hmmModel(buildWorld(benchConfig(rest[0]!)), { freeze: false, symmetry })
       : lockCtr(Number(rest[0]), Number(rest[1]));
   // Warm the JIT on a bounded run so the measured run is steady state.
   check(model as never, { maxStates: 20000 });
   const source: ModelSource = {
     module: new URL('../../model/index.js', import.meta.url).href,
     export: 'hmmModelFromConfig',
-    args: { config: findPreset(rest[0]!)?.config, variants: [], symmetry },
+    args: { config: kind === 'preset' ? benchConfig(rest[0]!) : undefined, variants: [], symmetry },
   };
   // Workers start cold and are timed from their start: what a user waits.
   const cpu0 = process.cpuUsage();
@@ -263,6 +265,15 @@ async function main(argv: string[]): Promise<void> {
     }
     speedup[p] = workerRatio(symRuns, twoRuns);
   }
+  // A space large enough for the workers to take over, in turns, 2 rounds (not with --quick: over 2 minutes).
+  let large: { one: Measure; two: Measure; ratio: WorkerRatio } | undefined;
+  if (!quick) {
+    const [oneRuns, twoRuns] = inTurns([`preset:${LARGE}`, `preset:${LARGE}:workers=2`], 2) as [Measure[], Measure[]];
+    for (const two of twoRuns) {
+      if (two.states !== oneRuns[0]!.states) throw new Error(`bench: ${LARGE} on 2 workers found ${two.states} states, one thread ${oneRuns[0]!.states}`);
+    }
+    large = { one: fastest(oneRuns), two: fastest(twoRuns), ratio: workerRatio(oneRuns, twoRuns) };
+  }
   // The ceiling of two workers on this machine, measured next to them on small.
   // In turns: one alone, then two at once (both must finish).
   const bounds: number[] = [];
@@ -302,6 +313,18 @@ async function main(argv: string[]): Promise<void> {
     ),
     // What one thread already keeps busy (cores), and what two searches at
     // once get together (x one alone): the bound on workerSpeedup here.
+    ...(large
+      ? {
+          large: {
+            name: LARGE,
+            states: large.one.states,
+            seconds: large.one.seconds,
+            workersSeconds: large.two.seconds,
+            workerSpeedup: large.ratio.best,
+            workerSpeedupRounds: { low: large.ratio.low, high: large.ratio.high, workersTookOver: large.ratio.tookOver, runs: large.ratio.runs },
+          },
+        }
+      : {}),
     parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling, twoSearchesAtOnceRounds: bounds.map((b) => Math.round(b * 100) / 100) },
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
@@ -333,7 +356,12 @@ async function main(argv: string[]): Promise<void> {
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
     '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest; the workers',
     'start only once the search has run long enough with an idle core for them (checker/handover.ts), cold, and are timed from the start.',
-    ...Object.entries(speedup).map(([k, r]) => `  2 workers on ${k.padEnd(8)} ${formatRatio(r)}`),
+    ...Object.entries(speedup).map(([k, r]) => `  2 workers on ${k.padEnd(12)} ${formatRatio(r)}`),
+    ...(large
+      ? [
+          `  2 workers on ${LARGE.padEnd(12)} ${formatRatio(large.ratio)}: ${f(large.one.states)} states, ${large.one.seconds.toFixed(1)} s on one thread, ${large.two.seconds.toFixed(1)} s on two (best of 2)`,
+        ]
+      : []),
     `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once`,
     `  got ${ceiling}x the throughput of one alone (the best of 3 rounds, each in turns with one alone; rounds ${range(bounds)}).`,
     `LIVE-1 graph (B/state on top of B/state): ${Object.entries(presets)

@@ -5,6 +5,27 @@
  * rows), so a round's ratio compares runs that saw about the same load, and
  * the bench gives the range of the rounds' ratios next to best against best.
  */
+import { findPreset, type Config } from '../../model/index.js';
+
+/**
+ * The large space the bench runs two workers on: `small` with the CPU's
+ * accesses and the device's faults on both pages (3,231,891 states with
+ * symmetry, 35 to 41 s on one thread here), long enough for the workers to
+ * take over (checker/handover.ts) and to show what they gain.
+ */
+export const LARGE = 'small-2pages';
+
+/** A preset's configuration, or the large space's. */
+export function benchConfig(name: string): Config {
+  if (name !== LARGE) return findPreset(name)!.config;
+  const small = findPreset('small')!.config;
+  return {
+    ...small,
+    name: LARGE,
+    actors: small.actors.map((a) => (a.name === 'mig0' ? a : { ...a, pages: [0, 1] })),
+  };
+}
+
 export interface Timed {
   readonly seconds: number;
   /** Set when worker threads took over the search (absent: it stayed on one thread). */
