@@ -1,6 +1,39 @@
 /**
  * When `check --workers N` hands its frontier to worker threads
- * (parallel.ts), and why then. TODO: measured justification.
+ * (parallel.ts), and why then: measured on this project's machine (2 vCPUs
+ * shared with other engineers' runs, Node 20), from timelines (transitions
+ * done against time) of each run and of a one-thread run taken right
+ * before or after it, in spells when the machine was otherwise idle.
+ *
+ * What the workers gain, once going: two threads do 380,000 to 470,000
+ * transitions/s on fork and on the two-page small where one does 230,000
+ * to 280,000, about 1.5 times (the two-page small, 3,231,891 states: 36.3
+ * to 40.6 s on one thread, 25.6 to 26.2 s with these settings, handed over
+ * at 8.5 s; the bench's bound, two one-thread searches in two processes
+ * at once, measured 1.1 to 1.56 times one alone).
+ *
+ * What starting them costs: a worker loads the model in about 0.1 s, then
+ * compiles it (`warmStates` of its own: 2,000 take about 0.5 s; 20,000
+ * took 0.9 to 1.3 s for the same pace after), and the main thread's share
+ * (expand.ts, absorb) compiles in the first second after the handover.
+ * Meanwhile the main thread runs at about half its speed: the compilers
+ * and the worker take the second vCPU and part of the first. On fork
+ * (spawned at 0.5 s, 1.21 to 1.23 times one thread in the end) the search
+ * was 0.4 to 0.5 s behind one thread about 0.7 s after the workers
+ * started, even again 2.4 s after (the break-even), and ahead from then.
+ * With the workers started after 0.5 or 1 s (and 20,000 warm-up states),
+ * `small` (2 s on one thread) ended at 0.71 to 0.75 times one thread.
+ *
+ * Hence `afterMs`: the worst case is a search that ends 0.7 s after the
+ * workers start, 0.45 s late; to keep it within 5% of one thread the
+ * workers start once the search has run 0.45 / 0.05 - 0.7 = 8 s alone.
+ * Every preset the bench times ends before that on one thread (fork, the
+ * longest, in 4.9 to 6.3 s) and never starts a worker.
+ *
+ * And `minIdleCores`, `minSpeedup`: with other processes on the cores, the
+ * workers were slower than one thread (fork with workers forced on: 0.46
+ * to 0.75 times one thread). One thread here leaves 0.6 to 1 core idle on
+ * a quiet machine, none with one other busy process.
  */
 import { cpus } from 'node:os';
 

@@ -5,18 +5,23 @@
  *
  * It starts as the ordinary one-thread search (Explorer.run in slices, as
  * checkAsync runs it), so a search that ends early runs at exactly the
- * one-thread speed and never starts a worker. Once it has run `afterMs` with
- * a frontier of `minQueued` states (HANDOVER, handover.ts) it starts the
- * workers and goes on alone while they load the model; when one is ready
- * the frontier is handed over.
+ * one-thread speed and never starts a worker. Once it has run long enough,
+ * with a frontier to share and idle cores for the workers (HANDOVER,
+ * handover.ts, has the measurements), it starts them and goes on alone
+ * while they load the model and warm up; when one is ready the frontier is
+ * handed over. Should the workers then fall behind one thread (other work
+ * on the machine), the search finishes the batches out and goes on alone,
+ * and tries the workers again later: between batches the Explorer is the
+ * same either way.
  *
  * From there the main thread keeps the visited store and the queue of
  * packed states; it cuts the head of the queue into batches, in queue order,
  * and each worker expands its batch (expand.ts) and returns successors as
  * words with their fingerprints. N threads expand: N - 1 workers and the main
- * thread itself, which takes a batch whenever it would otherwise wait. (A
- * main thread that only kept the books left its core mostly idle while N
- * workers shared the others, each warming up its own copy of the model.)
+ * thread itself, which takes a batch whenever it would otherwise wait, or
+ * takes back one a worker has not started (workerPool.ts). (A main thread
+ * that only kept the books left its core mostly idle while N workers shared
+ * the others, each warming up its own copy of the model.)
  * Results are absorbed strictly in the order the batches were cut, so states
  * get the same ids in the same order as with one thread: the same distinct
  * counts, the same first violation, the same shortest counterexample. Only

@@ -21,9 +21,9 @@
  *
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run; the presets' runs (one
- * thread, two workers, no symmetry) are each the fastest of three, taken in
- * turns, and two workers are also compared with one thread round by round
- * (workers.ts).
+ * thread, two workers, no symmetry) are each the fastest of several (5 for
+ * one thread and two workers, 3 without symmetry), taken in turns, and two
+ * workers are also compared with one thread round by round (workers.ts).
  *
  * The bound on two workers: small in two processes at once, against one
  * alone (JSON `parallel`), next to the CPU time one thread already takes.
@@ -39,6 +39,7 @@ import { writeLongTrace } from './longTrace.js';
 import { printPorCeilings } from './porCeiling.js';
 import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
+import { HANDOVER } from '../../checker/handover.js';
 import { buildWorld, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
 import { benchConfig, formatRatio, LARGE, range, workerRatio, type WorkerRatio } from './workers.js';
@@ -256,8 +257,13 @@ async function main(argv: string[]): Promise<void> {
   const plain: Record<string, Measure> = {};
   const speedup: Record<string, WorkerRatio> = {};
   for (const p of ['tiny', 'small', 'migrate', 'fork']) {
-    // One thread and two workers next to each other in every round, so that each round's pair saw the same load.
+    // One thread and two workers next to each other in every round, so that
+    // each round's pair saw the same load; 5 rounds of those (best of 3 moved
+    // their ratio by 5% either way on runs that were the same search).
     const [symRuns, twoRuns, nosymRuns] = inTurns([`preset:${p}`, `preset:${p}:workers=2`, `preset:${p}:nosym`]) as [Measure[], Measure[], Measure[]];
+    const [moreSym, moreTwo] = inTurns([`preset:${p}`, `preset:${p}:workers=2`], 2) as [Measure[], Measure[]];
+    symRuns.push(...moreSym);
+    twoRuns.push(...moreTwo);
     presets[p] = fastest(symRuns);
     plain[p] = fastest(nosymRuns);
     for (const two of twoRuns) {
@@ -305,7 +311,7 @@ async function main(argv: string[]): Promise<void> {
           symmetryFactor: Math.round((plain[k]!.states / m.states) * 100) / 100,
           workerSpeedup: speedup[k]!.best,
           // Each round's pair (one thread, two workers) ran one after the other: the range of their ratios.
-          workerSpeedupRounds: { low: speedup[k]!.low, high: speedup[k]!.high, workersTookOver: speedup[k]!.tookOver, runs: speedup[k]!.runs },
+          workerSpeedupRounds: { low: speedup[k]!.low, median: speedup[k]!.median, high: speedup[k]!.high, workersTookOver: speedup[k]!.tookOver, runs: speedup[k]!.runs },
           statesWithoutSymmetry: plain[k]!.states,
           withSymmetry: m,
         },
@@ -321,7 +327,7 @@ async function main(argv: string[]): Promise<void> {
             seconds: large.one.seconds,
             workersSeconds: large.two.seconds,
             workerSpeedup: large.ratio.best,
-            workerSpeedupRounds: { low: large.ratio.low, high: large.ratio.high, workersTookOver: large.ratio.tookOver, runs: large.ratio.runs },
+            workerSpeedupRounds: { low: large.ratio.low, median: large.ratio.median, high: large.ratio.high, workersTookOver: large.ratio.tookOver, runs: large.ratio.runs },
           },
         }
       : {}),
@@ -352,10 +358,11 @@ async function main(argv: string[]): Promise<void> {
       ([k, m]) =>
         `${`${k} no symmetry`.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${(m.states / presets[k]!.states).toFixed(2)}x`.padStart(9)}`,
     ),
-    'Each preset row and speed-up: the fastest of 3 runs, each in a fresh process, taken in turns with the other rows of its preset.',
+    'Each preset row: the fastest of 3 runs (one thread and 2 workers: of 5), each in a fresh process, taken in turns with the other rows of its preset.',
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
-    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest; the workers',
-    'start only once the search has run long enough with an idle core for them (checker/handover.ts), cold, and are timed from the start.',
+    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest, and the',
+    `ratios of each round's pair (taken one after the other). The workers start only once the search has run ${HANDOVER.afterMs / 1000} s with an idle core for`,
+    'them (checker/handover.ts), cold, and are timed from the start; where they never did, the ratio is the noise between identical runs.',
     ...Object.entries(speedup).map(([k, r]) => `  2 workers on ${k.padEnd(12)} ${formatRatio(r)}`),
     ...(large
       ? [

@@ -35,8 +35,9 @@ export interface Timed {
 export interface WorkerRatio {
   /** The fastest one-thread run over the fastest two-worker run. */
   readonly best: number;
-  /** The lowest and highest ratio of one round's pair of runs. */
+  /** The lowest, middle and highest ratio of one round's pair of runs. */
   readonly low: number;
+  readonly median: number;
   readonly high: number;
   /** Two-worker runs in which the workers took over, of `runs` (the others ended, or found no idle core, first). */
   readonly tookOver: number;
@@ -47,20 +48,23 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** `one[i]` and `two[i]` ran in the same round. */
 export function workerRatio(one: readonly Timed[], two: readonly Timed[]): WorkerRatio {
-  const ratios = one.map((o, i) => o.seconds / two[i]!.seconds);
+  const ratios = one.map((o, i) => o.seconds / two[i]!.seconds).sort((a, b) => a - b);
   const fastest = (ms: readonly Timed[]): number => Math.min(...ms.map((m) => m.seconds));
+  const mid = ratios.length >> 1;
   return {
     best: round2(fastest(one) / fastest(two)),
-    low: round2(Math.min(...ratios)),
-    high: round2(Math.max(...ratios)),
+    low: round2(ratios[0]!),
+    median: round2(ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2),
+    high: round2(ratios[ratios.length - 1]!),
     tookOver: two.filter((m) => m.workers !== undefined).length,
     runs: two.length,
   };
 }
 
-/** "1.02x (0.97 to 1.05, workers in 2 of 3 runs)" */
+/** "1.02x (rounds 0.97 to 1.05, median 1.01; workers took over in 2 of 3 runs)" */
 export function formatRatio(r: WorkerRatio): string {
-  return `${r.best.toFixed(2)}x (rounds ${r.low.toFixed(2)} to ${r.high.toFixed(2)}; workers took over in ${r.tookOver} of ${r.runs} runs)`;
+  const rounds = `rounds ${r.low.toFixed(2)} to ${r.high.toFixed(2)}, median ${r.median.toFixed(2)}`;
+  return `${r.best.toFixed(2)}x (${rounds}; workers took over in ${r.tookOver} of ${r.runs} runs)`;
 }
 
 /** The range of a list of ratios, "1.16 to 1.49". */
