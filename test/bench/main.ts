@@ -21,9 +21,9 @@
  *
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run; the presets' runs (one
- * thread, two workers, no symmetry) are each the fastest of several (5 for
- * one thread and two workers, 3 without symmetry), taken in turns, and two
- * workers are also compared with one thread round by round (workers.ts).
+ * thread, two workers, no symmetry) are each the fastest of several (5 to 9
+ * for one thread and two workers, 3 without symmetry), taken in turns, and
+ * two workers are also compared with one thread round by round (workers.ts).
  *
  * The bound on two workers: small in two processes at once, against one
  * alone (JSON `parallel`), next to the CPU time one thread already takes.
@@ -192,6 +192,9 @@ function inTurns(whats: readonly string[], rounds = 3): Measure[][] {
   return out;
 }
 
+/** Rounds of one thread against two workers, per preset (their runs take: tiny 0.1 s, migrate 0.3 s, small 2 s, fork 5 to 6 s). */
+const PAIR_ROUNDS: Readonly<Record<string, number>> = { tiny: 9, migrate: 9, small: 7, fork: 5 };
+
 const fastest = (ms: readonly Measure[]): Measure => ms.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const cpuSince = (c0: NodeJS.CpuUsage): number => {
@@ -258,10 +261,12 @@ async function main(argv: string[]): Promise<void> {
   const speedup: Record<string, WorkerRatio> = {};
   for (const p of ['tiny', 'small', 'migrate', 'fork']) {
     // One thread and two workers next to each other in every round, so that
-    // each round's pair saw the same load; 5 rounds of those (best of 3 moved
-    // their ratio by 5% either way on runs that were the same search).
+    // each round's pair saw the same load, and more rounds of those than of
+    // the rest: best of 3 moved their ratio by 5% either way on runs that
+    // were the same search, the more so the shorter the run (and a short
+    // run costs little to repeat).
     const [symRuns, twoRuns, nosymRuns] = inTurns([`preset:${p}`, `preset:${p}:workers=2`, `preset:${p}:nosym`]) as [Measure[], Measure[], Measure[]];
-    const [moreSym, moreTwo] = inTurns([`preset:${p}`, `preset:${p}:workers=2`], 2) as [Measure[], Measure[]];
+    const [moreSym, moreTwo] = inTurns([`preset:${p}`, `preset:${p}:workers=2`], PAIR_ROUNDS[p]! - 3) as [Measure[], Measure[]];
     symRuns.push(...moreSym);
     twoRuns.push(...moreTwo);
     presets[p] = fastest(symRuns);
@@ -358,7 +363,7 @@ async function main(argv: string[]): Promise<void> {
       ([k, m]) =>
         `${`${k} no symmetry`.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${(m.states / presets[k]!.states).toFixed(2)}x`.padStart(9)}`,
     ),
-    'Each preset row: the fastest of 3 runs (one thread and 2 workers: of 5), each in a fresh process, taken in turns with the other rows of its preset.',
+    'Each preset row: the fastest of 3 runs (one thread and 2 workers: of 5 to 9), each in a fresh process, taken in turns with the other rows of its preset.',
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
     '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest, and the',
     `ratios of each round's pair (taken one after the other). The workers start only once the search has run ${HANDOVER.afterMs / 1000} s with an idle core for`,
