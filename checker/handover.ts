@@ -7,10 +7,11 @@
  *
  * What the workers gain, once going: two threads do 380,000 to 470,000
  * transitions/s on fork and on the two-page small where one does 230,000
- * to 280,000, about 1.5 times (the two-page small, 3,231,891 states: 36.3
- * to 40.6 s on one thread, 25.6 to 26.2 s with these settings, handed over
- * at 8.5 s; the bench's bound, two one-thread searches in two processes
- * at once, measured 1.1 to 1.56 times one alone).
+ * to 280,000, about 1.5 times (the two-page small, 3,231,891 states: 34.6
+ * to 40.6 s on one thread, 24.6 to 28.6 s with these settings, handed
+ * over at 8.5 s, 1.34 to 1.56 times one thread; the bench's bound, two
+ * one-thread searches in two processes at once, measured 1.1 to 1.6 times
+ * one alone).
  *
  * What starting them costs: a worker loads the model in about 0.1 s, then
  * compiles it (`warmStates` of its own: 2,000 take about 0.5 s; 20,000

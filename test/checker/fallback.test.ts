@@ -73,7 +73,13 @@ test('a batch taken back before its worker starts it comes back unexpanded; one 
   const done: Done[] = [];
   const pool = new WorkerPool(1, source, Infinity, 0, (d) => done.push(d));
   try {
-    while (!pool.ready) await pool.wait(50);
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        if (pool.failure) throw pool.failure;
+        await pool.wait(50);
+      }
+    };
+    await until(() => pool.ready);
     const words = new Int32Array(64);
     const n = m.pack!(m.initialStates()[0]!, words);
     const batch = (): Words => {
@@ -87,7 +93,7 @@ test('a batch taken back before its worker starts it comes back unexpanded; one 
     }
     // The worker spends 100 ms on job 0 first: job 1 is not started yet.
     assert.ok(pool.takeBack(1));
-    while (done.length < 3) await pool.wait(200);
+    await until(() => done.length === 3);
     assert.equal(
       done.map((d) => [d.job, d.out !== undefined]),
       [
