@@ -181,14 +181,18 @@ function measure(what: string): Measure {
 
 /**
  * Each measurement `rounds` times, each run in a fresh process, taken in
- * turns (a, b, c, a, b, c, ...): on this kind of shared machine a run can be
- * a third slower for a while for reasons of its own, noise only ever slows a
- * run down, and runs taken in turns see the same slow spells. All runs, per
- * measurement, in round order.
+ * turns (a, b, c, c, b, a, a, b, c, ...): on this kind of shared machine a
+ * run can be a third slower for a while for reasons of its own, noise only
+ * ever slows a run down, and runs taken in turns see the same slow spells;
+ * every other round backwards, so that no measurement always runs first,
+ * or always right after another. All runs, per measurement, in round order.
  */
 function inTurns(whats: readonly string[], rounds = 3): Measure[][] {
   const out: Measure[][] = whats.map(() => []);
-  for (let r = 0; r < rounds; r++) whats.forEach((what, i) => out[i]!.push(measure(what)));
+  for (let r = 0; r < rounds; r++) {
+    const order = whats.map((_, i) => (r % 2 === 0 ? i : whats.length - 1 - i));
+    for (const i of order) out[i]!.push(measure(whats[i]!));
+  }
   return out;
 }
 
