@@ -61,7 +61,7 @@ export interface Handover {
   readonly windowMs: number;
   /** With the workers, a window slower than this times the pace alone sends the search back to one thread... */
   readonly minSpeedup: number;
-  /** ...until this many ms later at the earliest (twice as long after each time). */
+  /** ...for this many ms at least from its return there, and a window measured alone (twice as long after each time). */
   readonly retryMs: number;
 }
 

@@ -110,7 +110,7 @@ class Search<S, A> {
   private readonly idle: IdleMeter | undefined;
   /** The one-thread search's pace (transitions per ms) when the workers last took over. */
   private alonePace = 0;
-  /** After the workers fell behind one thread: not before this time again, and the wait doubles each time. */
+  /** After the workers fell behind one thread: not before this time again (counted from the return to one thread), and the wait doubles each time. */
   private retryAt = 0;
   private retryMs: number;
   /** Batches out, in the order they were cut; absorbed from the front only. */
@@ -168,9 +168,10 @@ class Search<S, A> {
           continue;
         }
       } else if (this.pool.ready) {
-        // Warmed up just now, or idle since they fell behind and worth a try again.
+        // Warmed up just now, or idle since they fell behind and worth a try
+        // again, once the pace alone is measured afresh.
         if (startedAt > 0) return true;
-        if (worth) {
+        if (worth && pace.measured) {
           this.alonePace = pace.perMs();
           return true;
         }
@@ -235,15 +236,16 @@ class Search<S, A> {
         options.onProgress({ ...ex.stats(), workers: options.workers });
       }
       if (ex.done) return true;
-      if (falling && pending.length === 0) return false;
+      if (falling && pending.length === 0) {
+        // Counted from now: the batches out may have taken a while.
+        this.retryAt = Date.now() + this.retryMs;
+        this.retryMs *= 2;
+        return false;
+      }
       this.savePeriodically();
       // Judged from the third window on: in the first two the main thread's
       // share of the work (expand.ts, absorb) is still being compiled.
-      if (!falling && pace.note() && windows++ > 1 && pace.perMs() < when.minSpeedup * this.alonePace) {
-        falling = true;
-        this.retryAt = Date.now() + this.retryMs;
-        this.retryMs *= 2;
-      }
+      if (!falling && pace.note() && windows++ > 1 && pace.perMs() < when.minSpeedup * this.alonePace) falling = true;
       // Keep every worker busy. A batch's records are kept: for a
       // checkpoint, and for this thread to expand should it take it back.
       while (!falling && pool.idle.length > 0) {
@@ -346,6 +348,11 @@ class Pace {
     this.at = now;
     this.transitions = t;
     return true;
+  }
+
+  /** True once a whole window has been measured. */
+  get measured(): boolean {
+    return this.last > 0;
   }
 
   /** The pace over the last whole window, or since the start when there was none. */
