@@ -418,7 +418,9 @@ export class Explorer<S, A> {
   /**
    * The search's progress as a checkpoint: the fingerprint table, path links,
    * queue and counters. Only between slices (never inside `run`), and only for
-   * the fast path (a model that packs, the fingerprint store).
+   * the fast path (a model that packs, the fingerprint store). The table and
+   * path links are the search's own arrays, not copies: write the checkpoint
+   * out (or copy it) before the search goes on, or it changes under you.
    */
   checkpoint(pending: readonly Int32Array[] = []): Checkpoint {
     if (!(this.store instanceof FingerprintStore) || !this.queue) {

@@ -77,7 +77,8 @@ options:
                       memory). The report prints the collision odds otherwise.
   --trace-out FILE    write the first counterexample as an hmmtrace v1 file
   --workers N         expand states on N threads, the main thread and N - 1
-                      workers (breadth-first only); the same counts, verdict
+                      workers (breadth-first only), once the search has run
+                      8 s with an idle core for them; the same counts, verdict
                       and counterexample as one
   --checkpoint FILE   save the search's progress to FILE every
                       --checkpoint-every S seconds (default 60) and when it

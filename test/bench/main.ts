@@ -6,7 +6,9 @@
  *   npm run -s bench             a table
  *   npm run -s bench -- --json   {"presets": {...}, "lockctr": {...}}
  *   npm run -s bench -- --quick  skip LockCtr N=3,K=3 (2.5 M states) and
- *                                replay 100k events instead of 1M
+ *                                the large space on two workers
+ *                                (workers.ts), replay 100k events
+ *                                instead of 1M
  *   npm run -s bench -- --por-ceiling [preset ...]
  *                                the most a partial-order reduction could
  *                                save there (porCeiling.ts)
@@ -19,8 +21,9 @@
  *
  * Each measurement runs in a fresh child process so that one run's heap does
  * not disturb the next and peak RSS is per run; the presets' runs (one
- * thread, no symmetry, two workers) are each the fastest of three, taken in
- * turns.
+ * thread, two workers, no symmetry) are each the fastest of several (5 to 9
+ * for one thread and two workers, 3 without symmetry), taken in turns, and
+ * two workers are also compared with one thread round by round (workers.ts).
  *
  * The bound on two workers: small in two processes at once, against one
  * alone (JSON `parallel`), next to the CPU time one thread already takes.
@@ -36,8 +39,10 @@ import { writeLongTrace } from './longTrace.js';
 import { printPorCeilings } from './porCeiling.js';
 import os from 'node:os';
 import { check, checkParallel, type ModelSource } from '../../checker/index.js';
-import { buildWorld, findPreset, hmmModel } from '../../model/index.js';
+import { HANDOVER } from '../../checker/handover.js';
+import { buildWorld, hmmModel } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/lockCtr.js';
+import { benchConfig, formatRatio, LARGE, range, workerRatio, type WorkerRatio } from './workers.js';
 
 interface Measure {
   readonly states: number;
@@ -51,6 +56,8 @@ interface Measure {
   readonly livenessBytesPerState?: number;
   /** CPU time of the whole process (every thread: V8's GC and compiler threads, workers) during the search. */
   readonly cpuSeconds: number;
+  /** Threads that expanded states, when worker threads took over (checkParallel). */
+  readonly workers?: number;
 }
 
 async function measureHere(what: string): Promise<Measure> {
@@ -61,14 +68,14 @@ async function measureHere(what: string): Promise<Measure> {
   const workers = Number(rest.find((r) => r.startsWith('workers='))?.slice(8) ?? 1);
   const model =
     kind === 'preset'
-      ? hmmModel(buildWorld(findPreset(rest[0]!)!.config), { freeze: false, symmetry })
+      ? hmmModel(buildWorld(benchConfig(rest[0]!)), { freeze: false, symmetry })
       : lockCtr(Number(rest[0]), Number(rest[1]));
   // Warm the JIT on a bounded run so the measured run is steady state.
   check(model as never, { maxStates: 20000 });
   const source: ModelSource = {
     module: new URL('../../model/index.js', import.meta.url).href,
     export: 'hmmModelFromConfig',
-    args: { config: findPreset(rest[0]!)?.config, variants: [], symmetry },
+    args: { config: kind === 'preset' ? benchConfig(rest[0]!) : undefined, variants: [], symmetry },
   };
   // Workers start cold and are timed from their start: what a user waits.
   const cpu0 = process.cpuUsage();
@@ -82,6 +89,7 @@ async function measureHere(what: string): Promise<Measure> {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     outcome: r.outcome,
     cpuSeconds: cpuSince(cpu0),
+    ...(r.stats.workers !== undefined ? { workers: r.stats.workers } : {}),
     ...(r.progress?.bytesPerState !== undefined ? { livenessBytesPerState: r.progress.bytesPerState } : {}),
   };
 }
@@ -172,21 +180,26 @@ function measure(what: string): Measure {
 }
 
 /**
- * The fastest of 3 runs of each measurement, each in a fresh process, taken
- * in turns (a, b, c, a, b, c, ...): on this kind of shared machine a run can
- * be a third slower for a while for reasons of its own, noise only ever
- * slows a run down, and runs taken in turns see the same slow spells.
+ * Each measurement `rounds` times, each run in a fresh process, taken in
+ * turns (a, b, c, c, b, a, a, b, c, ...): on this kind of shared machine a
+ * run can be a third slower for a while for reasons of its own, noise only
+ * ever slows a run down, and runs taken in turns see the same slow spells;
+ * every other round backwards, so that no measurement always runs first,
+ * or always right after another. All runs, per measurement, in round order.
  */
-function bestInTurns(whats: readonly string[], rounds = 3): Measure[] {
-  const out: (Measure | undefined)[] = whats.map(() => undefined);
+function inTurns(whats: readonly string[], rounds = 3): Measure[][] {
+  const out: Measure[][] = whats.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    whats.forEach((what, i) => {
-      const m = measure(what);
-      if (out[i] === undefined || m.seconds < out[i]!.seconds) out[i] = m;
-    });
+    const order = whats.map((_, i) => (r % 2 === 0 ? i : whats.length - 1 - i));
+    for (const i of order) out[i]!.push(measure(whats[i]!));
   }
-  return out as Measure[];
+  return out;
 }
+
+/** Rounds of one thread against two workers, per preset (their runs take: tiny 0.1 s, migrate 0.3 s, small 2 s, fork 5 to 6 s). */
+const PAIR_ROUNDS: Readonly<Record<string, number>> = { tiny: 9, migrate: 9, small: 7, fork: 5 };
+
+const fastest = (ms: readonly Measure[]): Measure => ms.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const cpuSince = (c0: NodeJS.CpuUsage): number => {
   const c = process.cpuUsage(c0);
@@ -249,24 +262,45 @@ async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const presets: Record<string, Measure> = {};
   const plain: Record<string, Measure> = {};
-  const speedup: Record<string, number> = {};
+  const speedup: Record<string, WorkerRatio> = {};
   for (const p of ['tiny', 'small', 'migrate', 'fork']) {
-    const [sym, nosym, two] = bestInTurns([`preset:${p}`, `preset:${p}:nosym`, `preset:${p}:workers=2`]) as [Measure, Measure, Measure];
-    presets[p] = sym;
-    plain[p] = nosym;
-    if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
-    speedup[p] = Math.round((presets[p]!.seconds / two.seconds) * 100) / 100;
+    // One thread and two workers next to each other in every round, so that
+    // each round's pair saw the same load, and more rounds of those than of
+    // the rest: best of 3 moved their ratio by 5% either way on runs that
+    // were the same search, the more so the shorter the run (and a short
+    // run costs little to repeat).
+    const [symRuns, twoRuns, nosymRuns] = inTurns([`preset:${p}`, `preset:${p}:workers=2`, `preset:${p}:nosym`]) as [Measure[], Measure[], Measure[]];
+    const [moreSym, moreTwo] = inTurns([`preset:${p}`, `preset:${p}:workers=2`], PAIR_ROUNDS[p]! - 3) as [Measure[], Measure[]];
+    symRuns.push(...moreSym);
+    twoRuns.push(...moreTwo);
+    presets[p] = fastest(symRuns);
+    plain[p] = fastest(nosymRuns);
+    for (const two of twoRuns) {
+      if (two.states !== presets[p]!.states) throw new Error(`bench: ${p} on 2 workers found ${two.states} states, one thread ${presets[p]!.states}`);
+    }
+    speedup[p] = workerRatio(symRuns, twoRuns);
+  }
+  // A space large enough for the workers to take over, in turns, 2 rounds (not with --quick: over 2 minutes).
+  let large: { one: Measure; two: Measure; ratio: WorkerRatio } | undefined;
+  if (!quick) {
+    const [oneRuns, twoRuns] = inTurns([`preset:${LARGE}`, `preset:${LARGE}:workers=2`], 2) as [Measure[], Measure[]];
+    for (const two of twoRuns) {
+      if (two.states !== oneRuns[0]!.states) throw new Error(`bench: ${LARGE} on 2 workers found ${two.states} states, one thread ${oneRuns[0]!.states}`);
+    }
+    large = { one: fastest(oneRuns), two: fastest(twoRuns), ratio: workerRatio(oneRuns, twoRuns) };
   }
   // The ceiling of two workers on this machine, measured next to them on small.
-  // In turns, best of 2: one alone, then two at once (both must finish).
-  let alone = presets['small']!;
-  let together = Infinity;
-  for (let r = 0; r < 2; r++) {
+  // In turns: one alone, then two at once (both must finish).
+  const bounds: number[] = [];
+  const alones: Measure[] = [];
+  for (let r = 0; r < 3; r++) {
     const a = measure('preset:small');
-    if (a.seconds < alone.seconds) alone = a;
-    together = Math.min(together, Math.max(...(await measureTwoAtOnce('preset:small')).map((m) => m.seconds)));
+    alones.push(a);
+    const together = Math.max(...(await measureTwoAtOnce('preset:small')).map((m) => m.seconds));
+    bounds.push((2 * a.seconds) / together);
   }
-  const ceiling = Math.round(((2 * alone.seconds) / together) * 100) / 100;
+  const alone = fastest([presets['small']!, ...alones]);
+  const ceiling = Math.round(Math.max(...bounds) * 100) / 100;
   const coresOfOne = Math.round((alone.cpuSeconds / alone.seconds) * 100) / 100;
   const lock32 = measure('lockctr:3:2');
   const lock33 = quick ? undefined : measure('lockctr:3:3');
@@ -284,7 +318,9 @@ async function main(argv: string[]): Promise<void> {
           statesPerSecond: plain[k]!.statesPerSecond,
           bytesPerState: plain[k]!.bytesPerState,
           symmetryFactor: Math.round((plain[k]!.states / m.states) * 100) / 100,
-          workerSpeedup: speedup[k],
+          workerSpeedup: speedup[k]!.best,
+          // Each round's pair (one thread, two workers) ran one after the other: the range of their ratios.
+          workerSpeedupRounds: { low: speedup[k]!.low, median: speedup[k]!.median, high: speedup[k]!.high, workersTookOver: speedup[k]!.tookOver, runs: speedup[k]!.runs },
           statesWithoutSymmetry: plain[k]!.states,
           withSymmetry: m,
         },
@@ -292,7 +328,19 @@ async function main(argv: string[]): Promise<void> {
     ),
     // What one thread already keeps busy (cores), and what two searches at
     // once get together (x one alone): the bound on workerSpeedup here.
-    parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling },
+    ...(large
+      ? {
+          large: {
+            name: LARGE,
+            states: large.one.states,
+            seconds: large.one.seconds,
+            workersSeconds: large.two.seconds,
+            workerSpeedup: large.ratio.best,
+            workerSpeedupRounds: { low: large.ratio.low, median: large.ratio.median, high: large.ratio.high, workersTookOver: large.ratio.tookOver, runs: large.ratio.runs },
+          },
+        }
+      : {}),
+    parallel: { coresOfOneThread: coresOfOne, twoSearchesAtOnce: ceiling, twoSearchesAtOnceRounds: bounds.map((b) => Math.round(b * 100) / 100) },
     lockctr: lock33 ?? lock32,
     lockctrN3K2: lock32,
     replay,
@@ -313,16 +361,25 @@ async function main(argv: string[]): Promise<void> {
     `${'run'.padEnd(18)} ${'distinct'.padStart(11)} ${'transitions'.padStart(12)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'peak RSS'.padStart(9)} ${'2 workers'.padStart(9)}`,
     ...rows.map(
       ([k, m]) =>
-        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.toFixed(2)}x` : '').padStart(9)}`,
+        `${k.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${(speedup[k.replace('preset ', '')] !== undefined ? `${speedup[k.replace('preset ', '')]!.best.toFixed(2)}x` : '').padStart(9)}`,
     ),
     ...Object.entries(plain).map(
       ([k, m]) =>
         `${`${k} no symmetry`.padEnd(18)} ${f(m.states).padStart(11)} ${f(m.transitions).padStart(12)} ${m.seconds.toFixed(2).padStart(8)} ${f(m.statesPerSecond).padStart(10)} ${String(m.bytesPerState).padStart(8)} ${`${m.peakRssMiB} MiB`.padStart(9)} ${`${(m.states / presets[k]!.states).toFixed(2)}x`.padStart(9)}`,
     ),
-    'Each preset row and speed-up: the fastest of 3 runs, each in a fresh process, taken in turns with the other rows of its preset.',
+    'Each preset row: the fastest of 3 runs (one thread and 2 workers: of 5 to 9), each in a fresh process, taken in turns with the other rows of its preset.',
     'B/state: the visited table of 64-bit fingerprints (path links add 6 B/state, the queue of unexpanded states is on top).',
-    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, workers started cold.',
-    `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once (best of 2, in turns with one alone) got ${ceiling}x the throughput of one alone.`,
+    '2 workers: speed-up of check --workers 2 over one thread (both record the livelock graph), wall time, fastest against fastest, and the',
+    `ratios of each round's pair (taken one after the other). The workers start only once the search has run ${HANDOVER.afterMs / 1000} s with an idle core for`,
+    'them (checker/handover.ts), cold, and are timed from the start; where they never did, the ratio is the noise between identical runs.',
+    ...Object.entries(speedup).map(([k, r]) => `  2 workers on ${k.padEnd(12)} ${formatRatio(r)}`),
+    ...(large
+      ? [
+          `  2 workers on ${LARGE.padEnd(12)} ${formatRatio(large.ratio)}: ${f(large.one.states)} states, ${large.one.seconds.toFixed(1)} s on one thread, ${large.two.seconds.toFixed(1)} s on two (best of 2)`,
+        ]
+      : []),
+    `The bound on it here: one thread of small keeps ${coresOfOne} cores busy (V8's GC and compiler threads); two searches of small in two processes at once`,
+    `  got ${ceiling}x the throughput of one alone (the best of 3 rounds, each in turns with one alone; rounds ${range(bounds)}).`,
     `LIVE-1 graph (B/state on top of B/state): ${Object.entries(presets)
       .map(([k, m]) => `${k} ${m.livenessBytesPerState ?? '-'}`)
       .join(', ')}; without symmetry: ${Object.entries(plain)

@@ -27,6 +27,10 @@ import {
 import { lockCtr, mutualAbort } from '../fixtures/models/index.js';
 import { checkpointRegions, flipByteIn } from '../helpers/checkpoint.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { Handover } from '../../checker/handover.js';
+
+/** Workers from the start, whatever the machine's load (handover.test.ts: checkpoints across the switch). */
+const AT_ONCE: Partial<Handover> = { afterMs: 0, minQueued: 0, minIdleCores: 0, aloneMs: 0, warmStates: 0 };
 
 const dir = tempDir('cp');
 /** The toy models' writer: this hmmcheck, a model version of the tests' own. */
@@ -84,11 +88,12 @@ test('a parallel search interrupted with batches out resumes to the same result'
     saved.push(cp);
     if (saved.length === 3) ac.abort();
   };
-  const first = await checkParallel(m, source, { workers: 2, identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 1e-9, save } });
+  const first = await checkParallel(m, source, { workers: 2, identity: 'x', signal: ac.signal, checkpoint: { everySeconds: 1e-9, save }, handover: AT_ONCE });
+  assert.is(first.stats.workers, 2);
   assert.is(first.outcome, 'incomplete');
   assert.is(first.stoppedBy, 'interrupted');
   const cp = saved[saved.length - 1]!;
-  const again = await checkParallel(m, source, { workers: 2, identity: 'x', resume: cp });
+  const again = await checkParallel(m, source, { workers: 2, identity: 'x', resume: cp, handover: AT_ONCE });
   assert.is(summary(again), summary(check(m)));
   assert.is(summary(check(m, { identity: 'x', resume: cp })), summary(check(m)));
 });

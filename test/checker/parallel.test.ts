@@ -11,6 +11,10 @@ import { buildWorld, findPreset, hmmModel, type VariantId } from '../../model/in
 import { lockCtr } from '../fixtures/models/index.js';
 import { Expander, SENT_BEFORE, Words } from '../../checker/expand.js';
 import { Explorer } from '../../checker/explore.js';
+import type { Handover } from '../../checker/handover.js';
+
+/** Workers from the start, whatever the machine's load: these tests are about the parallel search itself (handover.test.ts: the switch). */
+const AT_ONCE: Partial<Handover> = { afterMs: 0, minQueued: 0, minIdleCores: 0, aloneMs: 0, warmStates: 0 };
 
 const summary = (r: CheckResult<unknown, unknown>): string =>
   JSON.stringify({
@@ -20,7 +24,8 @@ const summary = (r: CheckResult<unknown, unknown>): string =>
     depth: r.stats.depth,
     stoppedBy: r.stoppedBy,
     coverage: r.coverage,
-    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')}`),
+    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')} ${v.loopStart ?? ''}`),
+    progress: r.progress && { id: r.progress.id, checked: r.progress.checked, why: r.progress.why },
   });
 
 const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
@@ -32,7 +37,7 @@ const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
 test('LockCtr on 2 workers: the counts and verdicts of one thread', async () => {
   for (const [n, k, racyOk] of [[3, 2, false], [2, 2, true]] as const) {
     const m = lockCtr(n, k, { racyOk });
-    const par = await checkParallel(m, lockSource(n, k, racyOk), { workers: 2 });
+    const par = await checkParallel(m, lockSource(n, k, racyOk), { workers: 2, handover: AT_ONCE });
     assert.is(summary(par), summary(check(m)));
     assert.is(par.stats.workers, 2);
   }
@@ -41,7 +46,7 @@ test('LockCtr on 2 workers: the counts and verdicts of one thread', async () => 
 test('bounds on workers: max-states and max-depth stop with incomplete, like one thread', async () => {
   const m = lockCtr(3, 2);
   for (const bound of [{ maxStates: 5000 }, { maxDepth: 12 }]) {
-    const par = await checkParallel(m, lockSource(3, 2), { workers: 2, ...bound });
+    const par = await checkParallel(m, lockSource(3, 2), { workers: 2, handover: AT_ONCE, ...bound });
     assert.is(par.outcome, 'incomplete');
     assert.is(summary(par), summary(check(m, bound)));
   }
@@ -56,8 +61,9 @@ const hmmSource = (preset: string, variants: VariantId[]): ModelSource => ({
 for (const [preset, variants] of [['tiny', []], ['tiny', ['D1']], ['migrate', ['D4']], ['migrate', ['H1']]] as const) {
   test(`${preset} ${variants.join(',')} on 2 workers: identical to one thread`, async () => {
     const m = hmmModel(buildWorld(findPreset(preset)!.config, [...variants]), { freeze: false });
-    const par = await checkParallel(m, hmmSource(preset, [...variants]), { workers: 2 });
+    const par = await checkParallel(m, hmmSource(preset, [...variants]), { workers: 2, handover: AT_ONCE });
     assert.is(summary(par), summary(check(m)));
+    assert.is(par.stats.workers, 2);
   });
 }
 
