@@ -58,7 +58,7 @@ export interface Progress<S, A> {
   /**
    * Bit t set: thread t is asleep on a lock that the holder hands over to a
    * waiting thread (a mutex, an rwsem, a folio lock), and is disabled only
-   * because another thread holds it. These threads are treated strongly
+   * because the lock is held. These threads are treated strongly
    * fairly; without `sleeping` (or with its bit clear) a thread is treated
    * weakly fairly, as a spinner or a thread waiting for a condition must be.
    */
