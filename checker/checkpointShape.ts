@@ -56,8 +56,9 @@ const ARRAYS: Readonly<Record<string, 'i32' | 'u16'>> = {
   graphAction: 'u16',
   graphEnabled: 'i32',
   graphBusy: 'i32',
+  graphSleeping: 'i32',
 };
-const GRAPH = ['graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy'] as const;
+const GRAPH = ['graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy', 'graphSleeping'] as const;
 const KINDS = new Set(['invariant', 'step', 'deadlock', 'liveness']);
 /** Thread masks are 31-bit (liveness.ts). */
 const MAX_THREADS = 31;
@@ -192,7 +193,7 @@ function queueProblem(h: SearchHeader, table: Int32Array, queue: Int32Array, ids
 }
 
 /**
- * The progress graph: all six arrays or none, only beside the slot ids (a
+ * The progress graph: all seven arrays or none, only beside the slot ids (a
  * resumed search records edges by id), edges of expanded states (each
  * state's together) to stored states, threads that fit the masks.
  */
@@ -201,11 +202,11 @@ function graphProblem(h: SearchHeader, arrays: Readonly<Record<string, Checkpoin
   if (present.length === 0) return undefined;
   if (present.length !== GRAPH.length) return `the progress graph has ${present.join(', ')} and not ${GRAPH.filter((n) => !present.includes(n)).join(', ')}`;
   if (!ids) return 'the progress graph is saved without the table slots\' ids';
-  const [from, to, by, action, enabled, busy] = GRAPH.map((n) => arrays[n]!);
+  const [from, to, by, action, enabled, busy, sleeping] = GRAPH.map((n) => arrays[n]!);
   const e = from!.length;
   const n = enabled!.length;
   if (to!.length !== e || by!.length !== e || action!.length !== e) return 'the progress graph\'s edge arrays differ in length';
-  if (busy!.length !== n) return 'the progress graph\'s enabled and busy masks differ in length';
+  if (busy!.length !== n || sleeping!.length !== n) return 'the progress graph\'s enabled, busy and sleeping masks differ in length';
   if (n > h.states) return `the progress graph has ${n} expanded states of ${h.states} stored`;
   const started = new Uint8Array(n);
   let run = 0;
@@ -224,7 +225,7 @@ function graphProblem(h: SearchHeader, arrays: Readonly<Record<string, Checkpoin
     if (++run > 0xffff) return `state ${v} has more than 65535 edges in the progress graph`;
   }
   for (let v = 0; v < n; v++) {
-    if (enabled![v]! < 0 || busy![v]! < 0) return `state ${v}'s thread masks in the progress graph are not ${MAX_THREADS}-bit`;
+    if (enabled![v]! < 0 || busy![v]! < 0 || sleeping![v]! < 0) return `state ${v}'s thread masks in the progress graph are not ${MAX_THREADS}-bit`;
   }
   return undefined;
 }

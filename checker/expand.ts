@@ -80,8 +80,8 @@ export class Expander<S, A> {
 
   /**
    * Expands the records [id, depth, n, ...words] in `input[0..len)`, appending
-   * to `out`, per record: id, depth, the enabled and busy thread masks of the
-   * progress check (0 without one), status, successor count, then per
+   * to `out`, per record: id, depth, the enabled, busy and sleeping thread
+   * masks of the progress check (0 without one), status, successor count, then per
    * successor: action index, its thread, kind index (-1: not a listed kind), failed step
    * properties (count, indices), fingerprint (high, low), then either -1 (a
    * state this expander sent before) or failed invariants (count, indices),
@@ -101,7 +101,7 @@ export class Expander<S, A> {
       const state = model.unpack!(input.subarray(at + 3, at + 3 + n));
       at += 3 + n;
       const actions = model.actions(state);
-      out.room(6);
+      out.room(7);
       out.push(id);
       out.push(depth);
       const progress = model.progress;
@@ -116,6 +116,7 @@ export class Expander<S, A> {
       }
       out.push(enabled);
       out.push(progress ? progress.busy(state) : 0);
+      out.push(progress?.sleeping ? progress.sleeping(state) : 0);
       if (actions.length === 0) {
         out.push(model.isFinal && !model.isFinal(state) ? DEADLOCK : FINAL);
         out.push(0);

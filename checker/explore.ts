@@ -160,7 +160,7 @@ export class Explorer<S, A> {
       if (graph) {
         let enabled = 0;
         for (let i = 0; i < actions.length; i++) enabled |= 1 << threads![i]!;
-        graph.state(id, enabled, progress!.busy(state));
+        graph.state(id, enabled, progress!.busy(state), progress!.sleeping?.(state) ?? 0);
       }
       if (actions.length === 0) {
         if (model.isFinal && !model.isFinal(state)) this.recordDeadlock(id);
@@ -320,11 +320,12 @@ export class Explorer<S, A> {
       const depth = out[at + 1]!;
       const enabled = out[at + 2]!;
       const busy = out[at + 3]!;
-      const status = out[at + 4]!;
-      const count = out[at + 5]!;
-      at += 6;
+      const sleeping = out[at + 4]!;
+      const status = out[at + 5]!;
+      const count = out[at + 6]!;
+      at += 7;
       const graph = this.graph;
-      if (graph) graph.state(id, enabled, busy);
+      if (graph) graph.state(id, enabled, busy, sleeping);
       if (status === DEADLOCK) this.recordDeadlock(id);
       else if (status === CUT) this.cutByDepth = true;
       for (let s = 0; s < count && !this.finished; s++) {

@@ -1,25 +1,35 @@
 /**
- * Progress (livelock) checking under weak fairness, on the reachable graph.
+ * Progress (livelock) checking under fairness, on the reachable graph.
  *
  * A livelock is a reachable cycle on which a thread has an operation started
  * and never finished although that thread is enabled in every state of the
- * cycle, and on which every thread is treated weakly fairly: each one either
- * takes a step on the cycle or is disabled somewhere on it. Such a cycle is a
- * schedule a fair scheduler may run forever (SPIN's non-progress cycles with
- * weak fairness; TLC's WF_vars).
+ * cycle, and which a fair scheduler may run forever:
+ * - every thread is treated weakly fairly: it takes a step on the cycle or
+ *   is disabled somewhere on it (SPIN's non-progress cycles with weak
+ *   fairness; TLC's WF_vars);
+ * - a thread asleep on a lock that is handed over (Progress.sleeping) is
+ *   treated strongly fairly: if it sleeps somewhere on the cycle, it takes a
+ *   step on it or is enabled nowhere on it (TLC's SF_vars). Such a lock goes
+ *   to a waiter that has found it free often enough (the kernel's mutex,
+ *   rwsem and folio lock handoffs), so a cycle on which the lock is free
+ *   again and again and the sleeper never gets it is no schedule of a kernel.
  *
  * The search records the graph as it goes (an edge per transition, the
- * enabled and busy threads per expanded state). When it has covered the whole
- * space, for each thread t the graph is cut down to the states where t is busy
- * and enabled, and its strongly connected components are tested: a
- * non-trivial component is a fair livelock exactly when every thread either
- * has an edge inside it or is disabled in one of its states. (A thread
- * enabled everywhere in a component without an edge inside it is enabled
- * everywhere in every sub-component too, so the component can be dropped
- * whole.) The counterexample is a lasso: the search's path to the
+ * enabled, busy and sleeping threads per expanded state). When it has covered
+ * the whole space, for each thread t the graph is cut down to the states
+ * where t is busy and enabled, and its strongly connected components are
+ * tested. A component in which a thread is enabled everywhere without an
+ * edge inside is dropped whole (it is enabled everywhere in every
+ * sub-component too). A component in which a sleeper is enabled somewhere
+ * without an edge inside is not fair, but a part of it without the states
+ * where that thread is enabled may be: those states are removed and the
+ * components of the rest are tested again (the Streett emptiness check of
+ * Emerson and Lei; each round removes a thread's enabled states for good, so
+ * there are at most as many rounds as threads). A component that passes is
+ * a fair livelock. The counterexample is a lasso: the search's path to the
  * component's shallowest state, then a cycle through that state that takes
- * one step of each thread that steps inside and visits a state where each
- * other thread is disabled.
+ * one step of each sleeper that steps inside, and, for each other thread,
+ * one of its steps or a state where it is disabled.
  *
  * Soundness with the reductions: a fingerprint quotient is a bisimulation
  * (Model.fingerprint), and a cycle of the quotient unrolls to a real cycle
@@ -28,6 +38,8 @@
  * through a hash collision, whose odds the report prints). A bitstate store
  * drops states and cannot name the target of an edge: no progress check.
  */
+
+import { components, subComponents, type Csr } from './components.js';
 
 /** What a model says so that its livelocks can be found (Model.progress). */
 export interface Progress<S, A> {
@@ -43,6 +55,14 @@ export interface Progress<S, A> {
    * operation's last step must lead to a state where its bit is clear.
    */
   busy(state: S): number;
+  /**
+   * Bit t set: thread t is asleep on a lock that the holder hands over to a
+   * waiting thread (a mutex, an rwsem, a folio lock), and is disabled only
+   * because the lock is held. These threads are treated strongly
+   * fairly; without `sleeping` (or with its bit clear) a thread is treated
+   * weakly fairly, as a spinner or a thread waiting for a condition must be.
+   */
+  sleeping?(state: S): number;
 }
 
 /** A livelock found: where the cycle starts and the edges around it. */
@@ -62,8 +82,8 @@ type Masks = Uint8Array | Uint16Array | Int32Array;
  * right after the state itself (the search expands one state at a time), so
  * each state keeps where its edges start and how many there are, and the
  * edges need no source: 7 bytes per transition (target, thread, action
- * index) and 6 per state, plus the enabled and busy thread masks (1 byte
- * each up to 8 threads). The livelock search reads the edges in place.
+ * index) and 6 per state, plus the enabled, busy and sleeping thread masks
+ * (1 byte each up to 8 threads). The livelock search reads the edges in place.
  */
 export class ProgressGraph {
   private to = new Int32Array(1 << 12);
@@ -74,6 +94,7 @@ export class ProgressGraph {
   private deg = new Uint16Array(1 << 12);
   private enabled: Masks;
   private busy: Masks;
+  private sleeping: Masks;
   private states = 0;
   /** The state whose edges are being recorded (-1: none yet). */
   private current = -1;
@@ -82,19 +103,22 @@ export class ProgressGraph {
     const Mask = threads <= 8 ? Uint8Array : threads <= 16 ? Uint16Array : Int32Array;
     this.enabled = new Mask(1 << 12);
     this.busy = new Mask(1 << 12);
+    this.sleeping = new Mask(1 << 12);
   }
 
-  /** A state the search expanded: which threads were enabled and busy in it. Its edges come next. */
-  state(id: number, enabled: number, busy: number): void {
+  /** A state the search expanded: which threads were enabled, busy and asleep on a lock in it. Its edges come next. */
+  state(id: number, enabled: number, busy: number, sleeping = 0): void {
     if (id >= this.first.length) {
       const n = grow(this.first.length, id + 1);
       this.first = resize(this.first, n);
       this.deg = resize(this.deg, n);
       this.enabled = resize(this.enabled, n);
       this.busy = resize(this.busy, n);
+      this.sleeping = resize(this.sleeping, n);
     }
     this.enabled[id] = enabled;
     this.busy[id] = busy;
+    this.sleeping[id] = sleeping;
     this.first[id] = this.edges;
     this.deg[id] = 0;
     this.current = id;
@@ -132,6 +156,7 @@ export class ProgressGraph {
       graphAction: this.act.slice(0, this.edges),
       graphEnabled: Int32Array.from(this.enabled.subarray(0, this.states)),
       graphBusy: Int32Array.from(this.busy.subarray(0, this.states)),
+      graphSleeping: Int32Array.from(this.sleeping.subarray(0, this.states)),
     };
   }
 
@@ -140,11 +165,11 @@ export class ProgressGraph {
    * all there, do not agree, or a state's edges are not recorded together.
    */
   restore(a: Readonly<Record<string, Int32Array | Uint16Array | undefined>>): boolean {
-    const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy } = a;
-    if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy) return false;
+    const { graphFrom, graphTo, graphBy, graphAction, graphEnabled, graphBusy, graphSleeping } = a;
+    if (!graphFrom || !graphTo || !graphBy || !graphAction || !graphEnabled || !graphBusy || !graphSleeping) return false;
     const e = graphFrom.length;
     const n = graphEnabled.length;
-    if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n) return false;
+    if (graphTo.length !== e || graphBy.length !== e || graphAction.length !== e || graphBusy.length !== n || graphSleeping.length !== n) return false;
     const scap = Math.max(1 << 12, n);
     const first = new Int32Array(scap);
     const deg = new Uint16Array(scap);
@@ -170,8 +195,10 @@ export class ProgressGraph {
     this.deg = deg;
     this.enabled = resize(this.enabled, scap);
     this.busy = resize(this.busy, scap);
+    this.sleeping = resize(this.sleeping, scap);
     this.enabled.set(graphEnabled);
     this.busy.set(graphBusy);
+    this.sleeping.set(graphSleeping);
     this.states = n;
     this.current = -1;
     return true;
@@ -180,7 +207,7 @@ export class ProgressGraph {
   /** Bytes held per state (edges included), for statistics. */
   bytesPerState(): number {
     const bytes =
-      this.to.byteLength + this.by.byteLength + this.act.byteLength + this.first.byteLength + this.deg.byteLength + this.enabled.byteLength + this.busy.byteLength;
+      this.to.byteLength + this.by.byteLength + this.act.byteLength + this.first.byteLength + this.deg.byteLength + this.enabled.byteLength + this.busy.byteLength + this.sleeping.byteLength;
     return Math.round((bytes / Math.max(1, this.states)) * 10) / 10;
   }
 
@@ -203,7 +230,11 @@ export class ProgressGraph {
     return undefined;
   }
 
-  /** A fair cycle inside the component `comp` (sorted ids) starving thread t, as a lasso. */
+  /**
+   * A fair cycle inside the component `comp` (sorted ids) starving thread t,
+   * as a lasso: in it, or in a part of it without the states where a sleeper
+   * that never steps in it is enabled.
+   */
   private fairCycle(comp: Int32Array, g: Csr, threads: number, t: number): Lasso | undefined {
     // Most components are single states without a self-loop: no cycle, and no set built for them.
     if (comp.length === 1) {
@@ -213,41 +244,54 @@ export class ProgressGraph {
       if (!self) return undefined;
     }
     const member = new Set<number>(comp);
-    // Per thread: an edge inside the component, else a state where it is disabled.
-    const edgeOf = new Array<number>(threads).fill(-1);
-    const restOf = new Array<number>(threads).fill(-1);
-    let selfLoop = false;
+    // Threads with an edge inside; threads enabled, disabled, asleep on a lock in some state.
+    let stepped = 0;
+    let enabled = 0;
+    let disabled = 0;
+    let asleep = 0;
     for (const v of comp) {
-      for (let k = g.first[v]!, end = k + g.deg[v]!; k < end; k++) {
-        if (!member.has(g.to[k]!)) continue;
-        if (g.to[k] === v) selfLoop = true;
-        if (edgeOf[g.by[k]!] === -1) edgeOf[g.by[k]!] = k;
-      }
-      for (let u = 0; u < threads; u++) if (restOf[u] === -1 && (this.enabled[v]! & (1 << u)) === 0) restOf[u] = v;
+      for (let k = g.first[v]!, end = k + g.deg[v]!; k < end; k++) if (member.has(g.to[k]!)) stepped |= 1 << g.by[k]!;
+      enabled |= this.enabled[v]!;
+      disabled |= ~this.enabled[v]!;
+      asleep |= this.sleeping[v]!;
     }
-    if (comp.length === 1 && !selfLoop) return undefined;
-    for (let u = 0; u < threads; u++) if (edgeOf[u] === -1 && restOf[u] === -1) return undefined;
+    // Weak fairness: a thread enabled everywhere must step; such a component is dropped whole (see the header).
+    const all = (2 ** threads - 1) | 0;
+    if (((stepped | disabled) & all) !== all) return undefined;
+    // Strong fairness: a sleeper enabled somewhere must step; else only a part where it is never enabled can be fair.
+    const unfair = asleep & enabled & ~stepped;
+    if (unfair !== 0) {
+      for (const part of subComponents(comp, g, (v) => (this.enabled[v]! & unfair) === 0)) {
+        const lasso = this.fairCycle(part, g, threads, t);
+        if (lasso) return lasso;
+      }
+      return undefined;
+    }
     // The shallowest state of the component (ids grow with depth under BFS).
     const entry = comp[0]!;
-    return { thread: t, entry, cycle: this.cycleThrough(entry, member, g, threads) };
+    return { thread: t, entry, cycle: this.cycleThrough(entry, member, g, threads, asleep & stepped) };
   }
 
   /**
    * A short cycle from `entry` back to it inside the component that, for
-   * every thread, takes one of its steps or visits a state where it is
-   * disabled (greedily: the nearest unmet thread next, then home).
+   * each thread in `strong` (the sleepers that step inside), takes one of its
+   * steps, and for each other thread takes one of its steps or visits a
+   * state where it is disabled (greedily: the nearest unmet thread next,
+   * then home).
    */
-  private cycleThrough(entry: number, member: ReadonlySet<number>, g: Csr, threads: number): number[] {
+  private cycleThrough(entry: number, member: ReadonlySet<number>, g: Csr, threads: number, strong: number): number[] {
     const unmet = new Set<number>();
     for (let u = 0; u < threads; u++) unmet.add(u);
+    // A state meets thread u when u is disabled in it, unless u must step.
+    const meets = (v: number, u: number): boolean => ((this.enabled[v]! | strong) & (1 << u)) === 0;
     const visit = (v: number): void => {
-      for (const u of [...unmet]) if ((this.enabled[v]! & (1 << u)) === 0) unmet.delete(u);
+      for (const u of [...unmet]) if (meets(v, u)) unmet.delete(u);
     };
     const cycle: number[] = [];
     let at = entry;
     visit(at);
     while (unmet.size > 0) {
-      const steps = nearest(g, member, at, (v) => [...unmet].some((u) => (this.enabled[v]! & (1 << u)) === 0), (k) => unmet.has(g.by[k]!));
+      const steps = nearest(g, member, at, (v) => [...unmet].some((u) => meets(v, u)), (k) => unmet.has(g.by[k]!));
       for (const k of steps) {
         cycle.push(g.act[k]!);
         unmet.delete(g.by[k]!);
@@ -258,15 +302,6 @@ export class ProgressGraph {
     for (const k of nearest(g, member, at, (v) => v === entry, () => false)) cycle.push(g.act[k]!);
     return cycle;
   }
-}
-
-/** The recorded graph as the livelock search reads it: state v's edges are first[v] .. first[v] + deg[v]. */
-interface Csr {
-  readonly first: Int32Array;
-  readonly deg: Uint16Array;
-  readonly to: Int32Array;
-  readonly by: Uint8Array;
-  readonly act: Uint16Array;
 }
 
 /**
@@ -299,64 +334,6 @@ function nearest(g: Csr, member: ReadonlySet<number>, a: number, goal: (v: numbe
     }
   }
   throw new Error(`liveness: state ${a} reaches no goal inside its strongly connected component`);
-}
-
-/**
- * The strongly connected components of the subgraph of states with
- * `inside(v)` (Tarjan's algorithm, iterative so that deep graphs do not
- * overflow the stack), each as sorted ids. Single states are included; the
- * caller tells a self-loop from a trivial component.
- */
-function* components(n: number, g: Csr, inside: (v: number) => boolean): Generator<Int32Array> {
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const callV: number[] = [];
-  const callK: number[] = [];
-  let next = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1 || !inside(root)) continue;
-    index[root] = low[root] = next++;
-    stack.push(root);
-    onStack[root] = 1;
-    callV.push(root);
-    callK.push(g.first[root]!);
-    while (callV.length > 0) {
-      const top = callV.length - 1;
-      const v = callV[top]!;
-      const k = callK[top]!;
-      if (k < g.first[v]! + g.deg[v]!) {
-        callK[top] = k + 1;
-        const x = g.to[k]!;
-        if (!inside(x)) continue;
-        if (index[x] === -1) {
-          index[x] = low[x] = next++;
-          stack.push(x);
-          onStack[x] = 1;
-          callV.push(x);
-          callK.push(g.first[x]!);
-        } else if (onStack[x] === 1 && index[x]! < low[v]!) low[v] = index[x]!;
-        continue;
-      }
-      callV.pop();
-      callK.pop();
-      if (callV.length > 0) {
-        const parent = callV[callV.length - 1]!;
-        if (low[v]! < low[parent]!) low[parent] = low[v]!;
-      }
-      if (low[v] === index[v]) {
-        const comp: number[] = [];
-        let x: number;
-        do {
-          x = stack.pop()!;
-          onStack[x] = 0;
-          comp.push(x);
-        } while (x !== v);
-        yield Int32Array.from(comp).sort();
-      }
-    }
-  }
 }
 
 // By half again, not double: on a search of millions of states the slack of

@@ -15,6 +15,7 @@ import { packState, unpackState } from './packed.js';
 import { canonicalFrames, symmetric } from './symmetry.js';
 import { formatAction } from './format.js';
 import { initialState } from './init.js';
+import { sleepingThreads } from './lockWaits.js';
 import { invariants, SENTENCES, stepProperties } from './invariants.js';
 import { cpuSteps } from './programs/cpu.js';
 import { deviceSteps } from './programs/device.js';
@@ -249,6 +250,8 @@ export function hmmModel(w: World, options: ModelOptions = {}): Model<HmmState, 
       threads: w.actors.length,
       threadOf: (a) => a.t,
       busy: (s) => busyThreads(s),
+      // Asleep on a lock the kernel hands over: treated strongly fairly (lockWaits.ts).
+      sleeping: (s) => sleepingThreads(s, w),
     },
   };
 }

@@ -134,7 +134,7 @@ test('one byte changed anywhere in a checkpoint file: refused as damaged, whatev
   const bytes = readFileSync(file);
   const regions = checkpointRegions(bytes);
   // Every part of what a search saves, the progress graph included.
-  for (const name of ['checksum', 'header', 'table', 'parents', 'actions', 'queue', 'ids', 'graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy']) {
+  for (const name of ['checksum', 'header', 'table', 'parents', 'actions', 'queue', 'ids', 'graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy', 'graphSleeping']) {
     const region = regions.get(name);
     assert.ok(region && region[1] > region[0], `the checkpoint has a non-empty ${name}`);
     writeFileSync(join(dir, 'flipped'), flipByteIn(bytes, region!));

@@ -72,8 +72,8 @@ function successors(out: Words): [string, number][] {
   const got: [string, number][] = [];
   let at = 0;
   while (at < out.n) {
-    const count = out.buf[at + 5]!;
-    at += 6;
+    const count = out.buf[at + 6]!;
+    at += 7;
     for (let k = 0; k < count; k++) {
       at += 3;
       at += 1 + out.buf[at]!;

@@ -41,7 +41,7 @@ test('the checkpoint resumes to the counts of the run that never stopped', async
 test('one byte changed in any part of the checkpoint: exit 2 "checkpoint damaged", no verdict', async () => {
   const bytes = readFileSync(file);
   const regions = checkpointRegions(bytes);
-  for (const name of ['checksum', 'header', 'table', 'parents', 'actions', 'queue', 'ids', 'graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy']) {
+  for (const name of ['checksum', 'header', 'table', 'parents', 'actions', 'queue', 'ids', 'graphFrom', 'graphTo', 'graphBy', 'graphAction', 'graphEnabled', 'graphBusy', 'graphSleeping']) {
     const region = regions.get(name);
     assert.ok(region && region[1] > region[0], `tiny's checkpoint has a non-empty ${name}`);
     const bad = join(dir, `flipped-${name}`);

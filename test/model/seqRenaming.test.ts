@@ -4,8 +4,8 @@
  * That is sound only if such states behave the same, so: equal renamed keys
  * give the same enabled steps (seq values aside) and the same invariant
  * verdicts, and checking with and without the renaming gives the same
- * verdicts and shortest counterexamples, except that without it a livelock
- * (variant B12's retrying fault) grows the space without end.
+ * verdicts and shortest counterexamples, except that without it a fault
+ * that retries for ever (variants B12 and B17) grows the space without end.
  */
 import fc from 'fast-check';
 import { test } from 'uvu';
@@ -83,7 +83,7 @@ const verdict = (r: ReturnType<typeof check<HmmState, HmmAction>>): string =>
   `${r.outcome} ${r.violations.map((v) => `${v.id}@${v.path.actions.length}`).join(' ')}`;
 
 for (const [preset, ids] of [
-  // B12 and B17 livelock on tiny: their own test below.
+  // B12 and B17 retry a fault without end on tiny: their own test below.
   ['tiny', VARIANTS.map((v) => v.id).filter((id) => id !== 'B12' && id !== 'B17')],
   ['migrate', ['D2', 'D3', 'H1']],
 ] as const) {
@@ -99,14 +99,16 @@ for (const [preset, ids] of [
 }
 
 for (const id of ['B12', 'B17'] as const) {
-  test(`without renaming, ${id} on tiny never ends (the fault retries forever); with it the space is finite and the retries are a livelock`, () => {
+  test(`without renaming, ${id} on tiny never ends (the fault retries forever); with it the space is finite and the retries end`, () => {
     const w = presetWorld('tiny', [id]);
     const renamed = check(hmmModel(w));
-    assert.is(renamed.outcome, 'violated');
-    assert.equal(
-      renamed.violations.map((v) => v.id),
-      ['LIVE-1'],
-    );
+    // cpu0 refaults while mig0 holds the page locked and sleeps on the
+    // driver's mutex, which gpu0 takes and releases on every turn: the
+    // mutex is handed over to mig0 (strong fairness for a sleeper,
+    // checker/liveness.ts), which then unlocks the page, so no livelock.
+    assert.is(renamed.outcome, 'ok');
+    assert.is(renamed.stats.states, 4319);
+    assert.is(renamed.progress!.checked, true);
     const plain = check(exact(w), { maxStates: renamed.stats.states * 4 });
     assert.is(plain.outcome, 'incomplete');
   });
