@@ -19,3 +19,4 @@ export { findVariant, VARIANTS, type Variant, type VariantId } from './variants.
 export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';
 export { MODEL_VERSION } from './version.js';
 export { choiceIn, DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, kernelBehaviour, KERNELS, type KernelBehaviour, type KernelRule, type KernelVersion } from './kernel/versions.js';
+export { sleepingThreads } from './lockWaits.js';

@@ -32,7 +32,7 @@ export const SENTENCES = {
   'INV-15': 'mapcount equals the number of Present, DevPriv (and DevExcl) entries that reference the page',
   'INV-16': 'a device maps a device-private page only if it owns it',
   'INV-17': 'every Migration(p) entry implies p is locked and held by the migrating thread',
-  'LIVE-1': 'under weak fairness every started device fault, CPU fault and migration completes (livelock detection: a reachable cycle of steps in which a started operation never completes)',
+  'LIVE-1': 'under fairness (weak; strong for a thread asleep on a lock the kernel hands over) every started device fault, CPU fault and migration completes (livelock detection: a reachable cycle of steps in which a started operation never completes)',
 } as const;
 
 export type InvariantId = keyof typeof SENTENCES;

@@ -17,7 +17,7 @@ export function lassoSummary(v: ReportViolation & { loopStart: number }): string
   const cycle = v.steps - k;
   const prefix = k === 0 ? 'from the initial state' : `steps 1..${k} reach it`;
   const who = v.starved ? `; ${v.starved.thread} never finishes its ${v.starved.op}, though it can always take a step` : '';
-  return `a livelock: a cycle of ${cycle} step${cycle === 1 ? '' : 's'} (steps ${k + 1}..${v.steps}) that leads back to the state after step ${k} and can repeat forever under weak fairness (${prefix})${who}`;
+  return `a livelock: a cycle of ${cycle} step${cycle === 1 ? '' : 's'} (steps ${k + 1}..${v.steps}) that leads back to the state after step ${k} and can repeat forever under fair scheduling (${prefix})${who}`;
 }
 
 /** The line printed before the first step of the cycle. */

@@ -37,7 +37,7 @@ test('JSON: a lasso of 46 steps whose cycle starts after step 26; cpu0 starves i
 
 test('text: the summary sentence, and the cycle marked between steps 26 and 27 and after the last', async () => {
   const r = await run(...B17);
-  assert.match(r.out, /^LIVE-1 \(livelock\): under weak fairness/m);
+  assert.match(r.out, /^LIVE-1 \(livelock\): under fairness \(weak; strong for a thread asleep on a lock the kernel hands over\)/m);
   assert.match(r.out.replace(/\n/g, ' '), /counterexample: 46 steps, a livelock: a cycle of 20 steps \(steps 27\.\.46\) that leads back to the state after step 26/);
   const full = r.out.slice(r.out.indexOf('every step, with what it changed:'));
   const lines = full.split('\n');

@@ -23,7 +23,7 @@ import {
   type HmmState,
 } from '../../model/index.js';
 import type { Invariant, StepProperty } from '../../checker/index.js';
-import { initialState } from '../../model/index.js';
+import { initialState, sleepingThreads } from '../../model/index.js';
 import type { Broken, LoopVerdict, Mismatch, Plans, ReplayAdapter, Step } from '../replay/types.js';
 import { bindKey, dropFrame, EMPTY_BIND, settle, unifyPfn, type Bind } from './binding.js';
 import { explainBroken, explainMismatch } from './explain.js';
@@ -55,6 +55,9 @@ interface Trail {
   /** Threads inside an operation in every state, and with a step enabled in every state. */
   readonly busyAll: number;
   readonly enabledAll: number;
+  /** Threads asleep on a lock that is handed over in some state (model/lockWaits.ts), and threads with a step enabled in some state. */
+  readonly asleep: number;
+  readonly enabledAny: number;
 }
 
 /** Driver events: taken as the trace says and judged by the invariants. */
@@ -111,7 +114,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
 
   key(c: Cand): string {
     const k = `${stateKey(c.s)}|${bindKey(c.b)}`;
-    return c.l ? `${k}|${c.l.start}|${c.l.stepped},${c.l.blocked},${c.l.busyAll},${c.l.enabledAll}` : k;
+    return c.l ? `${k}|${c.l.start}|${c.l.stepped},${c.l.blocked},${c.l.busyAll},${c.l.enabledAll},${c.l.asleep},${c.l.enabledAny}` : k;
   }
 
   /** Every thread's bit, for the cycle masks. */
@@ -129,18 +132,28 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   /** The trail after thread `t` stepped into state `s`. */
   private follow(l: Trail, t: number, s: HmmState): Trail {
     const en = this.enabledMask(s);
-    return { start: l.start, stepped: l.stepped | (1 << t), blocked: l.blocked | (this.all & ~en), busyAll: l.busyAll & busyThreads(s), enabledAll: l.enabledAll & en };
+    return {
+      start: l.start,
+      stepped: l.stepped | (1 << t),
+      blocked: l.blocked | (this.all & ~en),
+      busyAll: l.busyAll & busyThreads(s),
+      enabledAll: l.enabledAll & en,
+      asleep: l.asleep | sleepingThreads(s, this.rw.world),
+      enabledAny: l.enabledAny | en,
+    };
   }
 
   enterLoop(c: Cand): Cand {
     const en = this.enabledMask(c.s);
-    return { ...c, l: { start: stateKey(c.s, this.rw.world), stepped: 0, blocked: this.all & ~en, busyAll: busyThreads(c.s), enabledAll: en } };
+    const l = { start: stateKey(c.s, this.rw.world), stepped: 0, blocked: this.all & ~en, busyAll: busyThreads(c.s), enabledAll: en, asleep: sleepingThreads(c.s, this.rw.world), enabledAny: en };
+    return { ...c, l };
   }
 
   closeLoop(c: Cand): LoopVerdict {
     const l = c.l;
     if (!l || stateKey(c.s, this.rw.world) !== l.start) return { closes: false };
-    const fair = ((l.stepped | l.blocked) & this.all) === this.all;
+    // Weakly fair to every thread, strongly to one asleep on a lock that is handed over (checker/liveness.ts).
+    const fair = ((l.stepped | l.blocked) & this.all) === this.all && (l.asleep & l.enabledAny & ~l.stepped) === 0;
     const starved = l.busyAll & l.enabledAll;
     if (!fair || starved === 0) return { closes: true, livelock: null };
     let t = 0;

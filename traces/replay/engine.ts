@@ -336,7 +336,7 @@ function lassoVerdict<C, A, E extends { readonly tid: string; readonly ev: strin
       sentence: l.sentence,
       reason:
         `${l.id} (${l.sentence}): ${cycle} bring the model back to the state they start from (up to renamed sequence numbers), so they can repeat forever; ` +
-        `on every step of the cycle ${l.thread} is inside its ${l.op} and can take a step, and every thread steps on the cycle or is blocked somewhere on it (weak fairness)`,
+        `on every step of the cycle ${l.thread} is inside its ${l.op} and can take a step, and every thread steps on the cycle or is blocked somewhere on it, and every thread asleep on a lock the kernel hands over finds it held wherever it does not step (fair scheduling)`,
       event: null,
       allowed: [],
     };
@@ -347,7 +347,7 @@ function lassoVerdict<C, A, E extends { readonly tid: string; readonly ev: strin
       line: null,
       invariant: null,
       sentence: null,
-      reason: `all ${count} events match the model and no invariant failed; ${cycle} repeat forever, but no started operation starves on them under weak fairness`,
+      reason: `all ${count} events match the model and no invariant failed; ${cycle} repeat forever, but no started operation starves on them under fair scheduling`,
       event: null,
       allowed: [],
     };
