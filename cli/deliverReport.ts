@@ -16,9 +16,10 @@ export interface ReportOutputs {
 }
 
 export function deliverReport(io: Io, verb: string, report: Result, o: ReportOutputs): void {
-  if (o.out !== undefined) deliver(io, verb, 'the JSON result', o.out, safeJson(report, 1) + '\n');
+  const opts = { inStdoutJson: o.json };
+  if (o.out !== undefined) deliver(io, verb, 'the JSON result', o.out, safeJson(report, 1) + '\n', opts);
   if (o.traceOut !== undefined && report.verb !== 'replay' && report.violations.length > 0) {
-    deliver(io, verb, 'the counterexample trace', o.traceOut, report.violations[0]!.trace.map((e) => safeJson(e)).join('\n') + '\n');
+    deliver(io, verb, 'the counterexample trace', o.traceOut, report.violations[0]!.trace.map((e) => safeJson(e)).join('\n') + '\n', opts);
   }
   io.out(o.json ? safeJson(report) + '\n' : render(report, o.format, terminalStyle(io.stdoutIsTTY)));
 }

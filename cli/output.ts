@@ -128,7 +128,7 @@ export function writeAtomic(path: string, text: string | Uint8Array): void {
  * message gives, and if that fails too, prints it on standard output between
  * two marker lines. Never throws: the caller's exit status stands.
  */
-export function deliver(io: Io, verb: string, what: string, path: string, text: string): void {
+export function deliver(io: Io, verb: string, what: string, path: string, text: string, options: { readonly inStdoutJson?: boolean } = {}): void {
   try {
     writeAtomic(path, text);
     return;
@@ -142,6 +142,11 @@ export function deliver(io: Io, verb: string, what: string, path: string, text: 
       return;
     } catch (e2) {
       const second = e2 instanceof OutputError ? e2.code : code(e2);
+      if (options.inStdoutJson) {
+        // --json: standard output carries one JSON object, which holds this already.
+        io.err(`hmmcheck: could not write ${what} to ${path} (${first}) nor to ${fallback} in the working directory (${second}); the JSON on standard output holds it\n`);
+        return;
+      }
       io.err(`hmmcheck: could not write ${what} to ${path} (${first}) nor to ${fallback} in the working directory (${second}); it follows on standard output\n`);
       io.out(`----- ${what} (meant for ${path}) -----\n${text}${text.endsWith('\n') ? '' : '\n'}----- end of ${what} -----\n`);
     }

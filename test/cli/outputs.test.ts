@@ -95,6 +95,19 @@ test('deliver: when the working directory cannot take it either, the result is p
   }
   assert.match(io.stderr, /it follows on standard output/);
   assert.match(io.stdout, /----- the JSON result \(meant for .*\) -----\n\{"outcome":"valid"\}\n----- end of the JSON result -----/);
+  // With --json, standard output is one JSON object that holds the result already: nothing more goes there.
+  const j = memoryIo();
+  const gone2 = join(d, 'gone2');
+  mkdirSync(gone2);
+  process.chdir(gone2);
+  rmSync(gone2, { recursive: true });
+  try {
+    deliver(j, 'replay', 'the JSON result', join(gone, 'r.json'), '{"outcome":"valid"}\n', { inStdoutJson: true });
+  } finally {
+    process.chdir(cwd);
+  }
+  assert.is(j.stdout, '');
+  assert.match(j.stderr, /the JSON on standard output holds it/);
 });
 
 test('check whose --out folder disappears during the search: the verdict still arrives, saved beside, exit status kept', async () => {
