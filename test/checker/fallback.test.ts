@@ -8,22 +8,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { check, checkParallel, type CheckResult, type ModelSource, type Stats } from '../../checker/index.js';
+import { check, checkParallel, type ModelSource, type Stats } from '../../checker/index.js';
 import { Words } from '../../checker/expand.js';
 import type { Handover } from '../../checker/handover.js';
 import { WorkerPool, type Done } from '../../checker/workerPool.js';
 import { lockCtr } from '../fixtures/models/index.js';
+import { lockSource, summary } from '../helpers/runs.js';
 
-const summary = (r: CheckResult<unknown, unknown>): string =>
-  JSON.stringify({
-    outcome: r.outcome,
-    states: r.stats.states,
-    transitions: r.stats.transitions,
-    depth: r.stats.depth,
-    stoppedBy: r.stoppedBy,
-    coverage: r.coverage,
-    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')}`),
-  });
 
 const workerModels = new URL('./workerModels.js', import.meta.url).href;
 
@@ -50,7 +41,7 @@ test('workers that fall behind one thread hand the search back, and take it agai
   const handover = { ...EARLY, windowMs: 10, minSpeedup: Infinity, retryMs: 10 };
   for (const [racyOk, stopAtFirst] of [[false, true], [true, false]] as const) {
     const m = lockCtr(3, 2, { racyOk });
-    const source: ModelSource = { module: new URL('../fixtures/models/lockCtr.js', import.meta.url).href, export: 'lockCtrFromArgs', args: { n: 3, k: 2, racyOk } };
+    const source = lockSource(3, 2, racyOk);
     const log = switchCounter();
     const r = await checkParallel(m, source, { workers: 2, stopAtFirst, handover, ...log });
     assert.is(summary(r), summary(check(m, { stopAtFirst })));

@@ -9,27 +9,12 @@
 import { cpus } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { check, checkParallel, type Checkpoint, type CheckResult, type ModelSource, type Stats } from '../../checker/index.js';
+import { check, checkParallel, type Checkpoint, type ModelSource, type Stats } from '../../checker/index.js';
 import type { Handover } from '../../checker/handover.js';
 import { lockCtr, mutualAbort } from '../fixtures/models/index.js';
+import { lockSource, summary } from '../helpers/runs.js';
 
-const summary = (r: CheckResult<unknown, unknown>): string =>
-  JSON.stringify({
-    outcome: r.outcome,
-    states: r.stats.states,
-    transitions: r.stats.transitions,
-    depth: r.stats.depth,
-    stoppedBy: r.stoppedBy,
-    coverage: r.coverage,
-    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')} ${v.loopStart ?? ''}`),
-    progress: r.progress && { id: r.progress.id, checked: r.progress.checked, why: r.progress.why },
-  });
 
-const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
-  module: new URL('../fixtures/models/lockCtr.js', import.meta.url).href,
-  export: 'lockCtrFromArgs',
-  args: { n, k, racyOk },
-});
 
 /** A worker started from this fails at once (there is no such module): the search then throws. */
 const nowhere: ModelSource = { module: new URL('./no-such-model.js', import.meta.url).href, export: 'none', args: {} };

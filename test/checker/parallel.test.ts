@@ -6,33 +6,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { check, checkParallel, type CheckResult, type ModelSource } from '../../checker/index.js';
+import { check, checkParallel, type ModelSource } from '../../checker/index.js';
 import { buildWorld, findPreset, hmmModel, type VariantId } from '../../model/index.js';
 import { lockCtr } from '../fixtures/models/index.js';
 import { Expander, SENT_BEFORE, Words } from '../../checker/expand.js';
 import { Explorer } from '../../checker/explore.js';
 import type { Handover } from '../../checker/handover.js';
+import { lockSource, summary } from '../helpers/runs.js';
 
 /** Workers from the start, whatever the machine's load: these tests are about the parallel search itself (handover.test.ts: the switch). */
 const AT_ONCE: Partial<Handover> = { afterMs: 0, minQueued: 0, minIdleCores: 0, aloneMs: 0, warmStates: 0 };
 
-const summary = (r: CheckResult<unknown, unknown>): string =>
-  JSON.stringify({
-    outcome: r.outcome,
-    states: r.stats.states,
-    transitions: r.stats.transitions,
-    depth: r.stats.depth,
-    stoppedBy: r.stoppedBy,
-    coverage: r.coverage,
-    violations: r.violations.map((v) => `${v.kind} ${v.id} ${v.path.indices.join('/')} ${v.loopStart ?? ''}`),
-    progress: r.progress && { id: r.progress.id, checked: r.progress.checked, why: r.progress.why },
-  });
 
-const lockSource = (n: number, k: number, racyOk = false): ModelSource => ({
-  module: new URL('../fixtures/models/lockCtr.js', import.meta.url).href,
-  export: 'lockCtrFromArgs',
-  args: { n, k, racyOk },
-});
 
 test('LockCtr on 2 workers: the counts and verdicts of one thread', async () => {
   for (const [n, k, racyOk] of [[3, 2, false], [2, 2, true]] as const) {
