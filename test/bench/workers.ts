@@ -61,10 +61,15 @@ export function workerRatio(one: readonly Timed[], two: readonly Timed[]): Worke
   };
 }
 
-/** "1.02x (rounds 0.97 to 1.05, median 1.01; workers took over in 2 of 3 runs)" */
+/**
+ * "1.01x (the median of 9 rounds, 0.97 to 1.05; fastest against fastest
+ * 1.02; workers took over in 2 of 9 runs)". The median of the rounds is the
+ * figure: each round runs one thread and two workers back to back, in the
+ * same spell of the machine, while the fastest of each side may come from
+ * different spells (on a short preset, a spell moves a run by a tenth).
+ */
 export function formatRatio(r: WorkerRatio): string {
-  const rounds = `rounds ${r.low.toFixed(2)} to ${r.high.toFixed(2)}, median ${r.median.toFixed(2)}`;
-  return `${r.best.toFixed(2)}x (${rounds}; workers took over in ${r.tookOver} of ${r.runs} runs)`;
+  return `${r.median.toFixed(2)}x (the median of ${r.runs} rounds, ${r.low.toFixed(2)} to ${r.high.toFixed(2)}; fastest against fastest ${r.best.toFixed(2)}; workers took over in ${r.tookOver} of ${r.runs} runs)`;
 }
 
 /** The range of a list of ratios, "1.16 to 1.49". */
