@@ -18,6 +18,8 @@ export interface DeviceConfig {
   readonly selectOwn?: boolean;
   /** The driver migrates all or nothing and retries (drm_pagemap and xe; see config.schema.json). */
   readonly allOrNothing?: boolean;
+  /** The device's driver (drivers/index.ts); default the configuration's `driver`. */
+  readonly driver?: string;
 }
 
 export interface MirrorConfig {
@@ -41,6 +43,8 @@ export interface Config {
   readonly description?: string;
   /** The kernel version whose core-kernel behaviour the model follows (kernel/versions.ts); default latest. */
   readonly kernel?: KernelVersion;
+  /** The driver of every device that names none (drivers/index.ts); default reference. */
+  readonly driver?: string;
   readonly processes?: number;
   readonly pages: number;
   readonly systemFrames: number;

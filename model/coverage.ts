@@ -32,7 +32,7 @@ export function reachableKinds(w: World): StepKind[] {
   const evict = has('migrate_device_range');
   const atomic = has('device_atomic');
   // An all-or-nothing migration (drm_pagemap and xe) evicts with a fault loop and, since B20's fix, takes the driver's migrate rwsem.
-  const aon = migrate && w.allOrNothing.some((x) => x);
+  const aon = migrate && w.drivers.some((x) => x.allOrNothing);
   const wanted: Record<StepKind, boolean> = {
     cpu_read: has('cpu_read'),
     cpu_write: has('cpu_write'),
@@ -52,7 +52,7 @@ export function reachableKinds(w: World): StepKind[] {
     mmu_interval_read_begin: devAccess || snap || aon,
     hmm_range_fault: devAccess || snap || aon,
     driver_lock: devAccess || atomic || snap,
-    mmu_interval_read_retry: (devAccess && !w.variants.has('D1')) || snap,
+    mmu_interval_read_retry: (devAccess && w.drivers.some((x) => x.readRetry)) || snap,
     devpt_map: devAccess || atomic,
     // The reference driver clears entries in its callback, except its own
     // mapping of a page it migrates, which it drops before the copy.
@@ -64,7 +64,7 @@ export function reachableKinds(w: World): StepKind[] {
     unpin_user_page: has('gup'),
     do_swap_page: (devMem && cpuAccess) || (atomic && (cpuAccess || devAccess || has('gup'))),
     migrate_to_ram: devMem && cpuAccess,
-    folio_put: (devMem && cpuAccess && w.variants.has('B19')) || atomic,
+    folio_put: (devMem && cpuAccess && w.drivers.some((x) => x.allocByPfn)) || atomic,
     make_device_exclusive: atomic,
     mem_cgroup_move_charge: has('memcg_move'),
     restore_exclusive_pte: atomic && (cpuAccess || devAccess || has('gup')),
@@ -85,7 +85,7 @@ export function reachableKinds(w: World): StepKind[] {
     migrate_device_pages: evict || gupOut,
     migrate_device_finalize: evict || gupOut,
     flush_tlb_range: migrate && w.tlb && w.variants.has('B11'),
-    migrate_lock: aon && !w.variants.has('B20'),
+    migrate_lock: aon && w.drivers.some((x) => x.allOrNothing && x.migrateRwsem),
   };
   return STEP_KINDS.filter((k) => wanted[k]);
 }

@@ -142,7 +142,7 @@ function exclusiveWait(s: HmmState, w: World, t: number): LockWait | null {
   const th = s.threads[t]!;
   const spec = w.actors[t]!;
   // H2 takes a sequence first: mmu_interval_read_begin, a condition.
-  if (w.variants.has('H2') && th.snap === null) return null;
+  if (w.drivers[w.mirrors[spec.mirror]!.device]!.exclusiveSeqLoop && th.snap === null) return null;
   const mm = s.mms[spec.mm]!;
   const pte = mm.pte[th.op!.start]!;
   if (pte.k === 'migration') return null;

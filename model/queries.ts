@@ -46,16 +46,16 @@ export function freeFrames(
   all = false,
 ): number[] {
   const out: number[] = [];
-  // Variant B19: a driver that allocates device pages by pfn from its own
-  // buffer takes any page no PTE maps and nobody has locked, even one with
+  // A driver that allocates device pages by pfn from its own buffer (variant
+  // B19) takes any page no PTE maps and nobody has locked, even one with
   // references left (amdkfd's svm_bo bookkeeping).
-  const byPfn = zone === 'device' && world.variants.has('B19');
+  const byPfn = zone === 'device' && world.drivers.some((x) => x.allocByPfn);
   for (let p = 0; p < s.frames.length; p++) {
     // 'device' asks for the device's memory, private or coherent.
     const z = world.zone[p];
     if ((zone === 'device' ? z !== 'device' && z !== 'coherent' : z !== zone) || (device >= 0 && world.frameDevice[p] !== device)) continue;
     const f = s.frames[p]!;
-    if (f.ref !== 0 && !(byPfn && f.map === 0 && f.lock === -1)) continue;
+    if (f.ref !== 0 && !(byPfn && world.drivers[world.frameDevice[p]!]!.allocByPfn && f.map === 0 && f.lock === -1)) continue;
     // A device page waiting for its folio_free is not free yet.
     if (s.threads?.some((t) => t.frees.includes(p))) continue;
     out.push(p);
@@ -82,7 +82,7 @@ export function migrationSelected(w: World, mig: MigCtx, pte: Pte, vma: Prot): b
       if (mig.toDevice) return w.zone[pte.pfn] === 'system';
       return w.zone[pte.pfn] === 'coherent' && w.frameDevice[pte.pfn] === device;
     case 'devpriv':
-      return (!mig.toDevice || w.selectOwn[device]!) && w.frameDevice[pte.pfn] === device;
+      return (!mig.toDevice || w.drivers[device]!.selectOwn) && w.frameDevice[pte.pfn] === device;
     default:
       return false;
   }

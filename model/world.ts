@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { OpKind } from './state.js';
 import type { VariantId } from './variants.js';
 import { DEFAULT_KERNEL, kernelBehaviour, type KernelBehaviour } from './kernel/versions.js';
+import { DEFAULT_DRIVER, driverBehaviour, type DriverBehaviour } from './drivers/index.js';
 
 /** 'device': MEMORY_DEVICE_PRIVATE (the CPU cannot reach it); 'coherent': MEMORY_DEVICE_COHERENT (mapped by present PTEs). */
 export type Zone = 'zero' | 'system' | 'device' | 'coherent';
@@ -64,12 +65,16 @@ export interface World {
   readonly spuriousFaults: boolean;
   /** CPU writes set the PTE dirty bit, which must reach PG_dirty when the PTE goes (config `dirty`). */
   readonly dirty: boolean;
-  /** Per device: its driver migrates to it all or nothing and retries (config devices[].allOrNothing). */
-  readonly allOrNothing: readonly boolean[];
+  /** Per device: the name of its driver (drivers/index.ts; config devices[].driver, else driver, else reference). */
+  readonly driverNames: readonly string[];
+  /**
+   * Per device: what its driver does where drivers differ (drivers/types.ts),
+   * under the world's kernel, with the device's options (allOrNothing,
+   * selectOwn) and the driver-mistake variants (D1, D2, H1, H2, B19, B20) put in.
+   */
+  readonly drivers: readonly DriverBehaviour[];
   /** Pages per page-table page, for collect (config pmdPages; Infinity: one PTL for all). */
   readonly pmdPages: number;
-  /** Per device: its migrations to the device also select its own device-private pages (config devices[].selectOwn). */
-  readonly selectOwn: readonly boolean[];
   /** Each process has a CPU TLB that CPU accesses fill and go through (config `tlb`). */
   readonly tlb: boolean;
 }
@@ -128,6 +133,8 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
       child: a.child ?? -1,
     };
   });
+  const kernelVersion = config.kernel ?? DEFAULT_KERNEL;
+  const driverNames = config.devices.map((d) => d.driver ?? config.driver ?? DEFAULT_DRIVER);
   return {
     config,
     pages: config.pages,
@@ -137,12 +144,14 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     mirrors,
     actors,
     variants: new Set(variants),
-    kernel: withOlderRules(kernelBehaviour(config.kernel ?? DEFAULT_KERNEL), variants),
+    kernel: withOlderRules(kernelBehaviour(kernelVersion), variants),
     memcgLimit: config.memcgLimit ?? Infinity,
     anyFrame: options.anyFrame ?? true,
     spuriousFaults: options.spuriousFaults ?? false,
-    selectOwn: config.devices.map((d) => d.selectOwn === true),
-    allOrNothing: config.devices.map((d) => d.allOrNothing === true),
+    driverNames,
+    drivers: config.devices.map((d, i) =>
+      driverBehaviour(driverNames[i]!, kernelVersion, { ...(d.selectOwn !== undefined ? { selectOwn: d.selectOwn } : {}), ...(d.allOrNothing !== undefined ? { allOrNothing: d.allOrNothing } : {}) }, variants),
+    ),
     pmdPages: config.pmdPages ?? Infinity,
     dirty: config.dirty ?? false,
     tlb: config.tlb ?? false,

@@ -38,9 +38,9 @@ function exclusiveStep(s: HmmState, w: World, t: number, page: number, fresh: bo
   const pte = mm.pte[page]!;
   if (pte.k === 'migration' || !canRead(mm, t)) return;
   const op = fresh ? ({ op: 'device_atomic' } as const) : {};
-  // Variant H2: nouveau_atomic_range_fault's loop takes a sequence first.
-  if (w.variants.has('H2') && s.threads[t]!.snap === null) {
-    const dev = spec.mirror;
+  // nouveau_atomic_range_fault's loop takes a sequence first (variant H2).
+  const dev = spec.mirror;
+  if (w.drivers[w.mirrors[dev]!.device]!.exclusiveSeqLoop && s.threads[t]!.snap === null) {
     if (canBegin(s, w, dev)) out.push({ t, k: 'mmu_interval_read_begin', ...op, dev, seq: s.mirrors[dev]!.seq, start: page, end: page + 1, write: true });
     return;
   }
@@ -290,7 +290,8 @@ function migrateStart(s: HmmState, w: World, t: number, op: 'migrate_to_device' 
 
 /** The thread's migrations to its device take xe's driver-wide migrate rwsem (all or nothing, since B20's fix). */
 function lockedMigration(w: World, t: number): boolean {
-  return w.allOrNothing[w.mirrors[w.actors[t]!.mirror]!.device]! && !w.variants.has('B20');
+  const drv = w.drivers[w.mirrors[w.actors[t]!.mirror]!.device]!;
+  return drv.allOrNothing && drv.migrateRwsem;
 }
 
 /**

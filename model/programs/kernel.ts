@@ -124,8 +124,8 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
         // own mapping of the source before the copy (reference 2.5, D2), as
         // dmirror_devmem_fault_alloc_and_copy does with xa_erase. test_hmm's
         // sys->dev path relies on finalize_and_map overwriting the entry
-        // instead: a device write between the copy and that overwrite lands
-        // in the old page and is lost (INV-7), which a long random walk found.
+        // instead (drivers/testHmm.ts, eraseBeforeCopy): a device write between
+        // the copy and that overwrite lands in the old page and is lost (INV-7).
         // Only a mapping of the source itself: an empty source has none to
         // drop, and the page a racing CPU fault put there (which stays, the
         // commit of an empty entry fails on a populated PTE) may be mapped
@@ -134,7 +134,7 @@ export function migrationSteps(s: HmmState, w: World, t: number, th: ThreadState
         // A driver's migrate_vma only: GUP's migrate_device_coherent_folio copies
         // without the driver, and the CLEAR invalidations of try_to_migrate
         // cleared every device mapping of an evicted page.
-        if (copy.pfn !== null && mig!.mm >= 0 && s.mirrors[mig!.dev]!.pt[copy.page]) {
+        if (copy.pfn !== null && mig!.mm >= 0 && s.mirrors[mig!.dev]!.pt[copy.page] && (!mig!.toDevice || w.drivers[w.mirrors[mig!.dev]!.device]!.eraseBeforeCopy)) {
           out.push({ t, k: 'devpt_unmap', dev: mig!.dev, page: copy.page });
           return;
         }
@@ -202,10 +202,10 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
       return;
     case 'inv_cb': {
       const j = nextMirror(w, inv.mm, inv.cb);
-      // Variant D2: the callback returns without clearing; the step says so, as a recorded trace would.
+      // A driver whose callback returns without clearing (variant D2): the step says so, as a recorded trace would.
       if (j >= 0 && s.mirrors[j]!.lock === -1) {
         out.push(
-          w.variants.has('D2')
+          !w.drivers[w.mirrors[j]!.device]!.invalidateClears
             ? { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, cleared: false }
             : { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event },
         );

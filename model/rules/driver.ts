@@ -84,8 +84,9 @@ export const driver_lock: Rule = (d, a, w) => {
   d.mirrors[a.dev!]!.lock = a.t;
   const th = d.threads[a.t]!;
   // A snapshot programs nothing, so D1 (no read_retry before programming) has nothing to skip there.
-  if (th.pc === 'lock') th.pc = w.variants.has('D1') && th.op?.kind !== 'snapshot' ? 'map' : 'retry';
-  else if (th.pc === 'excl_lock') th.pc = w.variants.has('H2') ? 'retry' : 'excl_map';
+  const drv = w.drivers[w.mirrors[a.dev!]!.device]!;
+  if (th.pc === 'lock') th.pc = !drv.readRetry && th.op?.kind !== 'snapshot' ? 'map' : 'retry';
+  else if (th.pc === 'excl_lock') th.pc = drv.exclusiveSeqLoop ? 'retry' : 'excl_map';
   else if (th.pc === 'mig_lock') th.pc = 'mig_map';
 };
 

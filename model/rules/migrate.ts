@@ -286,14 +286,14 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
       // the first failure trades the read side of the driver's migrate
       // rwsem for the write side before the eviction and the second try; a
       // second failure drops it, and the retried GPU fault starts over.
-      if (w.variants.has('B20')) th.pc = 'begin';
+      if (!w.drivers[w.mirrors[mig.dev]!.device]!.migrateRwsem) th.pc = 'begin';
       else th.pc = th.drv === 1 ? 'mig_wlock' : 'mig_rlock';
       th.drv = 0;
       return;
     }
     th.drv = 0;
   }
-  if (th.fault && mig.fault >= 0 && w.variants.has('B19')) {
+  if (th.fault && mig.fault >= 0 && w.drivers[w.frameDevice[mig.fault]!]?.allocByPfn) {
     // Back in do_swap_page: folio_unlock, then folio_put as a step of its
     // own, so the driver can take the page in between (variant B19).
     if (faultLocks(w)) fw(d, mig.fault).lock = -1;
@@ -314,12 +314,17 @@ export const migrate_vma_finalize: Rule = (d, a, w) => {
 
 /** A driver's migration to its device that is all or nothing and retried (config allOrNothing: drm_pagemap and xe). */
 export function allOrNothing(w: World, mig: MigCtx): boolean {
-  return mig.toDevice && mig.mm >= 0 && w.allOrNothing[w.mirrors[mig.dev]!.device]!;
+  return mig.toDevice && mig.mm >= 0 && w.drivers[w.mirrors[mig.dev]!.device]!.allOrNothing;
 }
 
-/** lib/test_hmm.c maps the new device pages itself between migrate_vma_pages and finalize; drm_pagemap leaves that to the GPU fault. */
+/**
+ * The driver maps the new device pages itself between migrate_vma_pages and
+ * finalize (lib/test_hmm.c dmirror_migrate_finalize_and_map); drm_pagemap
+ * leaves that to the GPU fault; under `any` the trace's driver events say
+ * what it did, taken as they come.
+ */
 export function driverMaps(w: World, mig: MigCtx): boolean {
-  return mig.toDevice && !allOrNothing(w, mig);
+  return mig.toDevice && !allOrNothing(w, mig) && w.drivers[w.mirrors[mig.dev]!.device]!.finalizeAndMap === 'lock-and-map';
 }
 
 /**

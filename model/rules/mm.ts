@@ -111,9 +111,11 @@ export const invalidate: Rule = (d, a, w) => {
   if (a.refused) return refused(d, a, w);
   // The driver's own migration (range->owner is its pgmap owner): it leaves
   // its page table to its migration steps, but still bumps the sequence,
-  // unless variant H1 (lib/test_hmm.c returns before mmu_interval_set_seq).
-  const own = inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === w.mirrors[a.dev!]!.device;
-  if (!(own && w.variants.has('H1'))) mirror.seq = inv.cur;
+  // unless its driver returns before mmu_interval_set_seq there
+  // (lib/test_hmm.c, drivers/testHmm.ts; variant H1).
+  const device = w.mirrors[a.dev!]!.device;
+  const own = inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === device;
+  if (!own || w.drivers[device]!.ownMigrateSetsSeq) mirror.seq = inv.cur;
   // Variant B5 (ODP before the interval notifier): the callback keeps L(d) until invalidate_range_end.
   if (w.variants.has('B5')) mirror.lock = a.t;
   if (!own && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
