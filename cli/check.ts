@@ -33,6 +33,7 @@ const FLAGS: FlagSpec = {
   config: 'string',
   variant: 'list',
   kernel: 'string',
+  driver: 'string',
   'max-states': 'integer',
   'max-seconds': 'number',
   'max-depth': 'integer',
@@ -82,7 +83,7 @@ export async function runCheck(argv: readonly string[], io: Io): Promise<number>
   if (workers > 1 && exact) throw new UsageError('check: --workers above 1 needs fingerprints; drop --exact');
   if (workers > 1 && (shard || bitstate !== undefined)) throw new UsageError('check: --shard and --bitstate run on one thread; drop --workers');
   if (bitstate !== undefined && exact) throw new UsageError('check: give --bitstate or --exact, not both');
-  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'));
+  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'), str(args, 'driver'), 'check');
   const json = bool(args, 'json');
   const format = formatOption('check', str(args, 'format'));
   const showProgress = !bool(args, 'quiet') && (!json || io.stderrIsTTY);

@@ -17,6 +17,7 @@ verbs:
   variants     list the bug variants (real kernel and driver bugs the checker must find)
   invariants   list the invariants, with their ids and sentences
   kernels      list the kernel versions and every behaviour that differs between them
+  drivers      list the drivers (reference, test_hmm, any) and what each does where they differ
 
 common options:
   --json             one JSON object on standard output, nothing else there
@@ -63,6 +64,8 @@ options:
   --kernel V          the kernel version whose behaviour the model follows:
                       6.1, 6.12, 6.15 or latest (default; overrides the
                       configuration's kernel; hmmcheck kernels says what differs)
+  --driver NAME       every device's driver: reference (default) or test_hmm
+                      (overrides the configuration's; hmmcheck drivers)
   --max-states N      stop with outcome incomplete after N distinct states
   --max-seconds S     stop with outcome incomplete after S seconds
   --max-depth N       do not explore beyond N steps (outcome incomplete if cut)
@@ -128,6 +131,8 @@ is bad input (exit 2) at the line reached.
 options:
   --variant ID             judge under a bug variant (also from the header)
   --kernel V               judge under this kernel version (overrides the header's kernel; default latest)
+  --driver NAME            judge every device under this driver: reference, test_hmm or any (overrides the
+                           header's driver; default: the header's, else any, whose steps are taken as recorded)
   --max-candidates N       stop with incomplete if more than N model states explain the prefix (default 100000)
   --max-hidden-depth N     stop with incomplete if more than N unlogged steps are needed in a row (default 256)
   --lookahead N            events read ahead to learn each thread's next event (default 4096)
@@ -226,7 +231,7 @@ Prints it like check, with the seed and a command that repeats the run.
 Finding nothing is incomplete (exit 3): random walks prove nothing.
 
 options:
-  --preset NAME, --config FILE, --variant ID, --kernel V   as for check
+  --preset NAME, --config FILE, --variant ID, --kernel V, --driver NAME   as for check
   --runs N            walks to try (default 10000)
   --depth N           steps per walk at most (default 200)
   --seed S            fast-check seed (default: random, printed)
@@ -241,5 +246,6 @@ examples:
   presets: `usage: hmmcheck presets [--json]\n\nLists the named configurations, one per line with a sentence.\n\nexample:\n  hmmcheck presets\n`,
   variants: `usage: hmmcheck variants [--json]\n\nLists the bug variants: id, level, the invariants its counterexample must\nviolate, and what the switch does.\n\nexample:\n  hmmcheck variants\n`,
   invariants: `usage: hmmcheck invariants [--json]\n\nLists the invariants: id and sentence (MODEL.md section 3).\n\nexample:\n  hmmcheck invariants\n`,
+  drivers: `usage: hmmcheck drivers [--json]\n\nLists the drivers the model knows (check and simulate take --driver NAME,\nreplay too; a configuration takes "driver", for all devices or per device,\nand a trace header "driver"), each with the kernel files it follows and\nwhat it does at every point where drivers differ (model/drivers). any is\nfor replay only: its steps are taken as the trace records them.\n\nexample:\n  hmmcheck drivers\n  hmmcheck check --preset migrate --driver test_hmm\n`,
   kernels: `usage: hmmcheck kernels [--json]\n\nLists the kernel versions the model follows (check, simulate and replay take\n--kernel V; a configuration and a trace header take "kernel"), each with its\nchoice of every core-kernel behaviour that differs between versions, then\nthose behaviours with the release and commit where each changed\n(model/kernel/versions.ts).\n\nexample:\n  hmmcheck kernels\n  hmmcheck check --preset cpu-faults --kernel 6.1\n`,
 };

@@ -1,7 +1,7 @@
 /**
  * `presets`, `variants`, `invariants`, `kernels`: what exists, one per line with a sentence.
  */
-import { CHECKED, choiceIn, KERNEL_RULES, KERNELS, PRESETS, SENTENCES, VARIANTS, type KernelRule, type KernelVersion, type Variant } from '../model/index.js';
+import { CHECKED, choiceIn, DEFAULT_DRIVER, DEFAULT_KERNEL, DRIVER_VARIANTS, DRIVERS, KERNEL_RULES, KERNELS, PRESETS, SENTENCES, VARIANTS, type KernelRule, type KernelVersion, type Variant } from '../model/index.js';
 import { bool, parseArgs, UsageError } from './args.js';
 import type { Io } from './io.js';
 
@@ -71,6 +71,35 @@ export function runKernels(argv: readonly string[], io: Io): number {
       lines.push(`  ${h.choice.padEnd(13)} ${when}: ${r.choices[h.choice]}`);
     }
   }
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}
+
+/** Each driver: what it is, its sources and versions, then its choice at every point where drivers differ. */
+export function runDrivers(argv: readonly string[], io: Io): number {
+  const args = parseArgs('drivers', argv, { json: 'boolean' });
+  if (args.positionals.length > 0) throw new UsageError(`drivers: unexpected argument "${args.positionals[0]}"`);
+  const items = DRIVERS.map((d) => ({
+    name: d.name,
+    summary: d.summary,
+    sources: d.sources,
+    kernels: d.kernels,
+    replayOnly: d.replayOnly,
+    behaviour: d.behaviour(DEFAULT_KERNEL),
+    aliases: Object.entries(DRIVER_VARIANTS).map(([id, o]) => ({ variant: id, options: o })),
+  }));
+  if (bool(args, 'json')) {
+    io.out(JSON.stringify({ verb: 'drivers', items }) + '\n');
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const d of items) {
+    lines.push(`${d.name.padEnd(10)} ${d.summary}${d.replayOnly ? ' (replay only)' : d.name === DEFAULT_DRIVER ? ' (the default)' : ''}`);
+    if (d.sources.length > 0) lines.push(`${''.padEnd(10)} follows ${d.sources.join(', ')}; ${d.kernels}`);
+    lines.push(`${''.padEnd(10)} ${Object.entries(d.behaviour).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  lines.push('', 'variants that are one driver option (model/drivers/index.ts), over any driver:');
+  for (const [id, o] of Object.entries(DRIVER_VARIANTS)) lines.push(`  ${id.padEnd(4)} ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   io.out(lines.join('\n') + '\n');
   return 0;
 }

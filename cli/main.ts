@@ -11,7 +11,7 @@ import { UsageError } from './args.js';
 import { EXIT, runCheck } from './check.js';
 import { GLOBAL_HELP, VERB_HELP } from './help.js';
 import { processIo, type Io } from './io.js';
-import { runInvariants, runKernels, runPresets, runVariants } from './lists.js';
+import { runDrivers, runInvariants, runKernels, runPresets, runVariants } from './lists.js';
 import { runImport } from './import.js';
 import { runMerge } from './merge.js';
 import { runReplay } from './replay.js';
@@ -32,6 +32,7 @@ const VERBS: Record<string, Verb> = {
   variants: runVariants,
   invariants: runInvariants,
   kernels: runKernels,
+  drivers: runDrivers,
 };
 
 /** Runs one command line; returns the exit status. */

@@ -11,12 +11,13 @@ import type { Io } from './io.js';
 import { maxLineBytes } from './inputFlags.js';
 import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
-import { resolveKernel, resolveVariants } from './world.js';
+import { resolveDriver, resolveKernel, resolveVariants } from './world.js';
 import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
   variant: 'list',
   kernel: 'string',
+  driver: 'string',
   json: 'boolean',
   out: 'string',
   quiet: 'boolean',
@@ -51,6 +52,7 @@ export async function runReplay(argv: readonly string[], io: Io): Promise<number
     ({ report } = await withInputBounds(maxLineBytes('replay', args), () => replayFile(args.positionals[0]!, {
       variants: resolveVariants(list(args, 'variant')),
       ...(str(args, 'kernel') !== undefined ? { kernel: resolveKernel(str(args, 'kernel'))! } : {}),
+      ...(str(args, 'driver') !== undefined ? { driver: resolveDriver(str(args, 'driver'), 'replay')! } : {}),
       ...(str(args, 'probes') !== undefined ? { probes: str(args, 'probes')! } : {}),
       signal: controller.signal,
       ...(maxCandidates !== undefined ? { maxCandidates } : {}),

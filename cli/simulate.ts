@@ -22,6 +22,7 @@ const FLAGS: FlagSpec = {
   config: 'string',
   variant: 'list',
   kernel: 'string',
+  driver: 'string',
   runs: 'integer',
   depth: 'integer',
   seed: 'integer',
@@ -35,7 +36,7 @@ const FLAGS: FlagSpec = {
 export async function runSimulate(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('simulate', argv, FLAGS);
   if (args.positionals.length > 0) throw new UsageError(`simulate: unexpected argument "${args.positionals[0]}"`);
-  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'));
+  const target = resolveTarget(str(args, 'preset'), str(args, 'config'), list(args, 'variant'), str(args, 'kernel'), str(args, 'driver'), 'simulate');
   const format = formatOption('simulate', str(args, 'format'));
   const runs = num(args, 'runs') ?? 10000;
   const depth = num(args, 'depth') ?? 200;

@@ -65,6 +65,8 @@ export interface CheckReport {
   readonly variants: readonly string[];
   /** The kernel version whose behaviour the model followed (model/kernel/versions.ts); absent in results of older versions of hmmcheck. */
   readonly kernel?: string;
+  /** The driver of each device (model/drivers), one name when they all share it; absent in results of older versions of hmmcheck. */
+  readonly driver?: string | readonly string[];
   readonly config: Config;
   readonly stats: {
     readonly states: number;
@@ -160,6 +162,7 @@ export function buildCheckReport(
     configFile: target.configFile,
     variants: target.variants,
     kernel: w.kernel.version,
+    driver: w.driverNames.every((x) => x === w.driverNames[0]) ? w.driverNames[0]! : w.driverNames,
     config: w.config,
     stats: {
       states: s.states,
@@ -188,4 +191,10 @@ export function buildCheckReport(
     neverFired: r.neverFired,
     notInConfig: STEP_KINDS.filter((k) => !reachable.has(k)),
   };
+}
+
+/** ", driver X" for a result whose devices run a driver other than the default reference; '' otherwise. */
+export function driverSuffix(driver: string | readonly string[] | undefined): string {
+  if (driver === undefined || driver === 'reference') return '';
+  return `, driver ${typeof driver === 'string' ? driver : driver.join(' + ')}`;
 }

@@ -7,7 +7,7 @@
  * full with every change.
  */
 import { findVariant } from '../model/index.js';
-import type { CheckReport } from './checkReport.js';
+import { driverSuffix, type CheckReport } from './checkReport.js';
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
 import { raceDiagram, wrap } from './raceDiagram.js';
 import { PLAIN, type Style } from './style.js';
@@ -42,7 +42,7 @@ export function renderCheckText(r: CheckReport, st: Style = PLAIN): string {
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
   // The default kernel goes unsaid; any other is part of what was checked.
   const kernel = r.kernel !== undefined && r.kernel !== 'latest' ? `, kernel ${r.kernel}` : '';
-  lines.push(`hmmcheck ${r.verb}: ${what}${variants}${kernel}`);
+  lines.push(`hmmcheck ${r.verb}: ${what}${variants}${kernel}${driverSuffix(r.driver)}`);
   const stats = r.stats;
   const sim = r.simulation;
   if (sim && r.outcome === 'incomplete') {

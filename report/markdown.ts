@@ -6,7 +6,7 @@
  * sources, events) is escaped so that it cannot become markup or HTML.
  */
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
-import type { CheckReport } from './checkReport.js';
+import { driverSuffix, type CheckReport } from './checkReport.js';
 import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { changeLine, fingerprintNote } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
@@ -38,7 +38,7 @@ export function checkMarkdown(r: CheckReport): string {
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
   const variants = r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : '';
   const kernel = r.kernel !== undefined && r.kernel !== 'latest' ? `, kernel ${r.kernel}` : '';
-  out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants + kernel)}`, '');
+  out.push(`# hmmcheck ${r.verb}: ${mdText(what + variants + kernel + driverSuffix(r.driver))}`, '');
   const verdict =
     r.outcome === 'ok'
       ? `**ok**: no invariant violated${r.progress?.checked ? ', no deadlock and no livelock' : ' and no deadlock'} in ${n(r.stats.states)} distinct states (the whole state space)`
@@ -82,7 +82,7 @@ export function replayMarkdown(r: ReplayReport): string {
   out.push(`Outcome: **${r.outcome}**${where}`, '');
   if (r.source) out.push(`Source: ${mdText(clip(r.source))}`, '');
   if (r.imported) out.push(mdText(r.imported.note), '');
-  if (r.kernel !== undefined) out.push(`Judged under kernel ${mdText(r.kernel)}.`, '');
+  if (r.kernel !== undefined) out.push(`Judged under kernel ${mdText(r.kernel)}${r.driver !== undefined ? ` and driver ${mdText(typeof r.driver === 'string' ? r.driver : r.driver.join(' + '))}` : ''}.`, '');
   if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
   out.push(`Why: ${mdText(r.reason)}`, '');
   if (r.context.length > 0) {

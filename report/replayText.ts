@@ -52,7 +52,10 @@ export function renderReplayText(r: ReplayReport, st: Style = PLAIN): string {
       `at most ${s.maxCandidates} candidate states, ${s.hiddenSteps.toLocaleString('en-US')} unlogged steps explored`,
   );
   if (r.hidden.length > 0) lines.push(`unlogged steps allowed: ${r.hidden.join(', ')}`);
-  if (r.kernel !== undefined) lines.push(`judged under kernel ${r.kernel} (hmmcheck kernels lists what differs)`);
+  if (r.kernel !== undefined) {
+    const driver = r.driver === undefined ? '' : ` and driver ${typeof r.driver === 'string' ? r.driver : r.driver.join(' + ')}`;
+    lines.push(`judged under kernel ${r.kernel}${driver} (hmmcheck kernels and hmmcheck drivers list what differs)`);
+  }
   if (r.variants.length > 0) lines.push(`variants: ${r.variants.join(', ')}`);
   return lines.join('\n') + '\n';
 }

@@ -9,11 +9,12 @@
 import { REFERENCE } from './reference.js';
 import type { Driver, DriverBehaviour } from './types.js';
 
-const BEHAVIOUR: DriverBehaviour = { ...REFERENCE.behaviour('latest'), finalizeAndMap: 'as-recorded' };
+// Its own device mapping is erased before a copy only if the trace shows it (devpt_unmap, taken as recorded).
+const BEHAVIOUR: DriverBehaviour = { ...REFERENCE.behaviour('latest'), eraseBeforeCopy: false, finalizeAndMap: 'as-recorded' };
 
 export const ANY: Driver = {
   name: 'any',
-  summary: "replay only: the driver's steps are taken as the trace records them and judged by the invariants",
+  summary: "a driver hmmcheck does not know: its steps are taken as the trace records them and judged by the invariants",
   sources: [],
   kernels: 'every version',
   replayOnly: true,

@@ -109,15 +109,15 @@ const cases: { name: string; header: Record<string, unknown>; events: Record<str
   {
     // Without H1 the model's own migrate invalidation moves d0's sequence: gpu's map is INV-4.
     name: 'own migration, no H1',
-    header: { hmmtrace: 1 },
+    header: { hmmtrace: 1, driver: 'reference' },
     events: [...attempt, ...migration('d0', ['d0']), mapPage0],
     line: 7,
-    found: 'a migrate invalidation without H1 in the header or --variant',
+    found: 'a migrate invalidation without driver test_hmm or H1 in the header or on the command line',
   },
   {
     // d1's migration is not d0's own: d0's callback moves its sequence even under H1.
     name: "another device's migration",
-    header: { hmmtrace: 1, variant: ['H1'] },
+    header: { hmmtrace: 1, driver: 'test_hmm' },
     events: [...attempt, ...migration('d1', ['d0', 'd1']), mapPage0],
     line: 7,
     found: 'its next one, at line 10, on "d1"',
@@ -174,9 +174,10 @@ for (const c of cases) {
 
 test('H1 given on the command line is H1: the own migration is accepted by page, valid as the whole trace is', async () => {
   const events = [...attempt, ...migration('d0', ['d0']), mapPage0];
-  const { report } = await replayFile(write('own-h1.jsonl', { hmmtrace: 1, partition: 'page' }, events), { variants: ['H1'] });
+  // The reference driver: these migrations lock and map in finalize_and_map, the lock unlogged.
+  const { report } = await replayFile(write('own-h1.jsonl', { hmmtrace: 1, partition: 'page', driver: 'reference' }, events), { variants: ['H1'] });
   assert.is(report.outcome, 'valid', report.reason);
-  const whole = await replayFile(write('own-h1.whole.jsonl', { hmmtrace: 1, variant: ['H1'] }, events));
+  const whole = await replayFile(write('own-h1.whole.jsonl', { hmmtrace: 1, variant: ['H1'], driver: 'reference' }, events));
   assert.is(whole.report.outcome, 'valid', whole.report.reason);
 });
 

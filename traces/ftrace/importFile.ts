@@ -52,7 +52,7 @@ export interface ImportHeader {
   /** The kernel the capture ran on: --kernel, or 6.1 with the default (Linux 6.1) probe set; absent when neither says. */
   readonly kernel?: string;
   readonly observed: readonly string[];
-  readonly variant: readonly string[];
+  readonly driver: string;
   readonly partition: 'page';
   readonly unsupported?: { readonly line: number; readonly reason: string; readonly missing?: true };
 }
@@ -114,7 +114,8 @@ export async function importFtrace(path: string, opts: ImportOptions, sink: (lin
       // An ftrace capture does not say its kernel: the user does, or the default probe set, which is Linux 6.1's.
       ...(opts.kernel !== undefined ? { kernel: opts.kernel } : opts.probes === undefined ? { kernel: DEFAULT_PROBES_KERNEL } : {}),
       observed: IMPORT_OBSERVED,
-      variant: ['H1'],
+      // lib/test_hmm.c as shipped (model/drivers/testHmm.ts).
+      driver: 'test_hmm',
       partition: 'page',
       ...(s.unsupported ? { unsupported: s.unsupported } : {}),
     };

@@ -17,6 +17,7 @@ import { HmmReplay, type Ev } from './adapter.js';
 import { replayByPage } from './byPage.js';
 import { checkPartition } from './partition.js';
 import { newScan, overLimit, scanEvent, type ScanResult } from './scan.js';
+import { checkHeaderDriver } from './driverOf.js';
 import { buildReplayWorld, type ReplayWorld, type TraceHeaderLike } from './replayWorld.js';
 
 export interface ReplayReport extends ReplayResult {
@@ -26,6 +27,8 @@ export interface ReplayReport extends ReplayResult {
   readonly variants: readonly string[];
   /** The kernel version the trace was judged under (absent in results of older versions of hmmcheck). */
   readonly kernel?: string;
+  /** The driver the trace was judged under: one name, or one per device when they differ (absent in results of older versions of hmmcheck). */
+  readonly driver?: string | readonly string[];
   /** The step kinds the replay let happen without an event. */
   readonly hidden: readonly string[];
   /** For a kernel trace given as ftrace text: what it was imported as. */
@@ -46,6 +49,8 @@ export interface ReplayFileOptions extends ReplayOptions {
   readonly probes?: string;
   /** replay --kernel: overrides the header's kernel. */
   readonly kernel?: string;
+  /** replay --driver: overrides the header's driver, for every device. */
+  readonly driver?: string;
   /** Called about every two seconds while the trace is read before replay (the replay itself reports through ReplayOptions.onProgress). */
   readonly onReading?: (lines: number) => void;
 }
@@ -180,7 +185,7 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
   // A one-page world stands for the trace's world in reports.
   const one = newScan();
   const rw = buildReplayWorld(display, header, one, options.variants ?? []);
-  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], kernel: rw.world.kernel.version, hidden: [...hidden], ...final };
+  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], kernel: rw.world.kernel.version, driver: driverNames(rw), hidden: [...hidden], ...final };
   return { report, world: rw };
 }
 
@@ -255,6 +260,9 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
   if (header.kernel !== undefined && !isKernelVersion(header.kernel)) {
     throw new TraceInputError(display, headerLine, 'kernel', `a kernel version hmmcheck knows: ${KERNELS.join(', ')} (see hmmcheck kernels), or --kernel`, JSON.stringify(header.kernel));
   }
+  // --driver likewise, for every device; a header driver hmmcheck does not know is refused here, at its line.
+  if (options.driver !== undefined) header = { ...header, driver: options.driver };
+  checkHeaderDriver(display, headerLine, header.driver);
   // Past the limits in any trace, whole or page by page (a page index of 1e9 is 1e9 page replays).
   const over = overLimit(display, scan);
   if (over) throw over;
@@ -273,8 +281,15 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
     source: header.source ?? null,
     variants: [...rw.world.variants],
     kernel: rw.world.kernel.version,
+    driver: driverNames(rw),
     hidden: [...rw.hidden],
     ...recordingVerdict(result, header.unsupported),
   };
   return { report, world: rw };
+}
+
+/** One name when every device has the same driver, else one per device. */
+function driverNames(rw: ReplayWorld): string | readonly string[] {
+  const names = rw.world.driverNames;
+  return names.every((n) => n === names[0]) ? (names[0] ?? 'any') : names;
 }

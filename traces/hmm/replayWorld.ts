@@ -28,6 +28,7 @@ import {
 } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import { ValueMap } from './ids.js';
+import { withTraceDrivers } from './driverOf.js';
 import { bindIds, namedIndex, pageBeyond, strangerTid, unboundError } from './fit.js';
 import { DEVICE_EVENTS, EITHER_EVENTS, overLimit, overSize, type ScanResult } from './scan.js';
 
@@ -38,6 +39,8 @@ export interface TraceHeaderLike {
   readonly variant?: readonly string[];
   /** The kernel version (replay --kernel has been put in already). */
   readonly kernel?: string;
+  /** The driver, one for all devices or one per device (replay --driver has been put in already; driverOf.ts). */
+  readonly driver?: unknown;
 }
 
 export interface ReplayWorld {
@@ -204,7 +207,8 @@ export function buildReplayWorld(
     throw headerError(file, 'kernel', `a kernel version hmmcheck knows: ${KERNELS.join(', ')} (see hmmcheck kernels), or --kernel`, JSON.stringify(header.kernel));
   }
   const kernel = (header.kernel as KernelVersion | undefined) ?? base.kernel;
-  const world = buildWorld({ ...base, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, ...worldOptions });
+  const drivers = withTraceDrivers(file, 1, base, header.driver);
+  const world = buildWorld({ ...drivers, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, ...worldOptions });
   return {
     world,
     threads,
