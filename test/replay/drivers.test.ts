@@ -58,6 +58,14 @@ test('a driver hmmcheck does not know, or a list of the wrong length, is bad inp
   }
 });
 
+test('a driver that skips mmu_interval_read_retry where nothing invalidated is judged by the invariants, not by its order: valid under any and test_hmm', async () => {
+  const safe = fileURLToPath(new URL('../../../test/fixtures/traces/map-without-retry-safe.jsonl', import.meta.url));
+  for (const driver of [undefined, 'test_hmm']) {
+    const { report } = await replayFile(safe, driver ? { driver } : {});
+    assert.equal([report.outcome, report.driver], ['valid', driver ?? 'any']);
+  }
+});
+
 test('the command line: --driver on replay and check, any refused by check, the drivers verb', async () => {
   const r = await run('replay', fixture, '--driver', 'test_hmm', '--quiet');
   assert.is(r.code, 1);
