@@ -107,6 +107,8 @@ if (existsSync(shared)) {
       const { report } = await replayFile(traceFile(name));
       assert.is(report.outcome, 'valid', report.reason);
       assert.is(report.events, want.events);
+      // Judged as what it is: Linux 6.1 running lib/test_hmm.c as shipped, no variant switched on.
+      assert.equal([report.kernel, report.driver, report.variants], ['6.1', 'test_hmm', []]);
       assert.is(report.reason, `every page replays (1024 pages: ${want.replayed} replayed, ${1024 - want.replayed} the same as one of those up to pfn names, 0 untouched)`);
     });
   }

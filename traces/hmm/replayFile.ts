@@ -185,7 +185,7 @@ async function byPage(path: string, display: string, header: PartitionedHeader, 
   // A one-page world stands for the trace's world in reports.
   const one = newScan();
   const rw = buildReplayWorld(display, header, one, options.variants ?? []);
-  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], kernel: rw.world.kernel.version, driver: driverNames(rw), hidden: [...hidden], ...final };
+  const report: ReplayReport = { verb: 'replay', file: display, source: header.source ?? null, variants: [...rw.world.variants], kernel: rw.world.kernel.version, driver: driverNames(rw, header.driver), hidden: [...hidden], ...final };
   return { report, world: rw };
 }
 
@@ -288,8 +288,13 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
   return { report, world: rw };
 }
 
-/** One name when every device has the same driver, else one per device. */
-function driverNames(rw: ReplayWorld): string | readonly string[] {
+/**
+ * One name when every device has the same driver, else one per device. A
+ * trace replayed page by page is reported through a world of no device: its
+ * header (checked by then) says the driver.
+ */
+function driverNames(rw: ReplayWorld, header?: unknown): string | readonly string[] {
+  if (rw.world.driverNames.length === 0 && (typeof header === 'string' || Array.isArray(header))) return header as string | readonly string[];
   const names = rw.world.driverNames;
   return names.every((n) => n === names[0]) ? (names[0] ?? 'any') : names;
 }
