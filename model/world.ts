@@ -70,7 +70,7 @@ export interface World {
   /**
    * Per device: what its driver does where drivers differ (drivers/types.ts),
    * under the world's kernel, with the device's options (allOrNothing,
-   * selectOwn) and the driver-mistake variants (D1, D2, H1, H2, B19, B20) put in.
+   * selectOwn) and the driver-mistake variants (D1, D2, B5, H1, H2, B19, B20) put in.
    */
   readonly drivers: readonly DriverBehaviour[];
   /** Pages per page-table page, for collect (config pmdPages; Infinity: one PTL for all). */

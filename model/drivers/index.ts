@@ -2,7 +2,7 @@
  * The drivers the model knows, and how a device's driver is resolved: the
  * driver's behaviour under the kernel version, then the device's options
  * (config allOrNothing / selectOwn), then the variants that are a driver's
- * mistake (D1, D2, H1, H2, B19, B20), which stay as aliases of one option.
+ * mistake (D1, D2, B5, H1, H2, B19, B20), which stay as aliases of one option.
  */
 import type { KernelVersion } from '../kernel/versions.js';
 import { ANY } from './any.js';
@@ -28,6 +28,7 @@ export function findDriver(name: string): Driver | undefined {
 export const DRIVER_VARIANTS: Readonly<Record<string, DriverOptions>> = {
   D1: { readRetry: false },
   D2: { invalidateClears: false },
+  B5: { holdsLockToEnd: true },
   H1: { ownMigrateSetsSeq: false },
   H2: { exclusiveSeqLoop: true },
   B19: { allocByPfn: true },

@@ -12,6 +12,7 @@ import type { Driver, DriverBehaviour } from './types.js';
 const BEHAVIOUR: DriverBehaviour = {
   ownMigrateSetsSeq: true,
   invalidateClears: true,
+  holdsLockToEnd: false,
   readRetry: true,
   exclusiveSeqLoop: false,
   selectOwn: false,

@@ -36,6 +36,13 @@ export interface DriverBehaviour {
   readonly ownMigrateSetsSeq: boolean;
   /** The callback clears the range from the device page table before it returns (false: variant D2). */
   readonly invalidateClears: boolean;
+  /**
+   * The callback takes the driver lock and keeps it until
+   * invalidate_range_end (the ODP umem_rwsem pattern before "RDMA/odp: Use
+   * mmu_interval_notifier_insert()"; variant B5), which deadlocks when the
+   * core mm nests invalidations.
+   */
+  readonly holdsLockToEnd: boolean;
 
   // --- the fault loop
   /** mmu_interval_read_retry under the driver lock before the device page table is programmed (false: variant D1). */
@@ -77,6 +84,9 @@ export interface DriverBehaviour {
    * judge them.
    */
   readonly finalizeAndMap: 'lock-and-map' | 'none' | 'as-recorded';
+
+  // --- eviction (migrate_device_range of the device's memory,
+  // dmirror_device_evict_chunk): no driver the model knows differs there yet.
 }
 
 export interface Driver {

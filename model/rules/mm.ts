@@ -116,8 +116,8 @@ export const invalidate: Rule = (d, a, w) => {
   const device = w.mirrors[a.dev!]!.device;
   const own = inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === device;
   if (!own || w.drivers[device]!.ownMigrateSetsSeq) mirror.seq = inv.cur;
-  // Variant B5 (ODP before the interval notifier): the callback keeps L(d) until invalidate_range_end.
-  if (w.variants.has('B5')) mirror.lock = a.t;
+  // A callback that keeps L(d) until invalidate_range_end (ODP before the interval notifier; variant B5).
+  if (w.drivers[device]!.holdsLockToEnd) mirror.lock = a.t;
   if (!own && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
   inv.cb = a.dev! + 1;
   th.pc = nextMirror(w, inv.mm, inv.cb) >= 0 ? 'inv_cb' : 'inv_then';
@@ -199,7 +199,7 @@ export const invalidate_range_end: Rule = (d: D, a: HmmAction, w: World) => {
   const ret = inv.ret;
   const then = inv.then;
   th.inv = null;
-  if (w.variants.has('B5')) for (const m of d.mirrors) if (m.lock === a.t) m.lock = -1;
+  for (let j = 0; j < w.mirrors.length; j++) if (w.drivers[w.mirrors[j]!.device]!.holdsLockToEnd && d.mirrors[j]!.lock === a.t) d.mirrors[j]!.lock = -1;
   if (then === 'copy_page_range') forkDone(d, w, a.t);
   if (ret === 'fault_done') finishFault(d, a.t);
   else if (ret === 'exclusive') endExclusive(d, a.t, w);
