@@ -35,12 +35,20 @@ test('every rule has one choice per version, from its newest change at or before
   assert.is(DEFAULT_KERNEL, 'latest');
   const table = Object.fromEntries(KERNELS.map((v) => [v, kernelBehaviour(v)]));
   assert.equal(
-    KERNELS.map((v) => [table[v]!.do_swap_page, table[v]!.collectFaultFolio, table[v]!.exclusiveMapcount, table[v]!.exclusiveLock, table[v]!.revokeEvent, table[v]!.memcgMigrate]),
+    KERNELS.map((v) => [
+      table[v]!.do_swap_page,
+      table[v]!.collectFaultFolio,
+      table[v]!.exclusiveMapcount,
+      table[v]!.exclusiveLock,
+      table[v]!.revokeEvent,
+      table[v]!.memcgMigrate,
+      table[v]!.mprotectNotifier,
+    ]),
     [
-      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'force-charge'],
-      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'move'],
-      ['trylock', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
-      ['sleep', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'force-charge', 'pmd'],
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'move', 'pud'],
+      ['trylock', 'fault-locked', 'keep', 'lock', 'clear', 'move', 'pud'],
+      ['sleep', 'fault-locked', 'keep', 'lock', 'clear', 'move', 'pud'],
     ],
   );
   for (const r of KERNEL_RULES as readonly KernelRule[]) {
