@@ -204,7 +204,10 @@ export function buildReplayWorld(
     throw headerError(file, 'kernel', `a kernel version hmmcheck knows: ${KERNELS.join(', ')} (see hmmcheck kernels), or --kernel`, JSON.stringify(header.kernel));
   }
   const kernel = (header.kernel as KernelVersion | undefined) ?? base.kernel;
-  const world = buildWorld({ ...base, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, ...worldOptions });
+  // A world inferred from the trace is the pages it names, which share page
+  // tables with pages it does not (a kernel trace's buffers, or one page of
+  // them replayed alone); a header's world is whole.
+  const world = buildWorld({ ...base, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, sharedTables: !fromHeader, tables: true, ...worldOptions });
   return {
     world,
     threads,
