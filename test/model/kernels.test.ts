@@ -129,4 +129,20 @@ test('mem_cgroup_migrate: before v6.7 the new folio is force-charged and both ar
   assert.equal([check(hmmModel(w, { freeze: false })).stats.states, check(hmmModel(preset('memcg', '6.1'), { freeze: false })).stats.states], [982, 1465]);
 });
 
+test("mprotect's invalidation: from the first populated PMD on 6.1, the first populated PUD since v6.12 (test/model/fidelity.test.ts has the rest)", () => {
+  // Page 1 written, page 0 never: one PTE table each (pmdPages 1), both under one PUD.
+  const w = buildWorld({
+    pages: 2,
+    pmdPages: 1,
+    systemFrames: 2,
+    devices: [{ frames: 1 }],
+    actors: [{ kind: 'cpu', ops: { cpu_write: 1, mprotect: 1 }, pages: [1], ranges: [[0, 2]] }],
+  });
+  const startsAt = (page: number) => (_b: HmmState, a: HmmAction, s: HmmState): boolean => a.k === 'mprotect' && s.threads[a.t]!.inv?.start === page;
+  assert.ok(shortestTo(withRule(w, { mprotectNotifier: 'pmd' }), startsAt(1)));
+  assert.is(shortestTo(withRule(w, { mprotectNotifier: 'pmd' }), startsAt(0)), null);
+  assert.ok(shortestTo(w, startsAt(0)));
+  assert.is(shortestTo(w, startsAt(1)), null);
+});
+
 test.run();
