@@ -109,6 +109,13 @@ export interface HmmAction {
   readonly cleared?: boolean;
   /** For mprotect: PROT_NONE (absent: PROT_READ, with PROT_WRITE when `write`). */
   readonly prot?: 'none';
+  /**
+   * For mprotect in a world that shares its page tables with pages outside
+   * it (World.sharedTables, a kernel trace's replay): one of those pages has
+   * populated the table over the range, which the world itself never did, so
+   * the invalidation runs.
+   */
+  readonly shared?: boolean;
   /** For hmm_range_fault: false when the caller asked for no faults (a snapshot: default_flags without HMM_PFN_REQ_FAULT). */
   readonly fault?: boolean;
   /** For invalidate_range_start: false for a non-blockable start (mmu_notifier_invalidate_range_start_nonblock). */

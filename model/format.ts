@@ -58,7 +58,7 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'wp_page_copy':
       return `wp_page_copy(mm${a.mm},${page}) ${formatPfn(a.src ?? 0)} -> ${a.pfn === null ? '(PTE changed, no copy)' : formatPfn(a.pfn)}`;
     case 'mprotect':
-      return `mprotect(mm${a.mm},${range}, ${a.prot === 'none' ? 'PROT_NONE' : a.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ'})`;
+      return `mprotect(mm${a.mm},${range}, ${a.prot === 'none' ? 'PROT_NONE' : a.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ'})${a.shared ? ' over a page table pages outside the world populated' : ''}`;
     case 'munmap':
     case 'madvise_dontneed':
     case 'zap_pte_range':

@@ -107,6 +107,7 @@ const copyMm = (m: MmState): MmState => ({
   cg: m.cg,
   chargeFailed: m.chargeFailed,
   life: m.life,
+  tables: m.tables,
   tlb: m.tlb.length === 0 ? m.tlb : m.tlb.slice(),
 });
 

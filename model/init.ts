@@ -25,6 +25,7 @@ export function initialState(w: World): HmmState {
     cg: m,
     chargeFailed: false,
     life: w.parent[m]! >= 0 ? UNBORN : LIVE,
+    tables: 0,
     tlb: w.tlb ? new Array(w.pages).fill(null) : [],
   });
   const frames = w.zone.map(() => mkFrame());

@@ -327,6 +327,7 @@ function packMm(o: Int32Array, p: number, mm: MmState, i: number): number {
   p = num(o, p, mm.cg);
   p = bool(o, p, mm.chargeFailed);
   p = num(o, p, mm.life);
+  p = num(o, p, mm.tables);
   for (let k = 0; k < mm.tlb.length; k++) {
     const e = mm.tlb[k]!;
     if (e === null) p = bool(o, p, false);
@@ -473,8 +474,9 @@ function rdMm(tm: MmState): MmState {
   const cg = rd();
   const chargeFailed = bl();
   const life = rd();
+  const tables = rd();
   const tlb = tm.tlb.map(rdTlbEntry);
-  return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tlb };
+  return { vma, pte, expect, seq, active, mmapWriter, mmapReaders, charged, cg, chargeFailed, life, tables, tlb };
 }
 
 function rdFrame(): FrameState {

@@ -20,6 +20,34 @@ export function ptePfn(pte: Pte): number {
   }
 }
 
+/**
+ * Pages under one page-table entry whose emptiness mprotect tests
+ * (kernel/versions.ts MPROTECT_NOTIFIER, MmState.tables): a PMD entry's, one
+ * PTE table of config pmdPages pages, in 6.1; since v6.12 a PUD entry's, over
+ * every page of the model (Infinity: one table).
+ */
+export function tableSpan(w: World): number {
+  return w.kernel.mprotectNotifier === 'pmd' ? w.pmdPages : Infinity;
+}
+
+/** The index of the page table (MmState.tables bit) page `page` is under. */
+export function tableOf(w: World, page: number): number {
+  const span = tableSpan(w);
+  return Number.isFinite(span) ? Math.floor(page / span) : 0;
+}
+
+/**
+ * change_pmd_range (6.1, mm/mprotect.c:376-386) / change_pud_range (v6.12):
+ * where mprotect's invalidation of [start, end) starts, the first page under
+ * a page table that exists (start itself when its own does), or -1 when none
+ * does and the kernel starts none.
+ */
+export function firstTabled(w: World, mm: MmState, start: number, end: number): number {
+  // Pages share their table's bit, so the first found is start or a table's first page.
+  for (let p = start; p < end; p++) if ((mm.tables >>> tableOf(w, p)) & 1) return p;
+  return -1;
+}
+
 /** No VMA, or a PROT_NONE one: nobody may read the page (VM_READ is clear). */
 export const unreadable = (vma: Prot): boolean => vma === 'none' || vma === 'noaccess';
 

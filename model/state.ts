@@ -61,6 +61,15 @@ export interface MmState {
   /** 0: not yet forked (the child of a fork that has not run), 1: live, 2: exited. */
   readonly life: number;
   /**
+   * The page tables that exist, one bit per span of `tableSpan` pages (the
+   * page-table entry whose emptiness mprotect tests, kernel/versions.ts
+   * MPROTECT_NOTIFIER): set by the first fault or migration that populates
+   * a PTE under it (pte_alloc, which nothing undoes before munmap),
+   * cleared by munmap's free_pgtables once no VMA is left under it, and by
+   * exit. madvise(MADV_DONTNEED) and the OOM reaper leave it.
+   */
+  readonly tables: number;
+  /**
    * The CPU TLB of the process, a second mirror of its page table (config
    * `tlb`; empty otherwise): per page, the translation a CPU access cached
    * (the PTE's frame and write bit), or null.

@@ -9,4 +9,4 @@
  * A checkpoint from before the change then stops with "written by another
  * version" instead of resuming into a wrong count or verdict.
  */
-export const MODEL_VERSION = '1';
+export const MODEL_VERSION = '2';

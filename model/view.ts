@@ -7,6 +7,7 @@
 import { formatDevEntry, formatPfn, formatPte, mirrorName } from './format.js';
 import type { HmmState, ThreadState } from './state.js';
 import type { World } from './world.js';
+import { tableSpan } from './queries.js';
 
 export type View = Map<string, string>;
 
@@ -48,6 +49,14 @@ function threadFacts(w: World, t: number, th: ThreadState, put: (k: string, v: s
   if (th.drv) put(`${name}.driver_migrate_lock`, th.drv === 2 ? 'write' : 'read');
 }
 
+function tablesText(w: World, tables: number): string {
+  const span = tableSpan(w);
+  if (!Number.isFinite(span)) return 'populated';
+  const out: string[] = [];
+  for (let i = 0; i < 31; i++) if ((tables >>> i) & 1) out.push(`pages ${i * span}..${Math.min(w.pages, (i + 1) * span) - 1}`);
+  return out.join(', ');
+}
+
 export function view(w: World, s: HmmState): View {
   const out: View = new Map();
   const put = (k: string, v: string): void => {
@@ -66,6 +75,8 @@ export function view(w: World, s: HmmState): View {
     put(`memcg${m}.usage`, `${mm.charged}${Number.isFinite(w.memcgLimit) ? ` of ${w.memcgLimit}` : ''}`);
     if (mm.chargeFailed) put(`memcg${m}.migration_back_failed`, 'yes');
     if (mm.cg !== m) put(`mm${m}.memcg`, `memcg${mm.cg}`);
+    // The page tables that exist (MmState.tables), by the pages under each; absent: none.
+    if (mm.tables !== 0) put(`mm${m}.page_tables`, tablesText(w, mm.tables));
     mm.tlb.forEach((e, p) => put(`mm${m}.tlb[${p}]`, e ? `${formatPfn(e.pfn)},${e.w ? 'W' : 'R'}` : 'none'));
   });
   s.frames.forEach((f, p) => {

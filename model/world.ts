@@ -63,6 +63,22 @@ export interface World {
    * and shows one page at a time, lets the walk take them on any page.
    */
   readonly spuriousFaults: boolean;
+  /**
+   * Pages outside the world may share its page tables, and populate them
+   * unseen: a replay of a kernel trace, whose world is the pages the trace
+   * names (or one of them), within a page-table page of 512 and a process
+   * of many more. mprotect over a range the world has never populated then
+   * may or may not find a page table there (MmState.tables). The checker's
+   * worlds, and a trace's given by its header, are whole: nothing else is
+   * under their page tables.
+   */
+  readonly sharedTables: boolean;
+  /**
+   * MmState.tables is kept: some thread may mprotect, the one step that reads
+   * it (every thread of a replay may). Elsewhere it stays 0, which changes no
+   * step, and states that differ only in it are not told apart.
+   */
+  readonly tables: boolean;
   /** CPU writes set the PTE dirty bit, which must reach PG_dirty when the PTE goes (config `dirty`). */
   readonly dirty: boolean;
   /** Per device: the name of its driver (drivers/index.ts; config devices[].driver, else driver, else reference). */
@@ -101,7 +117,11 @@ const OP_ORDER: readonly OpKind[] = [
   'snapshot',
 ];
 
-export function buildWorld(config: Config, variants: readonly VariantId[] = [], options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean } = {}): World {
+export function buildWorld(
+  config: Config,
+  variants: readonly VariantId[] = [],
+  options: { readonly anyFrame?: boolean; readonly spuriousFaults?: boolean; readonly sharedTables?: boolean; readonly tables?: boolean } = {},
+): World {
   const zone: Zone[] = ['zero'];
   const frameDevice: number[] = [-1];
   for (let i = 0; i < config.systemFrames; i++) {
@@ -118,6 +138,10 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     ? config.mirrors.map((m) => ({ device: m.device, mm: m.process }))
     : config.devices.map((_, i) => ({ device: i, mm: 0 }));
   const all = Array.from({ length: config.pages }, (_, i) => i);
+  // MmState.tables holds a bit per page table (config.schema.json bounds pages at 16).
+  if (config.pmdPages !== undefined && Math.ceil(config.pages / config.pmdPages) > 31) {
+    throw new Error(`buildWorld: ${Math.ceil(config.pages / config.pmdPages)} page tables of pmdPages ${config.pmdPages}: MmState.tables holds 31`);
+  }
   let cpus = 0;
   let devs = 0;
   const actors = config.actors.map((a): ActorSpec => {
@@ -152,6 +176,8 @@ export function buildWorld(config: Config, variants: readonly VariantId[] = [], 
     drivers: config.devices.map((d, i) =>
       driverBehaviour(driverNames[i]!, kernelVersion, { ...(d.selectOwn !== undefined ? { selectOwn: d.selectOwn } : {}), ...(d.allOrNothing !== undefined ? { allOrNothing: d.allOrNothing } : {}) }, variants),
     ),
+    sharedTables: options.sharedTables ?? false,
+    tables: options.tables ?? config.actors.some((a) => (a.ops.mprotect ?? 0) + (a.ops.mprotect_rw ?? 0) + (a.ops.mprotect_none ?? 0) > 0),
     pmdPages: config.pmdPages ?? Infinity,
     dirty: config.dirty ?? false,
     tlb: config.tlb ?? false,

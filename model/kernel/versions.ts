@@ -132,8 +132,32 @@ export const MEMCG_MIGRATE = rule({
   ],
 });
 
-/** The table: every behaviour that differs between the versions, in the order of a fault, a migration, exclusive access, memcg. */
-export const KERNEL_RULES = [DO_SWAP_PAGE, COLLECT_FAULT_FOLIO, EXCLUSIVE_MAPCOUNT, EXCLUSIVE_LOCK, REVOKE_EVENT, MEMCG_MIGRATE] as const;
+/**
+ * Where mprotect's PROTECTION_VMA invalidation starts, and whether it runs at
+ * all: at the first page-table entry of the range that is populated, a PMD
+ * entry (a PTE table) in 6.1 (mm/mprotect.c change_pmd_range:376-386), a PUD
+ * entry (a PMD table) since v6.12 (change_pud_range, mm/mprotect.c:451-459 in
+ * v6.12). munmap and madvise(MADV_DONTNEED) have no such test in any of
+ * them: unmap_vmas and zap_page_range(_single) start their invalidation
+ * before walking the tables (mm/memory.c:1729-1731, 1756-1760, 1784-1788 in
+ * 6.1), and zap_pmd_range skips a pmd_none only inside it. The model's pages all
+ * lie under one PUD, so since v6.12 the range is the whole of it or nothing.
+ */
+export const MPROTECT_NOTIFIER = rule({
+  id: 'change_protection.notifier',
+  where: 'mm/mprotect.c change_pmd_range (6.1) / change_pud_range (v6.12)',
+  choices: {
+    pmd: 'starts the invalidation at the first PMD entry of the range that has a PTE table, and runs none when no page of the range has one',
+    pud: 'starts the invalidation at the first PUD entry of the range that has a PMD table, and runs none when no page of the range has one',
+  },
+  history: [
+    { choice: 'pmd' },
+    { choice: 'pud', since: 'v6.12', commit: { hash: null, subject: 'mm/mprotect: push mmu notifier to PUDs' } },
+  ],
+});
+
+/** The table: every behaviour that differs between the versions, in the order of a fault, a migration, exclusive access, memcg, mprotect. */
+export const KERNEL_RULES = [DO_SWAP_PAGE, COLLECT_FAULT_FOLIO, EXCLUSIVE_MAPCOUNT, EXCLUSIVE_LOCK, REVOKE_EVENT, MEMCG_MIGRATE, MPROTECT_NOTIFIER] as const;
 
 type ChoiceOf<R> = R extends KernelRule<infer C> ? C : never;
 
@@ -146,6 +170,7 @@ export interface KernelBehaviour {
   readonly exclusiveLock: ChoiceOf<typeof EXCLUSIVE_LOCK>;
   readonly revokeEvent: ChoiceOf<typeof REVOKE_EVENT>;
   readonly memcgMigrate: ChoiceOf<typeof MEMCG_MIGRATE>;
+  readonly mprotectNotifier: ChoiceOf<typeof MPROTECT_NOTIFIER>;
 }
 
 /** The choice of `r` in `version`: its newest change at or before it. */
@@ -164,6 +189,7 @@ export function kernelBehaviour(version: KernelVersion): KernelBehaviour {
     exclusiveLock: choiceIn(EXCLUSIVE_LOCK, version),
     revokeEvent: choiceIn(REVOKE_EVENT, version),
     memcgMigrate: choiceIn(MEMCG_MIGRATE, version),
+    mprotectNotifier: choiceIn(MPROTECT_NOTIFIER, version),
   };
 }
 

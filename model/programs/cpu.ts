@@ -4,8 +4,8 @@
  * SIGSEGV, depending on the PTE and the VMA at that moment.
  */
 import type { HmmAction } from '../actions.js';
-import { canRead, canWrite, cpuReadable, cpuWritable, ptePfn, unreadable } from '../queries.js';
-import { LIVE, type HmmState, type OpKind } from '../state.js';
+import { canRead, canWrite, cpuReadable, cpuWritable, firstTabled, ptePfn, unreadable } from '../queries.js';
+import { LIVE, type HmmState, type MmState, type OpKind } from '../state.js';
 import { writeValue, type World } from '../world.js';
 import { faultSteps, invalidationSteps, migrationSteps, ownerMirror } from './kernel.js';
 import { tlbHit } from '../rules/tlb.js';
@@ -53,6 +53,17 @@ function accessStep(s: HmmState, w: World, t: number, op: OpKind, page: number, 
   }
 }
 
+/**
+ * A world sharing its page tables with pages outside it (World.sharedTables):
+ * mprotect over mapped pages under no table the world populated may find
+ * one those pages populated, and invalidate.
+ */
+function untabled(w: World, mm: MmState, start: number, end: number): boolean {
+  if (!w.sharedTables || firstTabled(w, mm, start, end) >= 0) return false;
+  for (let p = start; p < end; p++) if (mm.vma[p] !== 'none') return true;
+  return false;
+}
+
 function rangeStep(s: HmmState, w: World, t: number, op: OpKind, start: number, end: number, out: HmmAction[]): void {
   const m = w.actors[t]!.mm;
   const mm = s.mms[m]!;
@@ -65,10 +76,14 @@ function rangeStep(s: HmmState, w: World, t: number, op: OpKind, start: number, 
       return;
     case 'mprotect':
     case 'mprotect_rw':
-      if (canWrite(mm)) out.push({ t, k: 'mprotect', mm: m, start, end, write: op === 'mprotect_rw' });
+      if (!canWrite(mm)) return;
+      out.push({ t, k: 'mprotect', mm: m, start, end, write: op === 'mprotect_rw' });
+      if (untabled(w, mm, start, end)) out.push({ t, k: 'mprotect', mm: m, start, end, write: op === 'mprotect_rw', shared: true });
       return;
     case 'mprotect_none':
-      if (canWrite(mm)) out.push({ t, k: 'mprotect', mm: m, start, end, write: false, prot: 'none' });
+      if (!canWrite(mm)) return;
+      out.push({ t, k: 'mprotect', mm: m, start, end, write: false, prot: 'none' });
+      if (untabled(w, mm, start, end)) out.push({ t, k: 'mprotect', mm: m, start, end, write: false, prot: 'none', shared: true });
       return;
     case 'oom_reap':
       // __oom_reap_task_mm: mmap_read_trylock, then a non-blockable UNMAP

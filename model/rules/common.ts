@@ -6,6 +6,7 @@ import type { Draft } from 'immer';
 import type { HmmAction } from '../actions.js';
 import type { FrameState, HmmState, OpKind } from '../state.js';
 import { copyFrame, ZERO_PFN } from '../state.js';
+import { tableOf } from '../queries.js';
 import { zoneDevice, type World } from '../world.js';
 
 export type D = Draft<HmmState>;
@@ -142,4 +143,26 @@ export function completeAccess(d: D, a: HmmAction, w: World): void {
     startOp(d, a, w, a.op!);
     th.op = null;
   } else finishOp(d, a.t, w);
+}
+
+/**
+ * pte_alloc under the fault (do_anonymous_page) or migrate_vma_insert_page
+ * (and pmd_alloc above it): the page table over `page` exists from now on,
+ * whatever becomes of the PTE (MmState.tables).
+ */
+export function populateTable(d: D, w: World, mm: number, page: number): void {
+  if (w.tables) d.mms[mm]!.tables |= 1 << tableOf(w, page);
+}
+
+/**
+ * free_pgtables after munmap's zap (mm/mmap.c unmap_region): a table goes
+ * once no VMA is left under it. Its floor and ceiling are the neighbouring
+ * VMAs, and nothing but the model's pages is under the model's tables, so
+ * that is exactly the tables with no page mapped.
+ */
+export function freeTables(d: D, w: World, mm: number): void {
+  const m = d.mms[mm]!;
+  let keep = 0;
+  for (let p = 0; p < m.vma.length; p++) if (m.vma[p] !== 'none') keep |= 1 << tableOf(w, p);
+  m.tables &= keep;
 }

@@ -13,7 +13,7 @@ import { mkFault, mkInv, mkOp, present, PTE_ZERO } from '../state.js';
 import { samePte } from '../queries.js';
 import type { HmmState } from '../state.js';
 import { tlbFill, tlbHit } from './tlb.js';
-import { allocMapped, completeAccess, finishFault, fw, putPage, startOp, type D, type Rule } from './common.js';
+import { allocMapped, completeAccess, finishFault, fw, populateTable, putPage, startOp, type D, type Rule } from './common.js';
 import type { World } from '../world.js';
 
 export const cpu_read: Rule = (d, a, w) => {
@@ -65,11 +65,15 @@ export const handle_mm_fault: Rule = (d: D, a: HmmAction, w: World) => {
   }
 };
 
-/** Populates an empty PTE: the zero page for a read, a new zeroed page for a write. */
+/**
+ * Populates an empty PTE: the zero page for a read, a new zeroed page for a
+ * write. The page table under it is allocated first (pte_alloc), and stays.
+ */
 export const do_anonymous_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   const mm = d.mms[f.mm]!;
+  populateTable(d, w, f.mm, f.page);
   if (mm.pte[f.page]!.k === 'none') {
     if (f.write) {
       allocMapped(d, a.pfn!, 0, f.mm);

@@ -17,7 +17,7 @@ import type { HmmAction } from '../actions.js';
 import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
 import { rmapReaches, type World } from '../world.js';
-import { charge, finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
+import { charge, finishFault, finishOp, fw, populateTable, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
 
 /** The PTE that maps `pfn` for the CPU: device-private pages only through a device-private entry. */
@@ -210,6 +210,9 @@ export const migrate_vma_pages: Rule = (d, a, w) => {
   const plan = commitPlan(d as HmmState, w, mig as MigCtx);
   mig.src!.forEach((e, i) => {
     if (!e.migrate) return;
+    // migrate_vma_insert_page allocates the page table (pte_alloc,
+    // mm/migrate_device.c:612) before anything can make it give up.
+    if (e.pfn === null && e.dst !== null && mig.mm >= 0) populateTable(d, w, mig.mm, e.page);
     const what = plan[i]!;
     if (what !== 'commit') {
       e.migrate = false;

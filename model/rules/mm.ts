@@ -12,7 +12,8 @@
 import type { HmmAction } from '../actions.js';
 import { devexcl, devpriv, migration, mkInv, present, PTE_NONE, type MigCtx } from '../state.js';
 import type { World } from '../world.js';
-import { finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
+import { firstTabled } from '../queries.js';
+import { finishFault, finishOp, freeTables, fw, populateTable, putPageBy, startOp, type D, type Rule } from './common.js';
 import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
 import { driverMaps, startMigration } from './migrate.js';
 import { forkDone } from './process.js';
@@ -48,7 +49,15 @@ export const madvise_dontneed: Rule = (d, a, w) => {
   th.pc = 'inv_start';
 };
 
-/** mprotect holds mmap_lock for write across the whole change. */
+/**
+ * mprotect holds mmap_lock for write across the whole change. Its
+ * invalidation starts at the first page-table entry of the range that is
+ * populated (change_pmd_range in 6.1, mm/mprotect.c:376-386: pmd_none goes
+ * to the next before mmu_notifier_invalidate_range_start; change_pud_range
+ * since v6.12), so it runs over no page that has never had a page table, and
+ * not at all when none has: then no PTE there can have been mapped, by the
+ * CPU or a device, and there is nothing to invalidate.
+ */
 export const mprotect: Rule = (d, a, w) => {
   startOp(d, a, w, a.prot === 'none' ? 'mprotect_none' : a.write ? 'mprotect_rw' : 'mprotect');
   const mm = d.mms[a.mm!]!;
@@ -57,7 +66,14 @@ export const mprotect: Rule = (d, a, w) => {
   th.mmap = 2;
   if (!anyVma(d, a.mm!, a.start!, a.end!)) return finishOp(d, a.t, w);
   for (let p = a.start!; p < a.end!; p++) if (mm.vma[p] !== 'none') mm.vma[p] = a.prot === 'none' ? 'noaccess' : a.write ? 'rw' : 'r';
-  th.inv = mkInv(a.mm!, a.start!, a.end!, 'protection_vma', 'change_pte_range', a.write!, 'op_done');
+  let from = firstTabled(w, mm, a.start!, a.end!);
+  // A page outside the world populated the table (World.sharedTables).
+  if (from < 0 && a.shared) {
+    populateTable(d, w, a.mm!, a.start!);
+    from = a.start!;
+  }
+  if (from < 0) return finishOp(d, a.t, w);
+  th.inv = mkInv(a.mm!, from, a.end!, 'protection_vma', 'change_pte_range', a.write!, 'op_done');
   th.pc = 'inv_start';
 };
 
@@ -167,6 +183,13 @@ export const zap_pte_range: Rule = (d, a, w) => {
     mm.pte[p] = PTE_NONE;
     mm.expect[p] = 0;
   }
+  // free_pgtables, after unmap_vmas under the same mmap_lock (6.1 mm/mmap.c
+  // unmap_region:2188-2190, exit_mmap:3094-3103): madvise and the OOM reaper
+  // leave the tables.
+  // Nothing that reads MmState.tables runs in between (mprotect and fork
+  // wait for mmap_lock, and no fault finds a VMA there).
+  if (inv.event === 'release') mm.tables = 0;
+  else if (inv.event === 'unmap' && inv.ret === 'op_done') freeTables(d, w, inv.mm);
   th.pc = 'inv_end';
 };
 

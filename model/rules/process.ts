@@ -54,6 +54,8 @@ export const copy_page_range: Rule = (d, a, w) => {
   const parent = d.mms[inv.mm]!;
   const c = w.actors[a.t]!.child;
   const child = d.mms[c]!;
+  // copy_pte_range allocates the child's table under every populated one of the parent's (pte_alloc_map_lock).
+  child.tables = parent.tables;
   for (let p = inv.start; p < inv.end; p++) {
     let pte = parent.pte[p]!;
     child.expect[p] = parent.expect[p]!;

@@ -20,7 +20,7 @@ test('check --preset small verifies: exit 0, outcome ok, the CLI.md JSON fields'
   assert.is(j.outcome, 'ok');
   assert.is(j.preset, 'small');
   assert.equal(j.variants, []);
-  assert.is(j.stats.states, 184653);
+  assert.is(j.stats.states, 184545);
   for (const k of ['transitions', 'depth', 'seconds', 'statesPerSecond']) assert.type(j.stats[k], 'number');
   assert.equal(j.violations, []);
   assert.is(r.err, '', 'no progress on stderr with --json when stderr is not a TTY');

@@ -47,7 +47,7 @@ test('page 1e9 in a world inferred from the trace (was: V8 out of memory, exit 1
 });
 
 test('page 40,000 and pfns by the thousand (was: stack overflow, exit 70)', () => {
-  inputError(replay('page40000.jsonl', {}, [write('a', 40_000)]), 'page40000.jsonl', 2, 'page', '400,051 words from here on (40,001 pages, 1 process, 1 thread, 0 devices, 0 pfns)');
+  inputError(replay('page40000.jsonl', {}, [write('a', 40_000)]), 'page40000.jsonl', 2, 'page', '400,052 words from here on (40,001 pages, 1 process, 1 thread, 0 devices, 0 pfns)');
   const pfns = Array.from({ length: 5000 }, (_, i) => ({ ev: 'unpin_user_page', tid: 'a', pfn: i }));
   const r = replay('pfns.jsonl', {}, [write('a', 0), ...pfns]);
   assert.is(r.code, 2, r.err);

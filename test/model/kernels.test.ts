@@ -35,12 +35,20 @@ test('every rule has one choice per version, from its newest change at or before
   assert.is(DEFAULT_KERNEL, 'latest');
   const table = Object.fromEntries(KERNELS.map((v) => [v, kernelBehaviour(v)]));
   assert.equal(
-    KERNELS.map((v) => [table[v]!.do_swap_page, table[v]!.collectFaultFolio, table[v]!.exclusiveMapcount, table[v]!.exclusiveLock, table[v]!.revokeEvent, table[v]!.memcgMigrate]),
+    KERNELS.map((v) => [
+      table[v]!.do_swap_page,
+      table[v]!.collectFaultFolio,
+      table[v]!.exclusiveMapcount,
+      table[v]!.exclusiveLock,
+      table[v]!.revokeEvent,
+      table[v]!.memcgMigrate,
+      table[v]!.mprotectNotifier,
+    ]),
     [
-      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'force-charge'],
-      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'move'],
-      ['trylock', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
-      ['sleep', 'fault-locked', 'keep', 'lock', 'clear', 'move'],
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'force-charge', 'pmd'],
+      ['get', 'trylock', 'drop', 'trylock', 'exclusive', 'move', 'pud'],
+      ['trylock', 'fault-locked', 'keep', 'lock', 'clear', 'move', 'pud'],
+      ['sleep', 'fault-locked', 'keep', 'lock', 'clear', 'move', 'pud'],
     ],
   );
   for (const r of KERNEL_RULES as readonly KernelRule[]) {
@@ -119,6 +127,22 @@ test('mem_cgroup_migrate: before v6.7 the new folio is force-charged and both ar
   // INV-11 (usage equals the pages charged) holds either way.
   assert.is(check(hmmModel(preset('memcg', '6.1'), { freeze: false })).outcome, 'ok');
   assert.equal([check(hmmModel(w, { freeze: false })).stats.states, check(hmmModel(preset('memcg', '6.1'), { freeze: false })).stats.states], [982, 1465]);
+});
+
+test("mprotect's invalidation: from the first populated PMD on 6.1, the first populated PUD since v6.12 (test/model/fidelity.test.ts has the rest)", () => {
+  // Page 1 written, page 0 never: one PTE table each (pmdPages 1), both under one PUD.
+  const w = buildWorld({
+    pages: 2,
+    pmdPages: 1,
+    systemFrames: 2,
+    devices: [{ frames: 1 }],
+    actors: [{ kind: 'cpu', ops: { cpu_write: 1, mprotect: 1 }, pages: [1], ranges: [[0, 2]] }],
+  });
+  const startsAt = (page: number) => (_b: HmmState, a: HmmAction, s: HmmState): boolean => a.k === 'mprotect' && s.threads[a.t]!.inv?.start === page;
+  assert.ok(shortestTo(withRule(w, { mprotectNotifier: 'pmd' }), startsAt(1)));
+  assert.is(shortestTo(withRule(w, { mprotectNotifier: 'pmd' }), startsAt(0)), null);
+  assert.ok(shortestTo(w, startsAt(0)));
+  assert.is(shortestTo(w, startsAt(1)), null);
 });
 
 test.run();

@@ -150,7 +150,7 @@ test('no header world: a thread, process or device past the limit is an error at
 });
 
 test('no header world: the line where the inferred world outgrows the state-size limit', () => {
-  // One thread in one process: 10 words a page and 41 more, so 200 pages fit and 201 do not.
+  // One thread in one process: 10 words a page and 42 more, so 200 pages fit and 201 do not.
   const { rw } = world({}, [write('a', 0), write('a', 199)]);
   assert.is(rw.world.pages, 200);
   const e = rejects({}, [write('a', 0), write('a', 199), write('a', 200)]);

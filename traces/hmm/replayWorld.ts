@@ -208,7 +208,10 @@ export function buildReplayWorld(
   }
   const kernel = (header.kernel as KernelVersion | undefined) ?? base.kernel;
   const drivers = withTraceDrivers(file, 1, base, header.driver);
-  const world = buildWorld({ ...drivers, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, ...worldOptions });
+  // A world inferred from the trace is the pages it names, which share page
+  // tables with pages it does not (a kernel trace's buffers, or one page of
+  // them replayed alone); a header's world is whole.
+  const world = buildWorld({ ...drivers, actors, ...(kernel !== undefined ? { kernel } : {}) }, variants, { anyFrame: false, sharedTables: !fromHeader, tables: true, ...worldOptions });
   return {
     world,
     threads,
