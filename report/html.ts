@@ -16,7 +16,7 @@
  * is HTML-escaped. The policy lets only the page's own script run (by hash).
  */
 import { createHash } from 'node:crypto';
-import type { CheckReport } from './checkReport.js';
+import { driverSuffix, type CheckReport } from './checkReport.js';
 import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { eventFootprint } from './raceDiagram.js';
 import { isLasso, lassoSummary } from './lasso.js';
@@ -71,7 +71,8 @@ interface Timeline {
 
 function checkTimelines(r: CheckReport): Timeline[] {
   const what = r.preset ? `preset ${r.preset}` : `config ${r.configFile}`;
-  const title = `hmmcheck ${r.verb}: ${what}${r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : ''}`;
+  const kernel = r.kernel !== undefined && r.kernel !== 'latest' ? `, kernel ${r.kernel}` : '';
+  const title = `hmmcheck ${r.verb}: ${what}${r.variants.length > 0 ? `, variant ${r.variants.join(', ')}` : ''}${kernel}${driverSuffix(r.driver)}`;
   const s = r.stats;
   const footer = `${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth}, ${s.seconds.toFixed(2)} s`;
   if (r.violations.length === 0) {
@@ -98,6 +99,12 @@ function checkTimelines(r: CheckReport): Timeline[] {
   }));
 }
 
+/** "; judged under kernel K and driver D", as the terminal report says it. */
+function judgedUnder(r: ReplayReport): string {
+  if (r.kernel === undefined) return '';
+  return `; judged under kernel ${r.kernel}${r.driver === undefined ? '' : ` and driver ${typeof r.driver === 'string' ? r.driver : r.driver.join(' + ')}`}`;
+}
+
 function replayTimelines(r: ReplayReport): Timeline[] {
   const cited = citedLines(r);
   return [
@@ -106,7 +113,7 @@ function replayTimelines(r: ReplayReport): Timeline[] {
       verdict: r.outcome === 'valid' ? 'valid' : r.line !== null ? `${r.outcome} at line ${r.line}` : r.outcome,
       invariant: r.invariant ?? '',
       sentence: r.invariant ? `${r.sentence ?? ''} (${r.reason})` : r.reason,
-      footer: `${r.events.toLocaleString('en-US')} events${r.source ? `; source: ${r.source}` : ''}${r.imported ? `; ${r.imported.note}` : ''}${r.allowed.length > 0 ? `; the model allows here instead: ${r.allowed.join('; ')}` : ''}`,
+      footer: `${r.events.toLocaleString('en-US')} events${judgedUnder(r)}${r.source ? `; source: ${r.source}` : ''}${r.imported ? `; ${r.imported.note}` : ''}${r.allowed.length > 0 ? `; the model allows here instead: ${r.allowed.join('; ')}` : ''}`,
       steps: r.context.map((c) => {
         const e = c.event as Record<string, unknown>;
         const { ev, tid, ...args } = e;
