@@ -173,7 +173,7 @@ export const VARIANTS = [
     id: 'B17',
     level: 'L2',
     behaviour:
-      "do_swap_page takes a reference on the device page but not its lock, so CPU threads faulting one page each hold a reference that fails the others' migrate_to_ram refcount check, and all of them retry forever",
+      "do_swap_page takes a reference on the device page but not its lock, so CPU threads faulting one page each hold a reference that fails the others' migrate_to_ram (in migrate_vma_pages: migrate_vma_setup lets one such reference on a device page through), and all of them retry forever",
     expected: ['LIVE-1'],
     preset: 'cpu-faults',
     origin: '"mm/migrate: Trylock device page in do_swap_page" (1afaeb8293c9, v6.15)',

@@ -16,7 +16,7 @@
 import type { HmmAction } from '../actions.js';
 import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
-import { rmapReaches, type World } from '../world.js';
+import { rmapReaches, zoneDevice, type World } from '../world.js';
 import { charge, finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
 
@@ -110,10 +110,15 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
   th.pc = 'mig_alloc';
 };
 
-/** migrate_vma_check_page after the unmap: the page is unmapped everywhere and has no unexpected reference (variant D3 skips the test). */
+/**
+ * migrate_device_unmap's test after try_to_migrate: the page is unmapped
+ * everywhere (folio_mapped) and migrate_vma_check_page passes (variant D3
+ * skips the test). A page kept here with a reference too many can still
+ * fail later, in migrate_vma_pages (commitPlan).
+ */
 export function setupKeeps(s: HmmState, w: World, mig: MigCtx, pfn: number): boolean {
   if (w.variants.has('D3')) return true;
-  return s.frames[pfn]!.map === 0 && extraRefs(s, pfn, mig.fault) <= 0;
+  return s.frames[pfn]!.map === 0 && extraRefs(s, w, pfn, mig.fault) <= 0;
 }
 
 /**
@@ -161,7 +166,12 @@ export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'ski
       if (!((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none')) return 'skip';
       return charge(s.mms[mig.mm]!.cg) ? 'commit' : 'memcg';
     }
-    // folio_migrate_mapping: exactly the migration's references, and unmapped.
+    // folio_migrate_mapping (mm/migrate.c), called from migrate_vma_pages
+    // through migrate_folio, or migrate_folio_extra(..., 1) for the fault page
+    // (mm/migrate_device.c, 6.1 lines 766-772): an anonymous folio needs
+    // exactly 1 + extra_count references now, when it commits, with no
+    // ZONE_DEVICE allowance. A reference that setup let through (see
+    // extraRefs) fails the page here, unless its holder dropped it between.
     const f = s.frames[e.pfn]!;
     if (!w.variants.has('D3') && f.ref - 1 - (e.pfn === mig.fault ? 1 : 0) > 0) return 'skip';
     if (w.variants.has('D4') && !mig.toDevice && !charge(f.memcg)) return 'memcg';
@@ -169,10 +179,24 @@ export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'ski
   });
 }
 
-/** References on a collected page beyond its mappings, the migration's (and do_swap_page's for the fault page). */
-export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, pfn: number, fault: number): number {
+/**
+ * mm/migrate_device.c migrate_vma_check_page (6.1: lines 328-357): the
+ * references on a collected page beyond its mapcount and the `extra` the
+ * kernel expects, `page_count - extra > page_mapcount` failing the page.
+ * `extra` is the migration's own reference (collect's, or
+ * isolate_lru_page's for a system page), do_swap_page's on the fault page
+ * (page == fault_page), and one more for any ZONE_DEVICE page
+ * (is_zone_device_page, 6.1 lines 346-347; still there in the newest
+ * kernel read). Its comment says device pages carry one extra reference,
+ * which they no longer do since "mm: remove the extra ZONE_DEVICE struct
+ * page refcount" (27674ef6c73f); the test stayed, so the kernel keeps a
+ * device page with one reference nobody expects, and only
+ * folio_migrate_mapping's exact count in migrate_vma_pages turns it away
+ * (kernel-audit.md R6).
+ */
+export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, w: World, pfn: number, fault: number): number {
   const f = s.frames[pfn]!;
-  return f.ref - f.map - 1 - (pfn === fault ? 1 : 0);
+  return f.ref - f.map - 1 - (pfn === fault ? 1 : 0) - (zoneDevice(w, pfn) ? 1 : 0);
 }
 
 /** The driver allocates a destination: zone_device_page_init (device) or alloc_page_vma (system), locked, one reference. */

@@ -69,7 +69,7 @@ test('do_swap_page: two CPU threads faulting one device page livelock on 6.1 (a 
   assert.is(latest.outcome, 'ok');
   const old = check(hmmModel(preset('cpu-faults', '6.1'), { freeze: false }));
   assert.is(old.outcome, 'violated');
-  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length, v.loopStart]), [['LIVE-1', 46, 26]]);
+  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length, v.loopStart]), [['LIVE-1', 58, 36]]);
 });
 
 test('device-exclusive mapcount: dropped before v6.15 (INV-15 at once), kept since', () => {
