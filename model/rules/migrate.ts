@@ -384,19 +384,29 @@ function preLocked(w: World, mig: MigCtx, pfn: number): boolean {
 /**
  * do_swap_page on a device-private entry: under the PTL, take a reference
  * and lock the page (older kernels: see faultLocks).
+ *
+ * Before "mm/memory.c: fix race when faulting a device private page"
+ * (16ce101db85d, v6.1; variant B12) there was no PTL and no pte_same check
+ * either: the device-private branch called
+ * vmf->page->pgmap->ops->migrate_to_ram(vmf) straight away, with the page
+ * of the entry handle_pte_fault had read without the lock, mapped still or
+ * freed since (the use-after-free of CVE-2022-3523; INV-9 finds the thread
+ * in migrate_to_ram on a page whose count is 0).
  */
 export const do_swap_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   if (f.orig.k === 'devexcl') return removeExclusive(d, a, w);
+  if (w.kernel.do_swap_page === 'none') {
+    d.threads[a.t]!.pc = 'swap';
+    return;
+  }
   if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
   // v6.15 to v6.19 (B18): the trylock failed; the fault returns and its caller retries.
   if (w.kernel.do_swap_page === 'trylock' && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
-  if (w.kernel.do_swap_page !== 'none') {
-    const f = fw(d, a.pfn!);
-    f.ref++;
-    if (faultLocks(w)) f.lock = a.t;
-  }
+  const page = fw(d, a.pfn!);
+  page.ref++;
+  if (faultLocks(w)) page.lock = a.t;
   d.threads[a.t]!.pc = 'swap';
 };
 
@@ -415,7 +425,9 @@ export const folio_put: Rule = (d, a, w) => {
 /** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */
 export const migrate_to_ram: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
-  // Before v6.1 (B12) the fault page held no reference of do_swap_page's to expect.
+  // Before v6.1 (B12) there was no migrate_vma.fault_page (16ce101db85d added
+  // it): migrate_vma_check_page and migrate_vma_pages expected no reference of
+  // do_swap_page's, which took none.
   const fault = w.kernel.do_swap_page === 'none' ? -1 : a.pfn!;
   th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, fault) as D["threads"][number]["mig"];
   th.inv = mkInv(a.mm!, a.page!, a.page! + 1, 'migrate', 'migrate_vma_collect', false, 'mig_setup');
