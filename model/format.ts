@@ -92,7 +92,7 @@ export function formatAction(w: World, a: HmmAction): string {
     case 'do_swap_page':
       // The entry is DevPriv (migrate_to_ram follows) or DevExcl (the revocation follows).
       if (a.result === 'EBUSY') return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)} is locked: the trylock fails, the fault returns (B18)`;
-      return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)}${w.kernel.do_swap_page === 'none' ? ', no ref taken (before v6.1, B12)' : w.kernel.do_swap_page === 'get' ? ', ref taken, not locked (v6.1 to v6.14, B17)' : w.variants.has('B14') ? ', locked (a DevExcl entry: no ref taken, B14)' : ' locked, ref taken'}`;
+      return `do_swap_page(mm${a.mm},${page}) ${formatPfn(a.pfn)}${w.kernel.do_swap_page === 'none' ? ', no PTL, no ref taken (before v6.1, B12)' : w.kernel.do_swap_page === 'get' ? ', ref taken, not locked (v6.1 to v6.14, B17)' : w.variants.has('B14') ? ', locked (a DevExcl entry: no ref taken, B14)' : ' locked, ref taken'}`;
     case 'migrate_to_ram':
       return `migrate_to_ram(${dev}, mm${a.mm},${page}, ${formatPfn(a.pfn)})`;
     case 'migrate_vma_collect':

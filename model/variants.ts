@@ -139,7 +139,8 @@ export const VARIANTS = [
   {
     id: 'B12',
     level: 'L3',
-    behaviour: 'do_swap_page calls migrate_to_ram without taking a reference on (or locking) the device page, so an eviction or another fault can free it first',
+    behaviour:
+      'do_swap_page calls migrate_to_ram on the page of the device-private entry the fault read, without the PTL to check the entry is still there and without a reference on (or the lock of) the page, so an eviction or another fault can free it first and migrate_to_ram uses a freed page',
     expected: ['INV-9'],
     preset: 'fork',
     origin: '"mm/memory.c: fix race when faulting a device private page" (16ce101db85d, v6.1, CVE-2022-3523)',
@@ -173,7 +174,7 @@ export const VARIANTS = [
     id: 'B17',
     level: 'L2',
     behaviour:
-      "do_swap_page takes a reference on the device page but not its lock, so CPU threads faulting one page each hold a reference that fails the others' migrate_to_ram refcount check, and all of them retry forever",
+      "do_swap_page takes a reference on the device page but not its lock, so CPU threads faulting one page each hold a reference that fails the others' migrate_to_ram (in migrate_vma_pages: migrate_vma_setup lets one such reference on a device page through), and all of them retry forever",
     expected: ['LIVE-1'],
     preset: 'cpu-faults',
     origin: '"mm/migrate: Trylock device page in do_swap_page" (1afaeb8293c9, v6.15)',

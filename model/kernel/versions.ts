@@ -54,7 +54,7 @@ export const DO_SWAP_PAGE = rule({
   id: 'do_swap_page',
   where: 'mm/memory.c do_swap_page, the device-private branch',
   choices: {
-    none: 'calls migrate_to_ram without a reference on the device page or its lock',
+    none: 'calls migrate_to_ram on the page of the entry it read, without taking the PTL to check the entry is still there, a reference on the page or its lock',
     get: 'takes a reference on the device page (get_page) but not its lock',
     trylock: 'takes a reference and trylocks the page; when the trylock fails it drops the reference and returns, and the access faults again at once',
     sleep: 'takes a reference and the page lock, sleeping while another thread holds it',

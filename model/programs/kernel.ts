@@ -40,9 +40,11 @@ export function faultSteps(s: HmmState, w: World, t: number, th: ThreadState, ou
       // do_swap_page (kernel/versions.ts DO_SWAP_PAGE): pte_same under the
       // PTL, then the page lock: sleeping while it is held (v7.0), a trylock
       // that returns when it fails (v6.15 to v6.19, B18), a reference only
-      // (v6.1 to v6.14, B17), nothing at all (before v6.1, B12).
-      // An entry that changed since the fault saw it (another process's
-      // fault migrated the shared page back) makes it return and retry.
+      // (v6.1 to v6.14, B17), nothing at all, not even the pte_same check
+      // (before v6.1, B12).
+      // From v6.1, an entry that changed since the fault saw it (another
+      // process's fault migrated the shared page back) makes it return and
+      // retry; before, the fault went on with the page it had read.
       const pfn = f.orig.pfn;
       // A trylock that fails returns, and the access faults again at once.
       if (samePte(pte, f.orig) && s.frames[pfn]!.lock !== -1 && w.kernel.do_swap_page === 'sleep') return;

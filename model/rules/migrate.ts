@@ -16,7 +16,7 @@
 import type { HmmAction } from '../actions.js';
 import { migrationSelected, samePte } from '../queries.js';
 import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
-import { rmapReaches, type World } from '../world.js';
+import { rmapReaches, zoneDevice, type World } from '../world.js';
 import { charge, finishFault, finishOp, fw, populateTable, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
 
@@ -110,10 +110,15 @@ export const migrate_vma_setup: Rule = (d, a, w) => {
   th.pc = 'mig_alloc';
 };
 
-/** migrate_vma_check_page after the unmap: the page is unmapped everywhere and has no unexpected reference (variant D3 skips the test). */
+/**
+ * migrate_device_unmap's test after try_to_migrate: the page is unmapped
+ * everywhere (folio_mapped) and migrate_vma_check_page passes (variant D3
+ * skips the test). A page kept here with a reference too many can still
+ * fail later, in migrate_vma_pages (commitPlan).
+ */
 export function setupKeeps(s: HmmState, w: World, mig: MigCtx, pfn: number): boolean {
   if (w.variants.has('D3')) return true;
-  return s.frames[pfn]!.map === 0 && extraRefs(s, pfn, mig.fault) <= 0;
+  return s.frames[pfn]!.map === 0 && extraRefs(s, w, pfn, mig.fault) <= 0;
 }
 
 /**
@@ -161,7 +166,12 @@ export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'ski
       if (!((pte.k === 'none' || pte.k === 'zero') && mm.vma[e.page] !== 'none')) return 'skip';
       return charge(s.mms[mig.mm]!.cg) ? 'commit' : 'memcg';
     }
-    // folio_migrate_mapping: exactly the migration's references, and unmapped.
+    // folio_migrate_mapping (mm/migrate.c), called from migrate_vma_pages
+    // through migrate_folio, or migrate_folio_extra(..., 1) for the fault page
+    // (mm/migrate_device.c, 6.1 lines 766-772): an anonymous folio needs
+    // exactly 1 + extra_count references now, when it commits, with no
+    // ZONE_DEVICE allowance. A reference that setup let through (see
+    // extraRefs) fails the page here, unless its holder dropped it between.
     const f = s.frames[e.pfn]!;
     if (!w.variants.has('D3') && f.ref - 1 - (e.pfn === mig.fault ? 1 : 0) > 0) return 'skip';
     if (w.variants.has('D4') && !mig.toDevice && !charge(f.memcg)) return 'memcg';
@@ -169,10 +179,24 @@ export function commitPlan(s: HmmState, w: World, mig: MigCtx): ('commit' | 'ski
   });
 }
 
-/** References on a collected page beyond its mappings, the migration's (and do_swap_page's for the fault page). */
-export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, pfn: number, fault: number): number {
+/**
+ * mm/migrate_device.c migrate_vma_check_page (6.1: lines 328-357): the
+ * references on a collected page beyond its mapcount and the `extra` the
+ * kernel expects, `page_count - extra > page_mapcount` failing the page.
+ * `extra` is the migration's own reference (collect's, or
+ * isolate_lru_page's for a system page), do_swap_page's on the fault page
+ * (page == fault_page), and one more for any ZONE_DEVICE page
+ * (is_zone_device_page, 6.1 lines 346-347; still there in the newest
+ * kernel read). Its comment says device pages carry one extra reference,
+ * which they no longer do since "mm: remove the extra ZONE_DEVICE struct
+ * page refcount" (27674ef6c73f); the test stayed, so the kernel keeps a
+ * device page with one reference nobody expects, and only
+ * folio_migrate_mapping's exact count in migrate_vma_pages turns it away
+ * (kernel-audit.md R6).
+ */
+export function extraRefs(s: { readonly frames: readonly { readonly ref: number; readonly map: number }[] }, w: World, pfn: number, fault: number): number {
   const f = s.frames[pfn]!;
-  return f.ref - f.map - 1 - (pfn === fault ? 1 : 0);
+  return f.ref - f.map - 1 - (pfn === fault ? 1 : 0) - (zoneDevice(w, pfn) ? 1 : 0);
 }
 
 /** The driver allocates a destination: zone_device_page_init (device) or alloc_page_vma (system), locked, one reference. */
@@ -368,19 +392,29 @@ function preLocked(w: World, mig: MigCtx, pfn: number): boolean {
 /**
  * do_swap_page on a device-private entry: under the PTL, take a reference
  * and lock the page (older kernels: see faultLocks).
+ *
+ * Before "mm/memory.c: fix race when faulting a device private page"
+ * (16ce101db85d, v6.1; variant B12) there was no PTL and no pte_same check
+ * either: the device-private branch called
+ * vmf->page->pgmap->ops->migrate_to_ram(vmf) straight away, with the page
+ * of the entry handle_pte_fault had read without the lock, mapped still or
+ * freed since (the use-after-free of CVE-2022-3523; INV-9 finds the thread
+ * in migrate_to_ram on a page whose count is 0).
  */
 export const do_swap_page: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
   const f = th.fault!;
   if (f.orig.k === 'devexcl') return removeExclusive(d, a, w);
+  if (w.kernel.do_swap_page === 'none') {
+    d.threads[a.t]!.pc = 'swap';
+    return;
+  }
   if (!samePte(d.mms[f.mm]!.pte[f.page]!, f.orig)) return finishFault(d, a.t);
   // v6.15 to v6.19 (B18): the trylock failed; the fault returns and its caller retries.
   if (w.kernel.do_swap_page === 'trylock' && d.frames[a.pfn!]!.lock !== -1) return finishFault(d, a.t);
-  if (w.kernel.do_swap_page !== 'none') {
-    const f = fw(d, a.pfn!);
-    f.ref++;
-    if (faultLocks(w)) f.lock = a.t;
-  }
+  const page = fw(d, a.pfn!);
+  page.ref++;
+  if (faultLocks(w)) page.lock = a.t;
   d.threads[a.t]!.pc = 'swap';
 };
 
@@ -399,7 +433,9 @@ export const folio_put: Rule = (d, a, w) => {
 /** The driver's migrate_to_ram callback: migrate_vma_setup of the faulting page, back to system memory. */
 export const migrate_to_ram: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
-  // Before v6.1 (B12) the fault page held no reference of do_swap_page's to expect.
+  // Before v6.1 (B12) there was no migrate_vma.fault_page (16ce101db85d added
+  // it): migrate_vma_check_page and migrate_vma_pages expected no reference of
+  // do_swap_page's, which took none.
   const fault = w.kernel.do_swap_page === 'none' ? -1 : a.pfn!;
   th.mig = mkMig(a.mm!, a.page!, a.page! + 1, a.dev!, false, fault) as D["threads"][number]["mig"];
   th.inv = mkInv(a.mm!, a.page!, a.page! + 1, 'migrate', 'migrate_vma_collect', false, 'mig_setup');

@@ -89,7 +89,7 @@ fullTest('small --kernel 6.1: the same refaults end, no livelock in 216655 state
 test('cpu-faults --kernel 6.1 keeps its livelock: cpu0 and cpu1 abort each other, no thread sleeps on a lock on the cycle', () => {
   const w = world('cpu-faults', [], '6.1');
   const v = check(hmmModel(w)).violations[0]!;
-  assert.equal([v.id, v.path.actions.length, v.loopStart], ['LIVE-1', 46, 26]);
+  assert.equal([v.id, v.path.actions.length, v.loopStart], ['LIVE-1', 58, 36]);
   const cycle = v.path.states.slice(v.loopStart!) as HmmState[];
   assert.ok(cycle.every((s) => w.actors.every((_, t) => lockWait(s, w, t) === null)));
 });

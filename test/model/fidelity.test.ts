@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildWorld, type Config, type HmmAction, type HmmState } from '../../model/index.js';
 import { Script, shortestTo } from '../helpers/hmm.js';
+import { replayText } from '../helpers/traces.js';
 
 test("R4, mm/hmm.c hmm_vma_handle_pte:250-257: the caller's own read-only device-private page comes back valid without HMM_PFN_WRITE, never -EPERM", () => {
   // A page migrated to the device, then mprotect(PROT_READ), then a device write (the audit's interleaving).
@@ -116,6 +117,115 @@ test('R13, 6.1: the invalidation starts at the first populated PMD of the range 
   assert.equal(run('6.1'), { first: 1, second: null });
   // Since v6.12: the PMD table under the PUD stays while page 0 is mapped, and covers the range.
   assert.equal(run('latest'), { first: 0, second: 0 });
+});
+
+/**
+ * R6: two CPU threads read one device-private page on Linux 6.1, where
+ * do_swap_page takes a reference but no lock (mm/memory.c:3801-3817), and
+ * the driver (lib/test_hmm.c dmirror_devmem_fault) migrates it back for
+ * cpu0. One page, migrated to the device first by mig0.
+ */
+const r6World = buildWorld({
+  pages: 1,
+  systemFrames: 2,
+  devices: [{ frames: 1, owner: 'dmirror0' }],
+  kernel: '6.1',
+  actors: [
+    { kind: 'cpu', name: 'cpu0', ops: { cpu_read: 1 } },
+    { kind: 'cpu', name: 'cpu1', ops: { cpu_read: 1 } },
+    { kind: 'device', name: 'mig0', ops: { migrate_to_device: 1 } },
+  ],
+});
+
+test('R6, mm/migrate_device.c migrate_vma_check_page:346-347: a device page with one reference too many is kept at setup, and commits in migrate_vma_pages once that reference is gone', () => {
+  const sc = new Script(r6World);
+  sc.runAlone(2);
+  const pte = sc.state.mms[0]!.pte[0]!;
+  assert.is(pte.k, 'devpriv');
+  const pfn = (pte as { pfn: number }).pfn;
+  // Both faults take their reference under the PTL: the page's count is its mapping and two faults.
+  sc.step(0, 'handle_mm_fault');
+  sc.step(1, 'handle_mm_fault');
+  sc.step(0, 'do_swap_page');
+  sc.step(1, 'do_swap_page');
+  assert.equal([sc.state.frames[pfn]!.ref, sc.state.frames[pfn]!.map], [3, 1]);
+  // cpu0's migrate_to_ram collects (folio_trylock: cpu0 now holds the page lock) and unmaps.
+  sc.step(0, 'migrate_to_ram');
+  sc.step(0, 'invalidate_range_start');
+  sc.step(0, 'invalidate');
+  sc.step(0, 'migrate_vma_collect');
+  sc.step(0, 'invalidate_range_end');
+  // migrate_device_unmap: count 3 (collect's, cpu0's, cpu1's), extra 3 (1 + the
+  // fault page + ZONE_DEVICE), mapcount 0: 3 - 3 > 0 is false, the page stays.
+  const setup = sc.step(0, 'migrate_vma_setup');
+  assert.equal(setup.mig!.map((e) => [e.pfn, e.migrate]), [[pfn, true]], 'kept at setup');
+  assert.equal([sc.state.frames[pfn]!.ref, sc.state.frames[pfn]!.map, sc.state.frames[pfn]!.lock], [3, 0, 0]);
+  sc.step(0, 'alloc_page');
+  sc.step(0, 'devpt_unmap');
+  sc.step(0, 'migrate_copy');
+  // Now migrate_vma_pages would fail it: migrate_folio_extra(..., 1) expects a
+  // count of exactly 2 (mm/migrate_device.c:766-772, folio_migrate_mapping).
+  const now = sc.enabled(0).find((a) => a.k === 'migrate_vma_pages')!;
+  assert.equal(now.mig!.map((e) => e.migrate), [false], 'cpu1 still holds its reference');
+  // cpu1's migrate_to_ram finds the migration entry (collect skips it),
+  // returns, and do_swap_page drops its reference; the access will fault again.
+  for (const k of ['migrate_to_ram', 'invalidate_range_start', 'invalidate', 'migrate_vma_collect', 'invalidate_range_end', 'migrate_vma_setup', 'migrate_vma_pages', 'migrate_vma_finalize'] as const) sc.step(1, k);
+  assert.is(sc.state.threads[1]!.pc, 'access');
+  assert.is(sc.state.frames[pfn]!.ref, 2);
+  // The commit is judged now, with cpu1's reference gone: the page migrates.
+  const pages = sc.step(0, 'migrate_vma_pages');
+  assert.equal(pages.mig!.map((e) => [e.pfn, e.migrate]), [[pfn, true]], 'committed in migrate_vma_pages');
+  sc.step(0, 'migrate_vma_finalize');
+  assert.equal(sc.state.mms[0]!.pte[0], { k: 'present', pfn: pages.mig![0]!.dst!, w: true });
+  assert.is(sc.state.frames[pfn]!.ref, 0, 'the device page is freed');
+});
+
+test('R6, replay: the same interleaving as a hand-written 6.1 trace is valid (it was "page 0 is skipped in the model")', async () => {
+  const ev = (tid: string, e: string, rest: Record<string, unknown> = {}): string => JSON.stringify({ ev: e, tid, ...rest });
+  const mig = (tid: string, dev: string, start = 0): string[] => [
+    ev(tid, 'invalidate_range_start', { mm: 0, start, end: 1, event: 'migrate' }),
+    ev(tid, 'invalidate', { dev, mm: 0, start, end: 1, event: 'migrate' }),
+    ev(tid, 'invalidate_range_end', { mm: 0, start, end: 1 }),
+  ];
+  const lines = [
+    JSON.stringify({ hmmtrace: 1, source: 'hand-written: audit R6, two faults on one device page, Linux 6.1', kernel: '6.1', config: r6World.config }),
+    // mig0 migrates the empty page into device memory (migrate_vma_insert_page).
+    ...mig('mig0', 'dmirror0'),
+    ev('mig0', 'migrate_vma_setup', { dev: 'dmirror0', mm: 0, start: 0, end: 1, select: ['system'], src: [{ page: 0, pfn: null, migrate: true, write: true }] }),
+    ev('mig0', 'alloc_page', { pfn: 'd0', dev: 'dmirror0' }),
+    ev('mig0', 'migrate_copy', { page: 0, src: null, dst: 'd0' }),
+    // __migrate_device_pages brackets the populating of an empty entry with a MIGRATE invalidation.
+    ev('mig0', 'invalidate_range_start', { mm: 0, start: 0, end: 1, event: 'migrate' }),
+    ev('mig0', 'invalidate', { dev: 'dmirror0', mm: 0, start: 0, end: 1, event: 'migrate' }),
+    ev('mig0', 'migrate_vma_pages', { dev: 'dmirror0', migrated: [0] }),
+    ev('mig0', 'invalidate_range_end', { mm: 0, start: 0, end: 1 }),
+    ev('mig0', 'migrate_vma_finalize', { dev: 'dmirror0' }),
+    // Both threads fault on the device-private entry; each takes a reference.
+    ev('cpu0', 'handle_mm_fault', { mm: 0, page: 0, write: false }),
+    ev('cpu1', 'handle_mm_fault', { mm: 0, page: 0, write: false }),
+    ev('cpu0', 'do_swap_page', { mm: 0, page: 0, pfn: 'd0' }),
+    ev('cpu1', 'do_swap_page', { mm: 0, page: 0, pfn: 'd0' }),
+    ev('cpu0', 'migrate_to_ram', { dev: 'dmirror0', mm: 0, page: 0, pfn: 'd0' }),
+    ...mig('cpu0', 'dmirror0'),
+    // Kept: migrate_vma_check_page allows one unexpected reference on a ZONE_DEVICE page.
+    ev('cpu0', 'migrate_vma_setup', { dev: 'dmirror0', mm: 0, start: 0, end: 1, select: ['device_private'], src: [{ page: 0, pfn: 'd0', migrate: true, write: true }] }),
+    ev('cpu0', 'alloc_page', { pfn: 's0' }),
+    ev('cpu0', 'migrate_copy', { page: 0, src: 'd0', dst: 's0' }),
+    // cpu1's migrate_to_ram collects nothing (a migration entry) and drops its reference.
+    ev('cpu1', 'migrate_to_ram', { dev: 'dmirror0', mm: 0, page: 0, pfn: 'd0' }),
+    ...mig('cpu1', 'dmirror0'),
+    ev('cpu1', 'migrate_vma_setup', { dev: 'dmirror0', mm: 0, start: 0, end: 1, select: ['device_private'], src: [{ page: 0, pfn: null, migrate: false, write: false }] }),
+    ev('cpu1', 'migrate_vma_pages', { dev: 'dmirror0', migrated: [] }),
+    ev('cpu1', 'migrate_vma_finalize', { dev: 'dmirror0' }),
+    // Then cpu0's commit goes through, and the device page is freed at finalize.
+    ev('cpu0', 'migrate_vma_pages', { dev: 'dmirror0', migrated: [0] }),
+    ev('cpu0', 'migrate_vma_finalize', { dev: 'dmirror0' }),
+    ev('cpu0', 'folio_free', { pfn: 'd0', dev: 'dmirror0' }),
+    ev('cpu0', 'cpu_read', { mm: 0, page: 0, value: 0 }),
+    ev('cpu1', 'cpu_read', { mm: 0, page: 0, value: 0 }),
+  ];
+  const report = await replayText(lines.join('\n') + '\n');
+  assert.is(report.outcome, 'valid', report.reason);
 });
 
 test.run();

@@ -7,13 +7,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check } from '../../checker/index.js';
-import { shortestTo } from '../helpers/hmm.js';
+import { Script, shortestTo } from '../helpers/hmm.js';
 import {
   buildWorld,
   choiceIn,
   DEFAULT_KERNEL,
   findPreset,
   hmmModel,
+  invariants,
   KERNEL_RULES,
   kernelBehaviour,
   KERNELS,
@@ -77,7 +78,7 @@ test('do_swap_page: two CPU threads faulting one device page livelock on 6.1 (a 
   assert.is(latest.outcome, 'ok');
   const old = check(hmmModel(preset('cpu-faults', '6.1'), { freeze: false }));
   assert.is(old.outcome, 'violated');
-  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length, v.loopStart]), [['LIVE-1', 46, 26]]);
+  assert.equal(old.violations.map((v) => [v.id, v.path.actions.length, v.loopStart]), [['LIVE-1', 58, 36]]);
 });
 
 test('device-exclusive mapcount: dropped before v6.15 (INV-15 at once), kept since', () => {
@@ -143,6 +144,37 @@ test("mprotect's invalidation: from the first populated PMD on 6.1, the first po
   assert.is(shortestTo(withRule(w, { mprotectNotifier: 'pmd' }), startsAt(0)), null);
   assert.ok(shortestTo(w, startsAt(0)));
   assert.is(shortestTo(w, startsAt(1)), null);
+});
+
+test('do_swap_page before v6.1 (B12): no PTL and no pte_same check, so a fault whose page another fault migrated back and freed calls migrate_to_ram on it (INV-9); since, it sees the entry changed and returns', () => {
+  // cpu-faults: mig0 moves the page to the device, cpu0 and cpu1 both fault on
+  // the device-private entry, cpu0 migrates it back (freeing the device page)
+  // before cpu1 reaches do_swap_page.
+  const run = (w: World): Script => {
+    const sc = new Script(w);
+    sc.runAlone(2);
+    sc.step(0, 'handle_mm_fault');
+    sc.step(1, 'handle_mm_fault');
+    sc.step(0, 'do_swap_page');
+    for (const k of ['migrate_to_ram', 'invalidate_range_start', 'invalidate', 'migrate_vma_collect', 'invalidate_range_end', 'migrate_vma_setup', 'alloc_page', 'devpt_unmap', 'migrate_copy', 'migrate_vma_pages', 'migrate_vma_finalize'] as const) sc.step(0, k);
+    sc.step(0, 'folio_free');
+    assert.is(sc.state.mms[0]!.pte[0]!.k, 'present', "cpu0's migration back committed");
+    sc.step(1, 'do_swap_page');
+    return sc;
+  };
+  const inv9 = (w: World) => invariants(w).find((i) => i.id === 'INV-9')!;
+  const old = preset('cpu-faults', 'latest', ['B12']);
+  const before = run(old);
+  // mm/memory.c before 16ce101db85d: vmf->page->pgmap->ops->migrate_to_ram(vmf) on the page it read.
+  assert.is(before.state.threads[1]!.pc, 'swap');
+  const pfn = (before.state.threads[1]!.fault!.orig as { pfn: number }).pfn;
+  assert.is(before.state.frames[pfn]!.ref, 0, 'the device page is free');
+  assert.not.ok(inv9(old).holds(before.state), 'INV-9: the fault goes on with a freed page');
+  // v6.1 (16ce101db85d): pte_offset_map_lock, !pte_same, return; the access faults again.
+  const fixed = preset('cpu-faults', '6.1');
+  const after = run(fixed);
+  assert.is(after.state.threads[1]!.pc, 'access');
+  assert.ok(inv9(fixed).holds(after.state));
 });
 
 test.run();

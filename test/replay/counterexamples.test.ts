@@ -63,7 +63,7 @@ test('a lasso whose cycle does not come back to its start is invalid, and a loop
     assert.unreachable('a loop with no events after it is refused');
   } catch (e) {
     assert.instance(e, TraceInputError);
-    assert.match((e as Error).message, /loop: expected the number of events before the cycle, below the trace's 46 events, found 46/);
+    assert.match((e as Error).message, /loop: expected the number of events before the cycle, below the trace's 58 events, found 58/);
   }
 });
 
