@@ -17,10 +17,10 @@ import { formatAction } from './format.js';
 import { initialState } from './init.js';
 import { sleepingThreads } from './lockWaits.js';
 import { invariants, SENTENCES, stepProperties } from './invariants.js';
-import { cpuSteps } from './programs/cpu.js';
-import { deviceSteps } from './programs/device.js';
-import { applyRule } from './rules/index.js';
-import { cow } from './rules/common.js';
+import { cpuSteps } from './kernel/programs/cpu.js';
+import { deviceSteps } from './drivers/program.js';
+import { applyRule } from './steps.js';
+import { cow } from './kernel/rules/common.js';
 import { copyFrame, EXITED, reEntry, type HmmState, type InvCtx, type MigCtx, type MirrorState, type MmState, type ThreadState } from './state.js';
 import { buildWorld, type World } from './world.js';
 import type { Config } from './config.js';
@@ -71,7 +71,7 @@ export function applyStepWithPatches(w: World, s: HmmState, a: HmmAction): { sta
 /**
  * A copy of a state deep enough for thread t's step to mutate: every object
  * a rule writes to is fresh, or copied by the rule before it writes (frames:
- * rules/common.ts fw); other threads (a rule writes only the acting
+ * kernel/rules/common.ts fw); other threads (a rule writes only the acting
  * thread's locals) and the leaves rules only ever replace (PTEs, device
  * entries, snapshot entries, ops, fault locals) are shared. With t = -1
  * every thread is copied too (a thawed copy of a frozen state).
@@ -82,7 +82,7 @@ export function copyState(s: HmmState, t: number): HmmState {
   if (t < 0) return { mms: s.mms.map(copyMm), frames: s.frames.map(copyFrame), mirrors: s.mirrors.map(copyMirror), threads: s.threads.map(copyThread) };
   const mms = s.mms.map(copyMm);
   // The frames themselves stay shared: a rule copies one before changing it
-  // (rules/common.ts fw, with cow.from set by applyStepCopy).
+  // (kernel/rules/common.ts fw, with cow.from set by applyStepCopy).
   const frames = s.frames.slice();
   const mirrors = s.mirrors.map(copyMirror);
   const threads = s.threads.slice();

@@ -18,6 +18,6 @@ export type * from './state.js';
 export { findVariant, VARIANTS, type Variant, type VariantId } from './variants.js';
 export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';
 export { MODEL_VERSION } from './version.js';
-export { choiceIn, DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, kernelBehaviour, KERNELS, type KernelBehaviour, type KernelRule, type KernelVersion } from './kernel/versions.js';
+export { choiceIn, DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, kernelBehaviour, KERNELS, type KernelBehaviour, type KernelRule, type KernelVersion } from './kernel/index.js';
 export { sleepingThreads } from './lockWaits.js';
 export { DEFAULT_DRIVER, DRIVER_NAMES, DRIVER_VARIANTS, DRIVERS, driverBehaviour, findDriver, REPLAY_DEFAULT_DRIVER, type Driver, type DriverBehaviour, type DriverOptions } from './drivers/index.js';

@@ -12,7 +12,7 @@ import { cpuWritable, invalOpen, mapsPage, migratedTo, migrationHome, ptePfn } f
 import type { HmmState, Pte } from './state.js';
 import { LIVE, ZERO_PFN } from './state.js';
 import { rmapReaches, zoneDevice, type World } from './world.js';
-import { tlbJustified } from './rules/tlb.js';
+import { tlbJustified } from './kernel/rules/tlb.js';
 
 export const SENTENCES = {
   'INV-1': 'every mapping of an address (the CPU PTE and each device page table) refers to the one page that currently backs it',

@@ -27,13 +27,13 @@
  * thread has not entered the kernel: which operation it starts next is the
  * model's choice, so it sleeps on nothing.
  *
- * Each case below is one place where a program (programs/*.ts) lists no
+ * Each case below is one place where a program (kernel/programs/*.ts, drivers/program.ts) lists no
  * step for a thread only because such a lock is held; the test
  * (test/model/lockWaits.test.ts) holds the two together: a thread named
  * here has no step, and has one once that lock is free.
  */
 import { canRead, samePte } from './queries.js';
-import { tlbHit } from './rules/tlb.js';
+import { tlbHit } from './kernel/rules/tlb.js';
 import type { HmmState, ThreadState } from './state.js';
 import type { World } from './world.js';
 
@@ -63,7 +63,7 @@ export function lockWait(s: HmmState, w: World, t: number): LockWait | null {
       case 'lock':
       case 'excl_lock':
         return mutexHeld(s, spec.mirror);
-      // xe's driver_migrate_lock, down_read or down_write (programs/device.ts rwsemStep).
+      // xe's driver_migrate_lock, down_read or down_write (drivers/program.ts rwsemStep).
       case 'mig_rlock':
       case 'mig_wlock':
         return rwsemWaits(s, t, th.pc === 'mig_wlock') ? { lock: 'rwsem' } : null;
@@ -107,7 +107,7 @@ function rwsemWaits(s: HmmState, t: number, write: boolean): boolean {
   return s.threads.some((o, u) => u !== t && (o.drv === 2 || (write && o.drv === 1) || (!write && o.pc === 'mig_wlock')));
 }
 
-/** do_swap_page's sleeping folio_lock: on a device-exclusive entry, and on a device-private one from v7.0 (programs/kernel.ts faultSteps). */
+/** do_swap_page's sleeping folio_lock: on a device-exclusive entry, and on a device-private one from v7.0 (kernel/programs/kernel.ts faultSteps). */
 function faultWait(s: HmmState, w: World, th: ThreadState): LockWait | null {
   const f = th.fault!;
   if (f.orig.k === 'devexcl') return s.frames[f.orig.pfn]!.lock !== -1 ? { lock: 'folio', pfn: f.orig.pfn } : null;
@@ -136,7 +136,7 @@ function migrationWait(s: HmmState, th: ThreadState): LockWait | null {
 
 /**
  * make_device_exclusive from v6.15: folio_lock_killable on the page it got
- * (programs/device.ts exclusiveStep); its GUP needs mmap_lock for read.
+ * (drivers/program.ts exclusiveStep); its GUP needs mmap_lock for read.
  */
 function exclusiveWait(s: HmmState, w: World, t: number): LockWait | null {
   const th = s.threads[t]!;
@@ -152,7 +152,7 @@ function exclusiveWait(s: HmmState, w: World, t: number): LockWait | null {
 }
 
 /**
- * A CPU access that needs a fault (programs/cpu.ts accessStep): the fault
+ * A CPU access that needs a fault (kernel/programs/cpu.ts accessStep): the fault
  * takes mmap_lock for read; GUP's migration of a coherent page locks it.
  */
 function cpuAccessWait(s: HmmState, w: World, t: number, th: ThreadState): LockWait | null {

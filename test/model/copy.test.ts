@@ -37,7 +37,7 @@ function walk(name: string, config: Parameters<typeof buildWorld>[0], variants: 
 test('copy and immer agree on the long-walk world', () => walk('long', LONG_CONFIG, [], 400));
 test('copy and immer agree on every preset', () => {
   // Every preset: a rule that changes a frame without fw (copy-on-write
-  // frames, rules/common.ts) writes to a frozen source frame and throws.
+  // frames, kernel/rules/common.ts) writes to a frozen source frame and throws.
   for (const p of PRESETS.map((x) => x.name)) walk(p, findPreset(p)!.config, [], 100);
   walk('B6', findPreset('fork')!.config, ['B6'], 100);
 });

@@ -100,7 +100,7 @@ function attemptRanges(events: readonly Item[]): Map<number, number> {
   return nextHrf;
 }
 
-/** Does this invalidate move the mirror's sequence, as the model's callback does (model/rules/mm.ts invalidate)? */
+/** Does this invalidate move the mirror's sequence, as the model's callback does (model/kernel/rules/mm.ts invalidate)? */
 function movesSequence(e: Ev): boolean {
   // Not a MIGRATE event (under H1 lib/test_hmm.c returns before set_seq on
   // its own, and partition.ts admits no other), not a refused non-blockable

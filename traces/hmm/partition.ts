@@ -29,7 +29,7 @@
  * 5. An invalidation with event `migrate` is its own thread's migration on
  *    the same mirror (the thread's next migration event names it) and the
  *    driver variant is H1: only then does the model leave the mirror's
- *    sequence alone (model/rules/mm.ts invalidate), as the cross-page check
+ *    sequence alone (model/kernel/rules/mm.ts invalidate), as the cross-page check
  *    (byPage.ts movesSequence) assumes of every migrate invalidation. In a
  *    recording that stops early (`unsupported`: cut short, or outside the
  *    model) a migration may have no event after its invalidation; taking it

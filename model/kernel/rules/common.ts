@@ -3,11 +3,11 @@
  * finishing a thread's operation, returning from a nested kernel path.
  */
 import type { Draft } from 'immer';
-import type { HmmAction } from '../actions.js';
-import type { FrameState, HmmState, OpKind } from '../state.js';
-import { copyFrame, ZERO_PFN } from '../state.js';
-import { tableOf } from '../queries.js';
-import { zoneDevice, type World } from '../world.js';
+import type { HmmAction } from '../../actions.js';
+import type { FrameState, HmmState, OpKind } from '../../state.js';
+import { copyFrame, ZERO_PFN } from '../../state.js';
+import { tableOf } from '../../queries.js';
+import { zoneDevice, type World } from '../../world.js';
 
 export type D = Draft<HmmState>;
 

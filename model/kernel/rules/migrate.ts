@@ -13,10 +13,10 @@
  * migration entry's reference is the collect reference, a pin is a
  * reference, the driver's allocation gives a locked page with one reference.
  */
-import type { HmmAction } from '../actions.js';
-import { migrationSelected, samePte } from '../queries.js';
-import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../state.js';
-import { rmapReaches, zoneDevice, type World } from '../world.js';
+import type { HmmAction } from '../../actions.js';
+import { migrationSelected, samePte } from '../../queries.js';
+import { devpriv, migration, mkInv, mkMig, present, reEntry, type HmmState, type MigCtx, type MigEntry, type Pte } from '../../state.js';
+import { rmapReaches, zoneDevice, type World } from '../../world.js';
 import { charge, finishFault, finishOp, fw, populateTable, putPageBy, startOp, type D, type Rule } from './common.js';
 import { finishExclusive, removeExclusive } from './exclusive.js';
 

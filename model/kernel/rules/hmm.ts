@@ -1,6 +1,8 @@
 /**
- * The driver's device-fault loop and device accesses, in the shape of
- * Documentation/mm/hmm.rst and lib/test_hmm.c dmirror_range_fault():
+ * The kernel's side of a device fault (mm/mmu_notifier.c
+ * mmu_interval_read_begin, mm/hmm.c hmm_range_fault, include/linux/mmu_notifier.h
+ * mmu_interval_read_retry), as the fault loop of Documentation/mm/hmm.rst
+ * and lib/test_hmm.c dmirror_range_fault() calls them:
  *
  *   again: seq = mmu_interval_read_begin()
  *          mmap_read_lock(); ret = hmm_range_fault(); mmap_read_unlock()
@@ -8,13 +10,15 @@
  *          lock L(d); if mmu_interval_read_retry(seq) { unlock; goto again }
  *          program the device page table; unlock L(d)
  *
- * Each line is a step because another thread can run between any two of them.
+ * Each line is a step because another thread can run between any two of
+ * them. The driver's own steps (its lock, its page table, its accesses) are
+ * in drivers/steps.ts.
  */
-import { mkEntry, mkOp, mkSnap } from '../state.js';
-import type { HmmAction } from '../actions.js';
-import type { World } from '../world.js';
-import { unreadable } from '../queries.js';
-import { completeAccess, finishOp, fw, startOp, type D, type Rule } from './common.js';
+import { mkOp, mkSnap } from '../../state.js';
+import type { HmmAction } from '../../actions.js';
+import type { World } from '../../world.js';
+import { unreadable } from '../../queries.js';
+import { finishOp, startOp, type D, type Rule } from './common.js';
 
 export const mmu_interval_read_begin: Rule = (d, a, w) => {
   const th = d.threads[a.t]!;
@@ -77,19 +81,6 @@ function legalRange(d: D, a: HmmAction, w: World): boolean {
   return true;
 }
 
-// The driver steps below also run when a recorded trace shows a driver doing
-// them out of the reference order: they then leave the program counter alone.
-
-export const driver_lock: Rule = (d, a, w) => {
-  d.mirrors[a.dev!]!.lock = a.t;
-  const th = d.threads[a.t]!;
-  // A snapshot programs nothing, so D1 (no read_retry before programming) has nothing to skip there.
-  const drv = w.drivers[w.mirrors[a.dev!]!.device]!;
-  if (th.pc === 'lock') th.pc = !drv.readRetry && th.op?.kind !== 'snapshot' ? 'map' : 'retry';
-  else if (th.pc === 'excl_lock') th.pc = drv.exclusiveSeqLoop ? 'retry' : 'excl_map';
-  else if (th.pc === 'mig_lock') th.pc = 'mig_map';
-};
-
 export const mmu_interval_read_retry: Rule = (d, a) => {
   const th = d.threads[a.t]!;
   if (th.op?.kind === 'device_atomic') {
@@ -102,50 +93,3 @@ export const mmu_interval_read_retry: Rule = (d, a) => {
   th.pc = a.retry ? 'unlock_retry' : th.op?.kind === 'snapshot' ? 'unlock' : 'map';
 };
 
-export const devpt_map: Rule = (d, a) => {
-  const th = d.threads[a.t]!;
-  d.mirrors[a.dev!]!.pt[a.page!] = mkEntry(a.pfn!, a.write!, a.atomic === true);
-  // The exclusive access keeps its page: folio_unlock and folio_put come after the unlock.
-  if (th.pc === 'excl_map') {
-    th.pc = 'excl_unlock';
-    return;
-  }
-  // The entries still to program are what is left of the snapshot.
-  if (th.snap) th.snap = th.snap.filter((e) => e.page !== a.page);
-  if (th.pc === 'map') th.pc = (th.snap ?? []).some((e) => e.pfn !== null) ? 'map' : 'unlock';
-};
-
-/** The driver removed an entry outside an invalidate callback (the reference driver never does). */
-export const devpt_unmap: Rule = (d, a) => {
-  d.mirrors[a.dev!]!.pt[a.page!] = null;
-};
-
-export const driver_unlock: Rule = (d, a, w) => {
-  const th = d.threads[a.t]!;
-  d.mirrors[a.dev!]!.lock = -1;
-  if (a.result === 'EFAULT') {
-    // The device access fails: the ioctl returns the error.
-    th.snap = null;
-    finishOp(d, a.t, w);
-  } else if (th.pc === 'unlock_retry') th.pc = 'begin';
-  else if (th.pc === 'unlock' && th.op?.kind === 'snapshot') {
-    th.snap = null;
-    th.snapSeq = -1;
-    finishOp(d, a.t, w);
-  }
-  else if (th.pc === 'mig_map') th.pc = 'mig_finalize';
-  else if (th.pc === 'excl_map' || th.pc === 'excl_unlock') th.pc = 'excl_put';
-  else if (th.pc === 'unlock' || th.pc === 'map') {
-    th.pc = 'access';
-    th.snap = null;
-  }
-};
-
-export const device_read: Rule = (d, a, w) => completeAccess(d, a, w);
-
-export const device_write: Rule = (d, a, w) => {
-  const e = d.mirrors[a.dev!]!.pt[a.page!];
-  if (e) fw(d, e.pfn).val = a.value!;
-  d.mms[w.mirrors[a.dev!]!.mm]!.expect[a.page!] = a.value!;
-  completeAccess(d, a, w);
-};

@@ -15,9 +15,9 @@
  * while holding PTL" (60bae7370896, v6.0): migrate_vma_collect_pmd dropped
  * the PTL, then flushed, so for one step the TLB outlives the PTE.
  */
-import type { HmmState, Pte, TlbEntry } from '../state.js';
-import type { World } from '../world.js';
-import type { HmmAction } from '../actions.js';
+import type { HmmState, Pte, TlbEntry } from '../../state.js';
+import type { World } from '../../world.js';
+import type { HmmAction } from '../../actions.js';
 import type { D, Rule } from './common.js';
 
 /** A PTE the MMU can cache: a present page, or the zero page. */

@@ -14,9 +14,9 @@
  * atomic mappings first. Since v6.15 the entry keeps the page's mapcount
  * (variant B16: the code before, a reference without a mapcount).
  */
-import type { HmmAction } from '../actions.js';
-import { devexcl, mkInv, mkOp, mkSnap, present } from '../state.js';
-import type { World } from '../world.js';
+import type { HmmAction } from '../../actions.js';
+import { devexcl, mkInv, mkOp, mkSnap, present } from '../../state.js';
+import type { World } from '../../world.js';
 import { finishFault, finishOp, fw, putPageBy, startOp, type D, type Rule } from './common.js';
 
 /** make_device_exclusive up to its invalidation: GUP (a reference, the PTE is present and writable), folio_lock, invalidate_range_start(EXCLUSIVE). */

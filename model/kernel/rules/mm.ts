@@ -9,10 +9,10 @@
  * end (A--, S++ when the last range closes). Pages are released in the PTE
  * step, which is what makes a device mapping left behind a use-after-free.
  */
-import type { HmmAction } from '../actions.js';
-import { devexcl, devpriv, migration, mkInv, present, PTE_NONE, type MigCtx } from '../state.js';
-import type { World } from '../world.js';
-import { firstTabled } from '../queries.js';
+import type { HmmAction } from '../../actions.js';
+import { devexcl, devpriv, migration, mkInv, present, PTE_NONE, type MigCtx } from '../../state.js';
+import type { World } from '../../world.js';
+import { firstTabled } from '../../queries.js';
 import { finishFault, finishOp, freeTables, fw, populateTable, putPageBy, startOp, type D, type Rule } from './common.js';
 import { endExclusive, endRemoveExclusive, startExclusive } from './exclusive.js';
 import { driverMaps, startMigration } from './migrate.js';

@@ -2,22 +2,23 @@
  * The rule table: one rule per step kind, so the compiler rejects a step kind
  * without semantics.
  */
-import type { StepKind } from '../actions.js';
-import type { Rule } from './common.js';
-import * as cpu from './cpu.js';
-import * as driver from './driver.js';
-import * as excl from './exclusive.js';
-import * as memcg from './memcg.js';
-import * as migrate from './migrate.js';
-import * as mm from './mm.js';
-import * as proc from './process.js';
-import * as tlb from './tlb.js';
-import type { HmmAction } from '../actions.js';
-import type { HmmState } from '../state.js';
-import type { World } from '../world.js';
-import type { D } from './common.js';
+import type { StepKind } from './actions.js';
+import type { Rule } from './kernel/rules/common.js';
+import * as cpu from './kernel/rules/cpu.js';
+import * as driver from './drivers/steps.js';
+import * as hmm from './kernel/rules/hmm.js';
+import * as excl from './kernel/rules/exclusive.js';
+import * as memcg from './kernel/rules/memcg.js';
+import * as migrate from './kernel/rules/migrate.js';
+import * as mm from './kernel/rules/mm.js';
+import * as proc from './kernel/rules/process.js';
+import * as tlb from './kernel/rules/tlb.js';
+import type { HmmAction } from './actions.js';
+import type { HmmState } from './state.js';
+import type { World } from './world.js';
+import type { D } from './kernel/rules/common.js';
 
-export type { D, Rule } from './common.js';
+export type { D, Rule } from './kernel/rules/common.js';
 
 export const RULES: { readonly [K in StepKind]: Rule } = {
   cpu_read: cpu.cpu_read,
@@ -35,10 +36,10 @@ export const RULES: { readonly [K in StepKind]: Rule } = {
   zap_pte_range: mm.zap_pte_range,
   change_pte_range: mm.change_pte_range,
   invalidate_range_end: mm.invalidate_range_end,
-  mmu_interval_read_begin: driver.mmu_interval_read_begin,
-  hmm_range_fault: driver.hmm_range_fault,
+  mmu_interval_read_begin: hmm.mmu_interval_read_begin,
+  hmm_range_fault: hmm.hmm_range_fault,
   driver_lock: driver.driver_lock,
-  mmu_interval_read_retry: driver.mmu_interval_read_retry,
+  mmu_interval_read_retry: hmm.mmu_interval_read_retry,
   devpt_map: driver.devpt_map,
   devpt_unmap: driver.devpt_unmap,
   driver_unlock: driver.driver_unlock,

@@ -4,10 +4,10 @@
  * thread's program counter, these list the one step the kernel code takes
  * next, when it is not blocked.
  */
-import type { HmmAction } from '../actions.js';
-import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../queries.js';
-import { reEntry, type HmmState, type MigCtx, type MigEntry, type ThreadState } from '../state.js';
-import type { World } from '../world.js';
+import type { HmmAction } from '../../actions.js';
+import { canRead, cpuReadable, cpuWritable, drainsLru, freeFrames, ownCollected, ptePfn, samePte, spinning, unmapPending } from '../../queries.js';
+import { reEntry, type HmmState, type MigCtx, type MigEntry, type ThreadState } from '../../state.js';
+import type { World } from '../../world.js';
 import { allOrNothing, commitPlan, setupKeeps } from '../rules/migrate.js';
 
 /** The step that resolves a fault under the PTL, or nothing while it cannot run. */

@@ -3,10 +3,10 @@
  * on any of its pages or ranges. A load or store completes, faults, or gets
  * SIGSEGV, depending on the PTE and the VMA at that moment.
  */
-import type { HmmAction } from '../actions.js';
-import { canRead, canWrite, cpuReadable, cpuWritable, firstTabled, ptePfn, unreadable } from '../queries.js';
-import { LIVE, type HmmState, type MmState, type OpKind } from '../state.js';
-import { writeValue, type World } from '../world.js';
+import type { HmmAction } from '../../actions.js';
+import { canRead, canWrite, cpuReadable, cpuWritable, firstTabled, ptePfn, unreadable } from '../../queries.js';
+import { LIVE, type HmmState, type MmState, type OpKind } from '../../state.js';
+import { writeValue, type World } from '../../world.js';
 import { faultSteps, invalidationSteps, migrationSteps, ownerMirror } from './kernel.js';
 import { tlbHit } from '../rules/tlb.js';
 

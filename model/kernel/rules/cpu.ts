@@ -8,13 +8,13 @@
  * happen in between. A write to the zero page is a copy-on-write that changes
  * an existing PTE, so it runs inside an invalidation bracket.
  */
-import type { HmmAction } from '../actions.js';
-import { mkFault, mkInv, mkOp, present, PTE_ZERO } from '../state.js';
-import { samePte } from '../queries.js';
-import type { HmmState } from '../state.js';
+import type { HmmAction } from '../../actions.js';
+import { mkFault, mkInv, mkOp, present, PTE_ZERO } from '../../state.js';
+import { samePte } from '../../queries.js';
+import type { HmmState } from '../../state.js';
 import { tlbFill, tlbHit } from './tlb.js';
 import { allocMapped, completeAccess, finishFault, fw, populateTable, putPage, startOp, type D, type Rule } from './common.js';
-import type { World } from '../world.js';
+import type { World } from '../../world.js';
 
 export const cpu_read: Rule = (d, a, w) => {
   if (!tlbHit(d as HmmState, a.mm!, a.page!, false)) tlbFill(d, w, a.mm!, a.page!);

@@ -20,7 +20,7 @@
  * runs once every other thread of the process is idle and unpinned, as the
  * last mm_users reference goes only then.
  */
-import { devpriv, EXITED, LIVE, migration, mkInv, present, PTE_NONE } from '../state.js';
+import { devpriv, EXITED, LIVE, migration, mkInv, present, PTE_NONE } from '../../state.js';
 import { allocMapped, finishOp, fw, startOp, type Rule } from './common.js';
 
 export const fork: Rule = (d, a, w) => {
