@@ -107,6 +107,13 @@ export interface HmmAction {
   readonly event?: InvEvent;
   /** For invalidate: false when the driver's callback left its device page table as it was (a trace says so). */
   readonly cleared?: boolean;
+  /**
+   * For invalidate of the driver's own migration under a driver replay takes
+   * as recorded (drivers/any.ts): false when the callback returned before
+   * mmu_interval_set_seq, as lib/test_hmm.c's does. No trace field: later
+   * read_retry results tell the two apart.
+   */
+  readonly setSeq?: boolean;
   /** For mprotect: PROT_NONE (absent: PROT_READ, with PROT_WRITE when `write`). */
   readonly prot?: 'none';
   /**

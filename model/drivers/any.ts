@@ -10,7 +10,8 @@ import { REFERENCE } from './reference.js';
 import type { Driver, DriverBehaviour } from './types.js';
 
 // Its own device mapping is erased before a copy only if the trace shows it (devpt_unmap, taken as recorded).
-const BEHAVIOUR: DriverBehaviour = { ...REFERENCE.behaviour('latest'), eraseBeforeCopy: false, finalizeAndMap: 'as-recorded' };
+// Whether its callback sets the sequence on its own MIGRATE events shows only in later read_retry results: both are explored.
+const BEHAVIOUR: DriverBehaviour = { ...REFERENCE.behaviour('latest'), ownMigrateSetsSeq: 'as-recorded', eraseBeforeCopy: false, finalizeAndMap: 'as-recorded' };
 
 export const ANY: Driver = {
   name: 'any',

@@ -31,9 +31,10 @@ export interface DriverBehaviour {
    * range->owner its pgmap owner) the callback leaves its page table to the
    * migration and still calls mmu_interval_set_seq (true), or returns before
    * it (false: lib/test_hmm.c dmirror_interval_invalidate, 6.1 lines 316-318;
-   * variant H1).
+   * variant H1). 'as-recorded' (replay only): either, as the trace's later
+   * read_retry results say.
    */
-  readonly ownMigrateSetsSeq: boolean;
+  readonly ownMigrateSetsSeq: boolean | 'as-recorded';
   /** The callback clears the range from the device page table before it returns (false: variant D2). */
   readonly invalidateClears: boolean;
   /**

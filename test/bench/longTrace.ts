@@ -64,7 +64,7 @@ export function* walk(w: World, events: number, seed: number): Generator<HmmActi
 export async function writeLongTrace(path: string, events: number, seed = 1): Promise<number> {
   const w = buildWorld(LONG_CONFIG);
   const { actors: _actors, ...world } = LONG_CONFIG;
-  const header = { hmmtrace: 1, source: `random walk of ${events} steps, seed ${seed}`, config: world, observed: [...STEP_KINDS] } as unknown as TraceHeader;
+  const header = { hmmtrace: 1, source: `random walk of ${events} steps, seed ${seed}`, config: world, observed: [...STEP_KINDS], driver: 'reference' } as unknown as TraceHeader;
   let n = 0;
   function* evs(): Generator<TraceEvent> {
     for (const a of walk(w, events, seed)) {

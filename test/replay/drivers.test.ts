@@ -66,6 +66,17 @@ test('a driver that skips mmu_interval_read_retry where nothing invalidated is j
   }
 });
 
+test("a callback that skips set_seq on its own MIGRATE event (test_hmm's): valid under any and test_hmm, invalid under reference at the read_retry it would have failed", async () => {
+  const own = fileURLToPath(new URL('../../../test/fixtures/traces/own-migrate-no-setseq.jsonl', import.meta.url));
+  for (const driver of [undefined, 'test_hmm']) {
+    const { report } = await replayFile(own, driver ? { driver } : {});
+    assert.equal([report.outcome, report.driver], ['valid', driver ?? 'any']);
+  }
+  const { report } = await replayFile(own, { driver: 'reference' });
+  assert.equal([report.outcome, report.line], ['invalid', 18]);
+  assert.match(report.reason, /mmu_interval_read_retry returns true in the model, the trace says false: the invalidate at line 7 changed the sequence/);
+});
+
 test('the command line: --driver on replay and check, any refused by check, the drivers verb', async () => {
   const r = await run('replay', fixture, '--driver', 'test_hmm', '--quiet');
   assert.is(r.code, 1);

@@ -132,6 +132,8 @@ export interface TraceHeaderObject {
   readonly config: Config;
   readonly observed: readonly string[];
   readonly variant?: readonly string[];
+  /** The driver the model ran (one name, or one per device): a replay judges the trace under it, not under any. */
+  readonly driver: string | readonly string[];
   /** A livelock's lasso: the events after the first `loop` are the cycle. */
   readonly loop?: number;
 }
@@ -149,6 +151,7 @@ export function counterexampleTrace(
     config: w.config,
     observed: [...STEP_KINDS],
     ...(variants.length > 0 ? { variant: variants } : {}),
+    driver: w.driverNames.every((n) => n === w.driverNames[0]) ? w.driverNames[0]! : w.driverNames,
     ...(loop !== undefined ? { loop } : {}),
   };
   return { header, events: actions.map((a) => actionToEvent(w, a)) };

@@ -206,11 +206,16 @@ export function invalidationSteps(s: HmmState, w: World, t: number, th: ThreadSt
       const j = nextMirror(w, inv.mm, inv.cb);
       // A driver whose callback returns without clearing (variant D2): the step says so, as a recorded trace would.
       if (j >= 0 && s.mirrors[j]!.lock === -1) {
+        const drv = w.drivers[w.mirrors[j]!.device]!;
         out.push(
-          !w.drivers[w.mirrors[j]!.device]!.invalidateClears
+          !drv.invalidateClears
             ? { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, cleared: false }
             : { t, mm, start, end, k: 'invalidate', dev: j, event: inv.event },
         );
+        // A driver replay takes as recorded may or may not set its sequence on its own migration's event.
+        if (drv.ownMigrateSetsSeq === 'as-recorded' && inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === w.mirrors[j]!.device) {
+          out.push({ t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, setSeq: false, ...(drv.invalidateClears ? {} : { cleared: false }) });
+        }
       }
       // Non-blockable (the OOM reaper): mutex_trylock fails, the callback refuses instead of sleeping.
       else if (j >= 0 && inv.ret === 'nonblock') out.push({ t, mm, start, end, k: 'invalidate', dev: j, event: inv.event, refused: true });

@@ -131,7 +131,8 @@ export const invalidate: Rule = (d, a, w) => {
   // (lib/test_hmm.c, drivers/testHmm.ts; variant H1).
   const device = w.mirrors[a.dev!]!.device;
   const own = inv.event === 'migrate' && th.mig !== null && w.mirrors[th.mig.dev]!.device === device;
-  if (!own || w.drivers[device]!.ownMigrateSetsSeq) mirror.seq = inv.cur;
+  const sets = w.drivers[device]!.ownMigrateSetsSeq;
+  if (!own || sets === true || (sets === 'as-recorded' && a.setSeq !== false)) mirror.seq = inv.cur;
   // A callback that keeps L(d) until invalidate_range_end (ODP before the interval notifier; variant B5).
   if (w.drivers[device]!.holdsLockToEnd) mirror.lock = a.t;
   if (!own && a.cleared !== false) for (let p = inv.start; p < inv.end; p++) mirror.pt[p] = null;
