@@ -82,4 +82,15 @@ test('test_hmm on small: a device write between the copy to device memory and th
   assert.not.ok(path.some((a) => a.k === 'devpt_unmap'), 'the driver never erased its entry');
 });
 
+test('test_hmm on the other presets: the same two races where a device maps what a migration moves, and the rest verify', () => {
+  const found = (name: string): [string, number, number] => {
+    const r = run(buildWorld(cfg(name, { driver: 'test_hmm' })));
+    return [r.violations[0]?.id ?? r.outcome, r.violations[0]?.path.actions.length ?? 0, r.stats.states];
+  };
+  assert.equal(found('tiny'), ['INV-2', 19, 1581]);
+  assert.equal(found('two-devices'), ['INV-2', 20, 27794]);
+  assert.equal(found('coherent'), ['INV-7', 17, 3781]);
+  for (const name of ['cpu-faults', 'oom-reaper', 'memcg', 'dirty-tlb', 'exclusive']) assert.is(run(buildWorld(cfg(name, { driver: 'test_hmm' }))).outcome, 'ok', name);
+});
+
 test.run();
