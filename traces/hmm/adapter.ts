@@ -174,7 +174,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     const w = this.rw.world;
     for (let t = 0; t < w.actors.length; t++) {
       const plan = plans.get(this.rw.tidOf[t]!);
-      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      const starts = plan && threadsFor(this.rw, plan.tid, plan).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
       for (const s of starts) {
         for (const a of threadSteps(w, s, t)) {
           if (this.rw.hidden.has(a.k)) out.push(this.take(c, s, a, c.b, -afterLine));
@@ -196,7 +196,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
 
   private match(c: Cand, e: Ev, line: number, plans: Plans<Ev>, reasons: string[] | null): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
-    const threads = threadsFor(this.rw, e.tid, e.ev);
+    const threads = threadsFor(this.rw, e.tid, e);
     for (const t of threads) {
       if (FREE.has(e.ev)) {
         for (const m of this.driverStep(c, t, e, reasons)) {
@@ -330,7 +330,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
     const w = this.rw.world;
     for (let t = 0; t < w.actors.length; t++) {
       const plan = plans.get(this.rw.tidOf[t]!);
-      const starts = plan && threadsFor(this.rw, plan.tid, plan.ev).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
+      const starts = plan && threadsFor(this.rw, plan.tid, plan).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
       for (const s of starts) {
         for (const a of threadSteps(w, s, t)) {
           if (!this.rw.hidden.has(a.k)) out.push(describe(this.rw, c.b, a));

@@ -73,7 +73,7 @@ export const LIMITS = {
 export interface WorldSize {
   readonly pages: number;
   readonly processes: number;
-  /** Model threads: a tid that does both CPU and device work is two. */
+  /** Model threads: a tid that does both CPU and device work is two, and one more per further mirror it faults through. */
   readonly threads: number;
   readonly devices: number;
   /** Distinct pfns (device pfns included). */

@@ -6,7 +6,8 @@
  * the first pass: every mm, page, dev and pfn the trace names. Threads come
  * from the trace in both cases: each tid becomes a CPU thread, a device-fault
  * thread, or both when one task does both (a test process faulting its own
- * buffer through a dmirror ioctl). Actors have no operation budget: the
+ * buffer through a dmirror ioctl), with a device-fault thread per mirror it
+ * faults through (TidThreads). Actors have no operation budget: the
  * trace drives. A trace that names what the header's world does not have,
  * or more than limits.ts allows, is an input error at that line (fit.ts).
  */
@@ -27,7 +28,7 @@ import {
   type World,
 } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
-import { ValueMap } from './ids.js';
+import { idKey, ValueMap } from './ids.js';
 import { withTraceDrivers } from './driverOf.js';
 import { bindIds, namedIndex, pageBeyond, strangerTid, unboundError } from './fit.js';
 import { DEVICE_EVENTS, EITHER_EVENTS, overLimit, overSize, type ScanResult } from './scan.js';
@@ -45,8 +46,8 @@ export interface TraceHeaderLike {
 
 export interface ReplayWorld {
   readonly world: World;
-  /** Model threads of each tid: the CPU part and the device part (-1 where the tid has none). */
-  readonly threads: ReadonlyMap<string, { readonly cpu: number; readonly device: number }>;
+  /** Model threads of each tid: the CPU part and the device parts (-1 and none where the tid has none). */
+  readonly threads: ReadonlyMap<string, TidThreads>;
   /** The tid of each model thread. */
   readonly tidOf: readonly string[];
   readonly mmIndex: ReadonlyMap<string, number>;
@@ -57,6 +58,24 @@ export interface ReplayWorld {
   readonly hidden: ReadonlySet<StepKind>;
   readonly observed: ReadonlySet<string>;
   readonly values: ValueMap;
+}
+
+/**
+ * The model threads one tid becomes. A model device thread faults through
+ * one mirror (World actors' `mirror`), and a task may fault through several,
+ * one after the other: hmm-tests.c's hmm2 fixture opens dmirror0 and dmirror1
+ * in one process and reads one buffer through each file (the ioctl's
+ * dmirror is filp->private_data, its notifier that dmirror's own: a
+ * read_begin on dmirror1's notifier is a new attempt of that mirror's, not a
+ * step of dmirror0's). So the tid has a device part per mirror it faults
+ * through, in order of first use; `device` is the first (-1: none).
+ */
+export interface TidThreads {
+  readonly cpu: number;
+  readonly device: number;
+  /** Every device part, and the part of each mirror (by dev index). */
+  readonly devices: readonly number[];
+  readonly byMirror: ReadonlyMap<number, number>;
 }
 
 const headerError = (file: string, field: string, expected: string, found: string): TraceInputError =>
@@ -159,11 +178,11 @@ export function buildReplayWorld(
   const mmIndex = mm.index;
   const devIndex = dev.index;
   const actors: ActorConfig[] = [];
-  const threads = new Map<string, { cpu: number; device: number }>();
+  const threads = new Map<string, TidThreads>();
   const tidOf: string[] = [];
   // A header's world names its threads: their kind wins over a guess from the events.
   for (const t of scan.tids) {
-    const entry = { cpu: -1, device: -1 };
+    const entry = { cpu: -1, device: -1, devices: [] as number[], byMirror: new Map<number, number>() };
     const kind = named.get(t.tid);
     if (kind === 'device') t.device = true;
     if (kind === 'device' && !t.dev) t.cpu = false;
@@ -179,10 +198,20 @@ export function buildReplayWorld(
       tidOf.push(t.tid);
     }
     if (t.device) {
-      entry.device = actors.length;
-      const mirror = t.dev !== null ? devIndex.get(t.dev) : namedMirror.get(t.tid);
-      actors.push({ kind: 'device', name: t.tid, mirror: mirror ?? 0, ops: {} });
-      tidOf.push(t.tid);
+      // A header's device actor is one thread of its own mirror; any other
+      // task gets a device part per mirror it faults through.
+      const mirrors = kind === 'device' || t.devs.length === 0
+        ? [t.dev !== null ? devIndex.get(t.dev) : namedMirror.get(t.tid)]
+        : t.devs.map((d) => devIndex.get(d));
+      for (const m of mirrors) {
+        const mirror = m ?? 0;
+        if (entry.byMirror.has(mirror)) continue;
+        entry.byMirror.set(mirror, actors.length);
+        entry.devices.push(actors.length);
+        actors.push({ kind: 'device', name: t.tid, mirror, ops: {} });
+        tidOf.push(t.tid);
+      }
+      entry.device = entry.devices[0]!;
     }
     threads.set(t.tid, entry);
   }
@@ -191,12 +220,14 @@ export function buildReplayWorld(
   headerActors.forEach((a, i) => {
     if (threads.has(a.name)) return;
     const own = base.actors[i]!;
-    const entry = { cpu: -1, device: -1 };
+    const entry = { cpu: -1, device: -1, devices: [] as number[], byMirror: new Map<number, number>() };
     if (a.kind === 'cpu') {
       entry.cpu = actors.length;
       actors.push({ kind: 'cpu', name: a.name, process: own.process ?? 0, ops: {}, ...(own.child !== undefined ? { child: own.child } : {}) });
     } else {
       entry.device = actors.length;
+      entry.devices.push(actors.length);
+      entry.byMirror.set(own.mirror ?? 0, actors.length);
       actors.push({ kind: 'device', name: a.name, mirror: own.mirror ?? 0, ops: {} });
     }
     tidOf.push(a.name);
@@ -243,16 +274,27 @@ function inferConfig(scan: ScanResult): Config {
   };
 }
 
-/** The model threads that might take `ev` for this tid. */
-export function threadsFor(rw: ReplayWorld, tid: string, ev: string): number[] {
+/**
+ * The model threads that might take event `e` of its tid. A device-only
+ * event names the mirror the task faults through: the device part of that
+ * mirror takes it (all of them when the tid has none for it: the step then
+ * disagrees on dev). Migration steps and faults name no such mirror (a
+ * fault-back migration's dev is the page's owner, not the faulting
+ * thread's): any device part may be the one inside it.
+ */
+export function threadsFor(rw: ReplayWorld, tid: string, e: { readonly ev: string; readonly [k: string]: unknown }): number[] {
   const t = rw.threads.get(tid);
   if (!t) return [];
-  if (DEVICE_EVENTS.has(ev)) return t.device >= 0 ? [t.device] : [];
-  if (EITHER_EVENTS.has(ev) || ev === 'migrate_vma_setup') return [t.device, t.cpu].filter((x) => x >= 0);
+  const ev = e.ev;
+  if (DEVICE_EVENTS.has(ev)) {
+    const own = 'dev' in e ? t.byMirror.get(rw.devIndex.get(idKey(e['dev'])) ?? -1) : undefined;
+    return own !== undefined ? [own] : [...t.devices];
+  }
+  if (EITHER_EVENTS.has(ev) || ev === 'migrate_vma_setup') return [...t.devices, t.cpu].filter((x) => x >= 0);
   // Faults and invalidations run on either side: a device thread faults
   // inside hmm_range_fault, and may invalidate for a copy-on-write.
   const out: number[] = [];
   if (t.cpu >= 0) out.push(t.cpu);
-  if (t.device >= 0 && !['cpu_read', 'cpu_write', 'sigsegv', 'munmap', 'madvise_dontneed', 'mprotect'].includes(ev)) out.push(t.device);
+  if (!['cpu_read', 'cpu_write', 'sigsegv', 'munmap', 'madvise_dontneed', 'mprotect'].includes(ev)) out.push(...t.devices);
   return out;
 }

@@ -85,7 +85,15 @@ export interface ScanTid {
   device: boolean;
   neutral: boolean;
   mm: string | null;
+  /** The first mirror it does device work through (devs[0]), null before any. */
   dev: string | null;
+  /**
+   * Every mirror it does device work through, in order of first use: one
+   * task may fault through several (hmm-tests.c's hmm2 fixture reads one
+   * buffer through dmirror0's file, then through dmirror1's), and each is a
+   * device thread of its own in the replay world (replayWorld.ts).
+   */
+  devs: string[];
 }
 
 /** Where a name first appears: its line (0 when the caller gave none) and the field that named it. */
@@ -139,7 +147,7 @@ export interface ScanResult {
   over: Breach | null;
   /** The first line at which a world inferred from the trace outgrows LIMITS.stateWords. */
   overSize: Breach | null;
-  /** For the world size: model threads (a tid doing CPU and device work is two), device pfns, highest page end. */
+  /** For the world size: model threads (a tid doing CPU and device work is two, one more per further mirror), device pfns, highest page end. */
   threadParts: number;
   devicePfns: number;
   maxEnd: number;
@@ -172,8 +180,8 @@ export function newScan(): ScanResult {
   };
 }
 
-/** Model threads a tid becomes (replayWorld.ts): a device part, and a CPU part unless it only ever does device work. */
-const parts = (t: ScanTid): number => (t.device ? 1 : 0) + (t.cpu || t.neutral || !t.device ? 1 : 0);
+/** Model threads a tid becomes (replayWorld.ts): a device part per mirror it uses, and a CPU part unless it only ever does device work. */
+const parts = (t: ScanTid): number => (t.device ? Math.max(1, t.devs.length) : 0) + (t.cpu || t.neutral || !t.device ? 1 : 0);
 
 /**
  * Takes one event into the scan; `line` is its line in the file (for the
@@ -202,7 +210,7 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>, l
   const tid = e['tid'] as string;
   let t = r.byTid.get(tid);
   if (!t) {
-    t = { tid, cpu: false, device: false, neutral: false, mm: null, dev: null };
+    t = { tid, cpu: false, device: false, neutral: false, mm: null, dev: null, devs: [] };
     if (admit('tid', r.tids, LIMITS.threads, tid, 'tid', 'threads (tid)')) {
       r.byTid.set(tid, t);
       r.tids.push(t);
@@ -258,6 +266,14 @@ export function scanEvent(r: ScanResult, e: Readonly<Record<string, unknown>>, l
       grew = 'dev';
     }
     if (device && t.dev === null) t.dev = dev;
+    if (device && !t.devs.includes(dev) && r.seen.dev.has(dev)) {
+      const was = parts(t);
+      t.devs.push(dev);
+      if (r.byTid.get(tid) === t && parts(t) !== was) {
+        r.threadParts += parts(t) - was;
+        grew = 'dev';
+      }
+    }
     const isDevPfn = (ev === 'alloc_page' || ev === 'migrate_to_ram' || ev === 'folio_free') && e['pfn'] !== undefined;
     if (isDevPfn) addDevPfn(dev, idKey(e['pfn']), 'pfn');
     if ('mm' in e && !r.devMm.has(dev)) r.devMm.set(dev, idKey(e['mm']));
