@@ -158,7 +158,9 @@ buffers page indices, struct page pointers and pfn words pfns, each dmirror
 open file a device (dmirror0, dmirror1, ...). The header's "observed" lists
 what the probe set sees; the rest (mmu_interval_read_retry is inline, the
 driver mutex, CPU loads and stores, array entries past the 8 a probe fetches)
-is left to replay. The mapping table is in traces/ftrace/importer.ts.
+is left to replay. The mapping table is in traces/ftrace/importer.ts. The
+header names the driver, "test_hmm" (lib/test_hmm.c as shipped; hmmcheck
+drivers), and the kernel (--kernel below), which replay judges it under.
 
 A test case outside what the model covers (file-backed or shared memory,
 hugetlbfs, THP, PROT_NONE, madvise other than DONTNEED) stops the import at
