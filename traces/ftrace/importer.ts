@@ -716,9 +716,17 @@ export class FtraceImporter {
     }
   }
 
-  /** Settles what the trace left open. */
+  /**
+   * Settles what the trace left open: a fork or a migration whose end never
+   * came (the recording ended, or the import stopped, first) is dropped with
+   * every event after its start (OutQueue.finish).
+   */
   finish(): void {
+    const forks = new Set([...this.tasks.values()].map((t) => t.fork));
     const open = this.out.finish();
-    if (open.length > 0 && !this.summary.unsupported) this.summary.unsupported = { line: open[0]!.line, reason: 'the trace ends inside a migration' };
+    if (open.length > 0 && !this.summary.unsupported) {
+      const what = forks.has(open[0]!) ? 'a fork (copy_page_range began; sched_process_fork never came)' : 'a migration';
+      this.summary.unsupported = { line: open[0]!.line, reason: `the trace ends inside ${what}` };
+    }
   }
 }
