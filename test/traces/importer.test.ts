@@ -85,8 +85,8 @@ test('each event says which ftrace line it comes from, and maps it as the table 
   const { events } = await importText(headText, 'head.txt');
   // sched_process_fork: the harness (74) forks the test (75), whose mm is its own.
   assert.equal(fromLine(events, 84), [{ ev: 'fork', tid: '74', mm: '74', child: '75', note: 'ftrace line 84: sched_process_fork' }]);
-  // sys_mprotect(start: 7fd908a8c000, len: 400000, prot: 1): the whole buffer, read-only.
-  assert.equal(fromLine(events, 2192)[0], { ev: 'mprotect', tid: '75', mm: '75', start: 0, end: 1024, write: false, note: 'ftrace line 2192: sys_mprotect' });
+  // sys_mprotect(start: 7fd908a8c000, len: 400000, prot: 1): the whole buffer, read-only; logged at the syscall's entry, before mmap_lock.
+  assert.equal(fromLine(events, 2192)[0], { ev: 'mprotect', tid: '75', mm: '75', start: 0, end: 1024, write: false, entry: true, note: 'ftrace line 2192: sys_mprotect' });
   // mmu_interval_read_begin_ret seq=7 on the test's mirror.
   assert.equal(fromLine(events, 2222)[0], { ev: 'mmu_interval_read_begin', tid: '75', dev: 'dmirror0', seq: '7', note: 'ftrace line 2222: mmu_interval_read_begin_ret' });
   // hmm_range_fault_ret ret=0: the range of the first 64 pages, the pfns the walk's PTEs held (read-only now).

@@ -12,7 +12,7 @@
  * |---------------------------------------------------|----------------|
  * | sched_process_fork                                | fork {mm, child}; nothing for a thread (its TGID column is its creator's) |
  * | sys_exit_group                                    | exit {mm} |
- * | sys_munmap / sys_mprotect / sys_madvise(DONTNEED) | munmap / mprotect / madvise_dontneed, clipped to the buffers |
+ * | sys_munmap / sys_mprotect / sys_madvise(DONTNEED) | munmap / mprotect / madvise_dontneed {entry}, clipped to the buffers |
  * | handle_mm_fault (mm/memory.c)                     | handle_mm_fault {mm, page, write = FAULT_FLAG_WRITE} |
  * | do_swap_page + dmirror_devmem_fault               | do_swap_page {pfn = vmf->page}, migrate_to_ram |
  * | __mmu_notifier_invalidate_range_start             | invalidate_range_start {event, blockable} (clipped) |
@@ -695,15 +695,19 @@ export class FtraceImporter {
         const range = this.layout.clip(start, start + hex(l.event === 'sys_madvise' ? 'len_in' : 'len'));
         if (range === null) return void this.summary.outside++;
         if (range === 'split') return this.stop(l.line, `${l.event} over two buffers that are not adjacent`);
-        if (l.event === 'sys_munmap') this.emit(l, { ev: 'munmap', mm: String(tgid), ...range });
+        // The tracepoint is the syscall's entry: the call takes mmap_lock after
+        // it, so a reader holding the lock (a device fault's walk) may still
+        // see the range as it was. `entry` lets replay run the step later,
+        // before the thread's next event.
+        if (l.event === 'sys_munmap') this.emit(l, { ev: 'munmap', mm: String(tgid), ...range, entry: true });
         else if (l.event === 'sys_mprotect') {
           const prot = hex('prot');
           if ((prot & 1n) === 0n) return this.stop(l.line, 'mprotect to PROT_NONE (the model has PROT_NONE; the importer does not map it yet)');
-          this.emit(l, { ev: 'mprotect', mm: String(tgid), ...range, write: (prot & 2n) !== 0n });
+          this.emit(l, { ev: 'mprotect', mm: String(tgid), ...range, write: (prot & 2n) !== 0n, entry: true });
         } else {
           const advice = hex('behavior');
           if (advice !== MADV_DONTNEED) return this.stop(l.line, `madvise advice ${advice} (only MADV_DONTNEED is modelled)`);
-          this.emit(l, { ev: 'madvise_dontneed', mm: String(tgid), ...range });
+          this.emit(l, { ev: 'madvise_dontneed', mm: String(tgid), ...range, entry: true });
         }
         return;
       }
@@ -716,9 +720,17 @@ export class FtraceImporter {
     }
   }
 
-  /** Settles what the trace left open. */
+  /**
+   * Settles what the trace left open: a fork or a migration whose end never
+   * came (the recording ended, or the import stopped, first) is dropped with
+   * every event after its start (OutQueue.finish).
+   */
   finish(): void {
+    const forks = new Set([...this.tasks.values()].map((t) => t.fork));
     const open = this.out.finish();
-    if (open.length > 0 && !this.summary.unsupported) this.summary.unsupported = { line: open[0]!.line, reason: 'the trace ends inside a migration' };
+    if (open.length > 0 && !this.summary.unsupported) {
+      const what = forks.has(open[0]!) ? 'a fork (copy_page_range began; sched_process_fork never came)' : 'a migration';
+      this.summary.unsupported = { line: open[0]!.line, reason: `the trace ends inside ${what}` };
+    }
   }
 }

@@ -41,11 +41,24 @@ export class OutQueue {
     this.flush();
   }
 
-  /** Holds never settled (the trace ended first): dropped, and counted by the caller. */
+  /**
+   * Holds never settled (the trace ended, or the import stopped, first) are
+   * dropped, and counted by the caller; so is every event after the first
+   * of them. Those are the operation's own events (a fork's copy_page_range
+   * brackets, held in place for the fork that a stop left unseen) and
+   * others' that came after it, and without it none of them is what the
+   * recording says happened: a bracket with no fork around it is no step
+   * of the model's.
+   */
   finish(): Slot[] {
-    const open = this.q.slice(this.head).filter((s) => !s.settled);
-    for (const s of open) s.settled = true;
-    for (const s of open) s.event = null;
+    const rest = this.q.slice(this.head);
+    const open = rest.filter((s) => !s.settled);
+    if (open.length > 0) {
+      for (const s of rest) {
+        s.settled = true;
+        s.event = null;
+      }
+    }
     this.flush();
     return open;
   }

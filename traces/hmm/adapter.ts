@@ -42,6 +42,12 @@ export interface Cand {
   readonly p: Prov;
   /** In a lasso trace's cycle: where it started and what weak fairness needs to know of it so far. */
   readonly l?: Trail;
+  /**
+   * Threads (bit t) that entered a syscall logged at its entry (`entry:
+   * true`) whose step has not run yet: it runs, unlogged, before the
+   * thread's next event.
+   */
+  readonly e?: number;
 }
 
 /** Thread masks over the states of a cycle so far (its start included). */
@@ -62,6 +68,23 @@ interface Trail {
 
 /** Driver events: taken as the trace says and judged by the invariants. */
 const FREE = new Set(['driver_lock', 'driver_unlock', 'devpt_map', 'devpt_unmap', 'device_read', 'device_write']);
+
+/**
+ * Syscalls a trace may log at their entry (`entry: true`), before they take
+ * mmap_lock: a kernel trace's sys_enter tracepoint fires before
+ * mmap_write_lock_killable (mm/mmap.c __vm_munmap, mm/mprotect.c
+ * do_mprotect_pkey) or mmap_read_lock (mm/madvise.c do_madvise), so a
+ * reader that holds the lock (test_hmm's hmm_range_fault) still sees the
+ * range as it was. The event names the operation; its step (the model's
+ * munmap: the VMA detached under the lock) runs somewhere between the event
+ * and the thread's next event, where replay finds room for it.
+ */
+const ENTRY = new Set(['munmap', 'madvise_dontneed', 'mprotect']);
+
+/** The step of an operation entered at a syscall's entry. */
+function entryStep(kind: string | undefined): string | undefined {
+  return kind === 'munmap' || kind === 'madvise_dontneed' ? kind : kind?.startsWith('mprotect') ? 'mprotect' : undefined;
+}
 
 /** The pfn names an event mentions (pfn, dst, and those of src and pfns entries). */
 function pfnNames(e: Ev | undefined): Set<string> {
@@ -98,14 +121,20 @@ function reallocated(bind: Bind, from: HmmState, s: HmmState, e: Ev | undefined)
 type DriverStep = { action: HmmAction; bind: Bind; keep?: boolean };
 
 export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
-  readonly hasHidden: boolean;
   private readonly invs: Invariant<HmmState>[];
   private readonly steps: StepProperty<HmmState, HmmAction>[];
+  /** Candidates that only entered a syscall (its step is still to come): no step of theirs to judge. */
+  private readonly entered = new WeakSet<Cand>();
+  private sawEntry = false;
 
   constructor(readonly rw: ReplayWorld) {
-    this.hasHidden = rw.hidden.size > 0;
     this.invs = invariants(rw.world);
     this.steps = stepProperties(rw.world);
+  }
+
+  /** Steps may run unlogged: those the trace does not observe, and the step of a syscall logged at its entry. */
+  get hasHidden(): boolean {
+    return this.rw.hidden.size > 0 || this.sawEntry;
   }
 
   initial(): Cand[] {
@@ -113,7 +142,7 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   }
 
   key(c: Cand): string {
-    const k = `${stateKey(c.s)}|${bindKey(c.b)}`;
+    const k = c.e ? `${stateKey(c.s)}|${bindKey(c.b)}|e${c.e}` : `${stateKey(c.s)}|${bindKey(c.b)}`;
     return c.l ? `${k}|${c.l.start}|${c.l.stepped},${c.l.blocked},${c.l.busyAll},${c.l.enabledAll},${c.l.asleep},${c.l.enabledAny}` : k;
   }
 
@@ -166,13 +195,48 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   private take(c: Cand, from: HmmState, action: HmmAction, bind: Bind, at: number, e?: Ev): Step<Cand, HmmAction> {
     const s = applyStepCopy(this.rw.world, from, action);
     const next: Cand = { s, b: settle(reallocated(bind, from, s, e), s), p: touch(c.p, this.rw.world, action, at) };
-    return { action, next: c.l ? { ...next, l: this.follow(c.l, action.t, s) } : next };
+    // The step of a syscall entered earlier has run.
+    const pending = c.e && (c.e >> action.t) & 1 && action.k === entryStep(from.threads[action.t]!.op?.kind) ? c.e & ~(1 << action.t) : c.e;
+    const withE = pending ? { ...next, e: pending } : next;
+    return { action, next: c.l ? { ...withE, l: this.follow(c.l, action.t, s) } : withE };
+  }
+
+  /**
+   * A syscall logged at its entry: the thread takes on the operation (its
+   * range, as a replayed thread is told its next operation, plan.ts) and
+   * runs its step later (hidden), before its next event. The step stands
+   * for the line in paths; it changes nothing else, so it breaks nothing.
+   */
+  private enter(c: Cand, t: number, e: Ev, plans: Plans<Ev>, reasons: string[] | null): Step<Cand, HmmAction>[] {
+    const out: Step<Cand, HmmAction>[] = [];
+    for (const s of withPlan(this.rw, c.s, t, e, upcoming(plans, e.tid))) {
+      if (s === c.s) {
+        const th = c.s.threads[t]!;
+        reasons?.push(`${this.rw.tidOf[t]} is ${th.pc === 'idle' && th.op === null ? 'idle in another process' : th.pc === 'idle' ? `about to ${th.op!.kind}` : `at ${th.pc}`} and cannot begin ${e.ev}`);
+        continue;
+      }
+      const op = s.threads[t]!.op!;
+      const action: HmmAction = { t, k: entryStep(op.kind) as HmmAction['k'], op: op.kind, mm: this.rw.world.actors[t]!.mm, start: op.start, end: op.end, write: op.write };
+      const base: Cand = { ...c, s, e: (c.e ?? 0) | (1 << t) };
+      const next: Cand = c.l ? { ...base, l: this.follow(c.l, t, s) } : base;
+      this.entered.add(next);
+      out.push({ action, next });
+    }
+    return out;
   }
 
   hidden(c: Cand, plans: Plans<Ev>, afterLine: number): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
     const w = this.rw.world;
     for (let t = 0; t < w.actors.length; t++) {
+      // A syscall entered at a logged entry: its step, when the model lets it run.
+      const entered = c.e && (c.e >> t) & 1 ? entryStep(c.s.threads[t]!.op?.kind) : undefined;
+      if (entered) {
+        for (const a of threadSteps(w, c.s, t)) {
+          if (this.rw.hidden.has(a.k) || a.k === entered) out.push(this.take(c, c.s, a, c.b, -afterLine));
+        }
+        continue;
+      }
       const plan = plans.get(this.rw.tidOf[t]!);
       const starts = plan && threadsFor(this.rw, plan.tid, plan).includes(t) ? withPlan(this.rw, c.s, t, plan, plans.following(plan.tid)) : [c.s, ...unloggedAccesses(this.rw, c.s, t)];
       for (const s of starts) {
@@ -197,7 +261,13 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
   private match(c: Cand, e: Ev, line: number, plans: Plans<Ev>, reasons: string[] | null): Step<Cand, HmmAction>[] {
     const out: Step<Cand, HmmAction>[] = [];
     const threads = threadsFor(this.rw, e.tid, e);
+    const entry = e['entry'] === true && ENTRY.has(e.ev);
+    if (entry) this.sawEntry = true;
     for (const t of threads) {
+      if (entry) {
+        out.push(...this.enter(c, t, e, plans, reasons));
+        continue;
+      }
       if (FREE.has(e.ev)) {
         for (const m of this.driverStep(c, t, e, reasons)) {
           const kept: Cand = c.l ? { ...c, l: this.follow(c.l, t, c.s) } : c;
@@ -314,8 +384,8 @@ export class HmmReplay implements ReplayAdapter<Cand, HmmAction, Ev> {
 
   broken(before: Cand, action: HmmAction, after: Cand): Broken[] {
     const out: Broken[] = [];
-    // A step that changed nothing (an unseen update with nothing to do) breaks nothing.
-    if (before === after) return out;
+    // A step that changed nothing (an unseen update with nothing to do) breaks nothing; nor does entering a syscall.
+    if (before === after || this.entered.has(after)) return out;
     for (const p of this.steps) if (!p.holds(before.s, action, after.s)) out.push({ id: p.id, sentence: p.sentence });
     for (const i of this.invs) if (!i.holds(after.s)) out.push({ id: i.id, sentence: i.sentence });
     return out;

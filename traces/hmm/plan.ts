@@ -31,6 +31,15 @@ function setOp(s: HmmState, t: number, kind: OpKind, start: number, end: number,
 
 const busy = (th: ThreadState): boolean => th.fault !== null || th.inv !== null;
 
+/**
+ * A device thread that still holds its driver lock (after its device
+ * page-table updates, before driver_unlock, which no kernel trace logs) is
+ * not where a new attempt begins: it unlocks first, as an unlogged step.
+ * Moved to read_begin with L(d) held, it would keep the lock for ever, and
+ * the next invalidate callback of another thread could never take it.
+ */
+const holdsDriverLock = (w: World, s: HmmState, t: number): boolean => w.actors[t]!.kind === 'device' && s.mirrors[w.actors[t]!.mirror]?.lock === t;
+
 /** Events that end a CPU operation, and so name it. */
 const COMPLETIONS = new Set(['cpu_read', 'cpu_write', 'gup', 'sigsegv']);
 /** Events inside a fault (of a CPU access or of hmm_range_fault). */
@@ -202,7 +211,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       return out.length > 0 ? out : [s];
     }
     case 'mmu_interval_read_begin': {
-      if (busy(th)) return [s];
+      if (busy(th) || holdsDriverLock(w, s, t)) return [s];
       // A sequence taken around make_device_exclusive (nouveau's loop, variant H2),
       // or by an all-or-nothing migration's eviction (drm_gpusvm_range_evict).
       if (th.op?.kind === 'device_atomic' || th.op?.kind === 'migrate_to_device') return [s];
@@ -227,7 +236,7 @@ export function withPlan(rw: ReplayWorld, s: HmmState, t: number, e: Ev, future:
       return [setOp(s, t, kind, start, end, write, 'begin')];
     }
     case 'hmm_range_fault': {
-      if (busy(th) || th.op?.kind === 'migrate_to_device') return [s];
+      if (busy(th) || th.op?.kind === 'migrate_to_device' || holdsDriverLock(w, s, t)) return [s];
       const write = e['write'] === true;
       const kind: OpKind = e['fault'] === false ? 'snapshot' : write ? 'device_write' : 'device_read';
       const pc: Pc = th.pc === 'idle' || th.pc === 'access' ? 'begin' : th.pc === 'begin' ? 'begin' : 'hrf';
