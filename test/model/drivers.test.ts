@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check } from '../../checker/index.js';
-import { buildWorld, DRIVER_VARIANTS, DRIVERS, findPreset, hmmModel, type Config, type DriverBehaviour, type HmmAction, type VariantId, type World } from '../../model/index.js';
+import { buildWorld, configSchema, DRIVER_NAMES, DRIVER_VARIANTS, DRIVERS, findPreset, hmmModel, type Config, type DriverBehaviour, type HmmAction, type VariantId, type World } from '../../model/index.js';
 
 const cfg = (name: string, extra: Partial<Config> = {}): Config => ({ ...findPreset(name)!.config, ...extra });
 const run = (w: World) => check(hmmModel(w, { freeze: false }));
@@ -26,6 +26,12 @@ test('a device runs the reference driver unless the configuration says otherwise
   const racing = buildWorld(cfg('racing-migrations'));
   assert.equal(racing.drivers.map((d) => d.allOrNothing), [true, true]);
   assert.equal(buildWorld(cfg('tiny')).drivers.map((d) => d.allOrNothing), [false]);
+});
+
+test('the configuration schema names exactly the drivers the model has, for all devices and per device', () => {
+  const schema = configSchema as { properties: { driver: { enum: string[] } }; $defs: { device: { properties: { driver: { enum: string[] } } } } };
+  assert.equal(schema.properties.driver.enum, [...DRIVER_NAMES]);
+  assert.equal(schema.$defs.device.properties.driver.enum, [...DRIVER_NAMES]);
 });
 
 test('lib/test_hmm.c differs from the reference driver in exactly its two places', () => {
