@@ -24,6 +24,8 @@ export function checkHeaderDriver(file: string, line: number, driver: unknown): 
 /** The configuration with every device's driver set as the trace says. */
 export function withTraceDrivers(file: string, line: number, base: Config, driver: unknown): Config {
   checkHeaderDriver(file, line, driver);
+  // A list of one name is that name for every device, whatever world (a page's, replayed alone) the trace gets.
+  if (Array.isArray(driver) && driver.every((n: unknown) => n === (driver as unknown[])[0])) driver = driver[0] as unknown;
   if (Array.isArray(driver)) {
     if (driver.length !== base.devices.length) {
       throw new TraceInputError(file, line, 'driver', `one driver per device of the trace's world (${base.devices.length}), or one name for all`, `a list of ${driver.length}`);
