@@ -21,7 +21,11 @@
  * every projection; the faults they took stay in, as the CPU side of the
  * same task. An attempt that did update the device page table is replayed in
  * full on each page it covers, and the model checks that no invalidation of
- * that page came between its read_begin and the update.
+ * that page came between its read_begin and the update; followAttempts
+ * checks it for invalidations of every page. The sequence values read_begin
+ * returns are the whole mirror's, moved by invalidations a page's world
+ * never sees: projections leave them out, and followNames judges them across
+ * all pages.
  *
  * Device pfns past the array entries a probe fetches are not seen: folio_free
  * goes to the page that last named its pfn, and a page that held a device
@@ -38,6 +42,7 @@ import { createHash } from 'node:crypto';
 import { SENTENCES, type StepKind, type VariantId } from '../../model/index.js';
 import { replay, type LineEvent, type ReplayOptions, type ReplayResult } from '../replay/index.js';
 import { HmmReplay, type Ev } from './adapter.js';
+import { idKey } from './ids.js';
 import { buildReplayWorld, type TraceHeaderLike } from './replayWorld.js';
 import { newScan, scanEvent } from './scan.js';
 
@@ -183,6 +188,98 @@ export function followAttempts(events: readonly Item[]): { retried: Set<number>;
   return { retried: drop, broken };
 }
 
+/** A read_begin whose sequence value cannot be right (followNames). */
+export interface Misnamed {
+  readonly line: number;
+  readonly reason: string;
+  /** The earlier lines the reason names. */
+  readonly cited: readonly number[];
+}
+
+/**
+ * Follows the sequence each mirror's mmu_interval_read_begin returns, across
+ * all pages; returns the first read_begin whose value cannot be right, or
+ * null. Projections leave the values out (projectPages): a page's one-page
+ * world moves its sequence at its own page's invalidations only, while the
+ * mirror's interval covers the whole mm, so that mmu_interval_read_begin
+ * returns a sequence moved by invalidations of every page
+ * (mm/mmu_notifier.c mn_itree_invalidate, mmu_interval_read_begin). The
+ * values are judged here, where every page's invalidations are seen.
+ *
+ * Sequence values are names (opaque, compared for equality), and a
+ * mirror's only move forward (mn_itree_inv_start_range takes a new odd
+ * invalidate_seq for each invalidation that hits an interval): so a read_begin
+ * - returns a value other than its mirror's last one when an invalidation
+ *   that moves the sequence (movesSequence) came since that read_begin, and
+ * - never returns a value its mirror had before its last one.
+ * A new value with no invalidation logged since is allowed: the sequence
+ * also moves at invalidations the trace does not log. The ftrace importer
+ * leaves out those of addresses outside the test's buffers and the brackets
+ * of huge-PMD splits (traces/ftrace/importer.ts), and the interval covers
+ * them too. (Replay of the whole trace binds values to the model's sequence
+ * numbers, which move at logged invalidations only: it calls such a value
+ * invalid.) The other way, a read_begin preempted between reading the
+ * sequence and returning, while a whole invalidation ran, would return the
+ * old value after it: this calls that invalid, as the model does (its
+ * read_begin is one step).
+ */
+export function followNames(events: readonly Item[]): Misnamed | null {
+  const show = (v: unknown): string => JSON.stringify(v);
+  interface Mirror {
+    /** The value its last read_begin returned, the line of that read_begin. */
+    last: string;
+    lastAt: number;
+    /** Line of the first sequence-moving invalidate since, if any. */
+    moved: number | null;
+    /** Values it had before the last, each with the line of its first read_begin. */
+    before: Map<string, number>;
+    firstAt: number;
+  }
+  const mirrors = new Map<string, Mirror>();
+  for (const x of events) {
+    const e = x.event;
+    if (e.ev === 'invalidate') {
+      if (!movesSequence(e)) continue;
+      const m = mirrors.get(idKey(e['dev']));
+      if (m && m.moved === null) m.moved = x.line;
+      continue;
+    }
+    if (e.ev !== 'mmu_interval_read_begin') continue;
+    const dev = idKey(e['dev']);
+    const value = idKey(e['seq']);
+    const m = mirrors.get(dev);
+    if (!m) {
+      mirrors.set(dev, { last: value, lastAt: x.line, moved: null, before: new Map(), firstAt: x.line });
+      continue;
+    }
+    if (value === m.last && m.moved !== null) {
+      return {
+        line: x.line,
+        reason:
+          `seq: the mmu_interval_read_begin at line ${m.lastAt} returned ${show(e['seq'])}, and the invalidate at line ${m.moved} moved ${show(e['dev'])}'s sequence since: ` +
+          `this one returns a newer value`,
+        cited: [m.lastAt, m.moved],
+      };
+    }
+    const had = m.before.get(value);
+    if (had !== undefined) {
+      return {
+        line: x.line,
+        reason: `seq: ${show(e['seq'])} is a sequence ${show(e['dev'])} had before (its read_begin at line ${had} returned it), and the one at line ${m.lastAt} returned ${m.last}: a mirror's sequence only moves forward`,
+        cited: [had, m.lastAt],
+      };
+    }
+    if (value !== m.last) {
+      m.before.set(m.last, m.firstAt);
+      m.last = value;
+      m.firstAt = x.line;
+    }
+    m.lastAt = x.line;
+    m.moved = null;
+  }
+  return null;
+}
+
 export interface Projection {
   /** perPage[i] is page lo + i's projection. */
   readonly perPage: Item[][];
@@ -234,7 +331,13 @@ export function projectPages(events: readonly Item[], pages: number, lo: number,
         if (h === undefined) return;
         const hrf = events[h]!.event;
         const [a, b] = span(hrf['start'] as number, hrf['end'] as number);
-        for (let p = a; p < b; p++) put(p, x.line, { ...e });
+        // Without its sequence value: that is the whole mirror's, moved by
+        // invalidations of every page (followNames judges it).
+        for (let p = a; p < b; p++) {
+          const out: Mut = { ...e };
+          delete out['seq'];
+          put(p, x.line, out);
+        }
         return;
       }
       case 'migrate_vma_pages': {
@@ -318,9 +421,29 @@ function sequenceVerdict(events: readonly Item[], b: SequenceBreak, stats: Repla
   };
 }
 
+/** A read_begin value followNames found wrong, as the verdict. */
+function misnamedVerdict(events: readonly Item[], m: Misnamed, stats: ReplayResult['stats']): ReplayResult {
+  const at = events.findIndex((x) => x.line === m.line);
+  const cited = new Set(m.cited);
+  const context = events.filter((x, i) => cited.has(x.line) || (i <= at && i > at - 3)).map((x) => ({ line: x.line, event: x.event as unknown }));
+  return {
+    outcome: 'invalid',
+    events: at + 1,
+    line: m.line,
+    invariant: null,
+    invariants: [],
+    sentence: null,
+    reason: `line ${m.line}: ${events[at]!.event.ev} is not a step the model allows here: ${m.reason} (the mirror's sequence, followed across all pages)`,
+    event: events[at]!.event,
+    allowed: [],
+    context,
+    stats,
+  };
+}
+
 /**
- * A digest of a page's projection with pfn and sequence names renamed in
- * order of first use, notes and line numbers left out.
+ * A digest of a page's projection with pfn names renamed in order of first
+ * use, notes and line numbers left out (projections hold no sequence values).
  */
 function shapeOf(items: readonly Item[], blindPage: boolean): string {
   const names = new Map<string, string>();
@@ -333,7 +456,6 @@ function shapeOf(items: readonly Item[], blindPage: boolean): string {
   };
   const walk = (v: unknown, key: string): unknown => {
     if (key === 'pfn' || key === 'dst') return rename('p', v);
-    if (key === 'seq') return rename('s', v);
     if (Array.isArray(v)) return v.map((x) => walk(x, ''));
     if (v !== null && typeof v === 'object') {
       const o: Record<string, unknown> = {};
@@ -369,6 +491,7 @@ export async function replayByPage(
   const started = Date.now();
   const attempts = followAttempts(events);
   const { broken } = attempts;
+  const misnamed = followNames(events);
   let retried = 0;
   for (const i of attempts.retried) if (events[i]!.event.ev === 'mmu_interval_read_begin') retried++;
   // Pages a window at a time; blind pages are known in full after the first pass.
@@ -411,9 +534,9 @@ export async function replayByPage(
       valid++;
       continue;
     }
-    // Pages whose projections agree up to the names of pfns and sequence
-    // values replay alike (names are bound on first use, frames of a kind are
-    // interchangeable): a shape already found valid is not replayed again.
+    // Pages whose projections agree up to the names of pfns replay alike
+    // (names are bound on first use, frames of a kind are interchangeable):
+    // a shape already found valid is not replayed again.
     const shape = shapeOf(mine, blind.has(p));
     if (validShapes.has(shape)) {
       valid++;
@@ -439,7 +562,11 @@ export async function replayByPage(
   const stats = { seconds, eventsPerSecond: Math.round(seconds > 0 ? events.length / seconds : events.length), maxCandidates, hiddenSteps };
   const verdicts = { pages, valid, reused, retriedAttempts: retried };
   // The sequence across pages: an earlier (or the same) line than any page's own verdict wins.
-  if (broken && (!worst || worst.result.outcome !== 'invalid' || broken.line <= (worst.result.line ?? Infinity))) {
+  const pageLine = (worst?.result.outcome === 'invalid' ? worst.result.line : null) ?? Infinity;
+  if (misnamed && misnamed.line <= pageLine && (!broken || misnamed.line < broken.line)) {
+    return { result: misnamedVerdict(events, misnamed, stats), pageOf: null, hidden: [...hidden], verdicts };
+  }
+  if (broken && broken.line <= pageLine) {
     return { result: sequenceVerdict(events, broken, stats), pageOf: broken.page, hidden: [...hidden], verdicts };
   }
   if (!worst) {
