@@ -12,6 +12,8 @@
  * |---------------------------------------------------|----------------|
  * | sched_process_fork                                | fork {mm, child}; nothing for a thread (its TGID column is its creator's) |
  * | sys_exit_group                                    | exit {mm} |
+ * | sys_munmap / sys_mprotect / sys_madvise(DONTNEED) | munmap / mprotect / madvise_dontneed, clipped to the buffers |
+ * | handle_mm_fault (mm/memory.c)                     | handle_mm_fault {mm, page, write = FAULT_FLAG_WRITE}; not an attempt under the per-VMA lock that only returned VM_FAULT_RETRY (below) |
  * | sys_munmap / sys_mprotect / sys_madvise(DONTNEED) | munmap / mprotect / madvise_dontneed {entry}, clipped to the buffers |
  * | handle_mm_fault (mm/memory.c)                     | handle_mm_fault {mm, page, write = FAULT_FLAG_WRITE} |
  * | do_swap_page + dmirror_devmem_fault               | do_swap_page {pfn = vmf->page}, migrate_to_ram |
@@ -42,6 +44,15 @@
  * mapping; the device entries it clears are refilled by the next fault),
  * and everything a process does after its last mirror is gone
  * (mmu_interval_notifier_remove: the model's mirrors live as long as their mm).
+ * Left out with a note: a user fault's first attempt under the per-VMA lock
+ * (v6.6+, 1235ccd05b6d) whose handle_mm_fault (flags has FAULT_FLAG_VMA_LOCK)
+ * returned VM_FAULT_RETRY after its do_swap_page (fflags has it too) returned
+ * VM_FAULT_RETRY with no other line of the task in between: do_swap_page found
+ * a device-private entry, dropped the VMA lock and returned before touching
+ * anything (mm/memory.c do_swap_page: "migrate_to_ram is not yet ready to
+ * operate under VMA lock"), and do_user_addr_fault retries the fault under
+ * mmap_lock, a second handle_mm_fault the import keeps. An attempt that
+ * returned anything else, or did anything else, is kept.
  * Hidden (the probe set cannot see them, replay fills them in): CPU loads and
  * stores, the driver mutex, mmu_interval_read_retry (inline), device
  * accesses, page allocation and copies, and array entries past the 8th.
@@ -67,6 +78,9 @@ const EVENTS = ['unmap', 'clear', 'protection_vma', 'protection_page', 'soft_dir
 /** struct dmirror's interval notifier is at offset 0x18 (NOTES.md: mni = dmirror + 0x18). */
 const MNI_OFFSET = 0x18n;
 const FAULT_FLAG_WRITE = 0x1n;
+/** The fault runs under the per-VMA lock, not mmap_lock (include/linux/mm_types.h, v6.4+). */
+const FAULT_FLAG_VMA_LOCK = 0x1000n;
+const VM_FAULT_RETRY = 0x400n;
 const HMM_PFN_REQ_WRITE = 1n << 62n;
 const MADV_DONTNEED = 4n;
 const MAP_HUGETLB = 0x40000;
@@ -261,6 +275,16 @@ interface Task {
   fork: Slot | null;
 }
 
+/**
+ * A fault under the per-VMA lock, its handle_mm_fault held until it returns;
+ * `swap`: how far its do_swap_page got, null before it.
+ */
+interface VmaLockTry {
+  readonly slot: Slot;
+  readonly page: number;
+  swap: 'entered' | 'retry' | null;
+}
+
 /** A summary before any line is imported. */
 export function emptySummary(test: string | null, rc: number | null): ImportSummary {
   return { test, rc, lines: 0, events: 0, outside: 0, splits: 0, afterRelease: 0, unsupported: null, counts: {}, capture: null, notes: [] };
@@ -282,6 +306,10 @@ export class FtraceImporter {
   private readonly devOf = new Map<string, string>();
   /** tgids whose mirrors are all gone. */
   private readonly retired = new Set<number>();
+  /** Per task (pid), its fault under the per-VMA lock that has not returned. */
+  private readonly vmaTries = new Map<number, VmaLockTry>();
+  /** Per-VMA-lock attempts left out, and the first one's line. */
+  private vmaRetries = { count: 0, first: 0, note: -1 };
   private stopped = false;
 
   constructor(
@@ -313,6 +341,7 @@ export class FtraceImporter {
   private stop(line: number, reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.keepVmaTries();
     this.summary.unsupported = { line, reason };
   }
 
@@ -356,6 +385,7 @@ export class FtraceImporter {
     this.layout.now = l.line;
     const p = l.payload;
     const tgid = l.tgid ?? l.pid;
+    if (this.vmaTries.has(l.pid)) this.vmaTryLine(l);
     if (p.kind === 'marker') return;
     if (l.event.startsWith('sys_')) return this.syscall(l, tgid);
     if (l.event === 'sched_process_fork') {
@@ -408,7 +438,13 @@ export class FtraceImporter {
       case 'handle_mm_fault': {
         const page = this.layout.page(x('address'));
         if (page < 0) return void this.summary.outside++;
-        this.emit(l, { ev: 'handle_mm_fault', mm: String(tgid), page, write: (x('flags') & FAULT_FLAG_WRITE) !== 0n });
+        const e = { ev: 'handle_mm_fault', mm: String(tgid), page, write: (x('flags') & FAULT_FLAG_WRITE) !== 0n };
+        const b = t.brackets[t.brackets.length - 1];
+        if ((x('flags') & FAULT_FLAG_VMA_LOCK) !== 0n && !(b && b.split === null)) {
+          this.vmaTries.set(l.pid, { slot: this.out.hold(l.line, this.event(l, e)), page, swap: null });
+          return;
+        }
+        this.emit(l, e);
         return;
       }
       case 'do_swap_page': {
@@ -658,6 +694,48 @@ export class FtraceImporter {
     }
   }
 
+  /**
+   * A line of a task inside a fault under the per-VMA lock: the fault is left
+   * out if it goes do_swap_page (under the VMA lock, at the fault's page) ->
+   * do_swap_page_ret VM_FAULT_RETRY -> handle_mm_fault_ret VM_FAULT_RETRY,
+   * and kept at any other line. The line is then imported as usual.
+   */
+  private vmaTryLine(l: FtraceLine): void {
+    const a = this.vmaTries.get(l.pid)!;
+    const f = this.probes.has(l.event) && (l.payload.kind === 'entry' || l.payload.kind === 'return') ? this.fields(l) : null;
+    const x = (k: string): bigint | undefined => (typeof f?.get(k) === 'bigint' ? (f.get(k) as bigint) : undefined);
+    if (l.event === 'do_swap_page' && a.swap === null && ((x('fflags') ?? 0n) & FAULT_FLAG_VMA_LOCK) !== 0n && this.layout.page(x('address') ?? -1n) === a.page) {
+      a.swap = 'entered';
+      return;
+    }
+    if (l.event === 'do_swap_page_ret' && a.swap === 'entered' && x('ret') === VM_FAULT_RETRY) {
+      a.swap = 'retry';
+      return;
+    }
+    this.vmaTries.delete(l.pid);
+    if (l.event === 'handle_mm_fault_ret' && a.swap === 'retry' && x('ret') === VM_FAULT_RETRY) {
+      this.out.settle(a.slot, null);
+      this.task(l.pid).swap = null;
+      const r = this.vmaRetries;
+      if (r.count++ === 0) {
+        r.first = a.slot.line;
+        r.note = this.summary.notes.push('') - 1;
+      }
+      this.summary.notes[r.note] =
+        `${r.count.toLocaleString('en-US')} fault attempt${r.count === 1 ? '' : 's'} under the per-VMA lock left out, the first at ftrace line ${r.first} ` +
+        '(handle_mm_fault with flags 0x1000 whose do_swap_page and handle_mm_fault both returned VM_FAULT_RETRY 0x400, nothing in between): ' +
+        'since v6.6 do_swap_page returns that at a device-private entry before touching anything, and the fault is retried under mmap_lock';
+      return;
+    }
+    this.out.settle(a.slot, a.slot.event);
+  }
+
+  /** Faults under the per-VMA lock not known to be left out are kept (the import stops or ends inside them). */
+  private keepVmaTries(): void {
+    for (const a of this.vmaTries.values()) this.out.settle(a.slot, a.slot.event);
+    this.vmaTries.clear();
+  }
+
   /** The driver entry points name the mirror a task works for until they return. */
   private noteOwner(owner: bigint, dev: string): void {
     let s = this.owners.get(owner);
@@ -726,6 +804,7 @@ export class FtraceImporter {
    * every event after its start (OutQueue.finish).
    */
   finish(): void {
+    this.keepVmaTries();
     const forks = new Set([...this.tasks.values()].map((t) => t.fork));
     const open = this.out.finish();
     if (open.length > 0 && !this.summary.unsupported) {
