@@ -1,5 +1,5 @@
 /**
- * `presets`, `variants`, `invariants`, `kernels`: what exists, one per line with a sentence.
+ * `presets`, `variants`, `invariants`, `kernels`, `drivers`: what exists, one per line with a sentence.
  */
 import { CHECKED, choiceIn, DEFAULT_DRIVER, DEFAULT_KERNEL, DRIVER_VARIANTS, DRIVERS, KERNEL_RULES, KERNELS, PRESETS, SENTENCES, VARIANTS, type KernelRule, type KernelVersion, type Variant } from '../model/index.js';
 import { bool, parseArgs, UsageError } from './args.js';
@@ -86,10 +86,10 @@ export function runDrivers(argv: readonly string[], io: Io): number {
     kernels: d.kernels,
     replayOnly: d.replayOnly,
     behaviour: d.behaviour(DEFAULT_KERNEL),
-    aliases: Object.entries(DRIVER_VARIANTS).map(([id, o]) => ({ variant: id, options: o })),
   }));
   if (bool(args, 'json')) {
-    io.out(JSON.stringify({ verb: 'drivers', items }) + '\n');
+    const aliases = Object.entries(DRIVER_VARIANTS).map(([variant, options]) => ({ variant, options }));
+    io.out(JSON.stringify({ verb: 'drivers', items, aliases }) + '\n');
     return 0;
   }
   const lines: string[] = [];
