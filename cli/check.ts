@@ -25,15 +25,11 @@ import { formatOption } from './report.js';
 import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';
 import { deliverReport } from './deliverReport.js';
-import { resolveTarget } from './world.js';
+import { resolveTarget, TARGET_FLAGS } from './world.js';
 import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
-  preset: 'string',
-  config: 'string',
-  variant: 'list',
-  kernel: 'string',
-  driver: 'string',
+  ...TARGET_FLAGS,
   'max-states': 'integer',
   'max-seconds': 'number',
   'max-depth': 'integer',

@@ -14,15 +14,11 @@ import { deliverReport } from './deliverReport.js';
 import type { Io } from './io.js';
 import { checkOutputPath } from './output.js';
 import { formatOption } from './report.js';
-import { resolveTarget } from './world.js';
+import { resolveTarget, TARGET_FLAGS } from './world.js';
 import { progressEveryMs } from './progress.js';
 
 const FLAGS: FlagSpec = {
-  preset: 'string',
-  config: 'string',
-  variant: 'list',
-  kernel: 'string',
-  driver: 'string',
+  ...TARGET_FLAGS,
   runs: 'integer',
   depth: 'integer',
   seed: 'integer',

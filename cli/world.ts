@@ -9,6 +9,9 @@ import type { VariantId } from '../model/index.js';
 import { readUserFile } from '../traces/boundedFile.js';
 import { UsageError } from './args.js';
 
+/** The flags that say what to explore, shared by check and simulate (resolveTarget reads them). */
+export const TARGET_FLAGS = { preset: 'string', config: 'string', variant: 'list', kernel: 'string', driver: 'string' } as const;
+
 export interface Target {
   readonly world: World;
   /** The preset name, or null for a configuration file. */

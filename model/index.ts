@@ -20,4 +20,5 @@ export { buildWorld, type ActorSpec, type World, type Zone } from './world.js';
 export { MODEL_VERSION } from './version.js';
 export { choiceIn, DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, kernelBehaviour, KERNELS, type KernelBehaviour, type KernelRule, type KernelVersion } from './kernel/index.js';
 export { sleepingThreads } from './lockWaits.js';
+export { driverOf } from './world.js';
 export { DEFAULT_DRIVER, DRIVER_NAMES, DRIVER_VARIANTS, DRIVERS, driverBehaviour, findDriver, REPLAY_DEFAULT_DRIVER, type Driver, type DriverBehaviour, type DriverOptions } from './drivers/index.js';

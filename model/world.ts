@@ -205,6 +205,11 @@ function withOlderRules(k: KernelBehaviour, variants: readonly VariantId[]): Ker
   return { ...out, collectFaultFolio: locks ? 'fault-locked' : 'trylock' };
 }
 
+/** The world's driver as results and traces name it: one name when every device has it, else one per device. */
+export function driverOf(w: World): string | readonly string[] {
+  return w.driverNames.every((n) => n === w.driverNames[0]) ? w.driverNames[0]! : w.driverNames;
+}
+
 /** A ZONE_DEVICE page, private or coherent: its last reference goes through free_zone_device_folio. */
 export function zoneDevice(w: World, pfn: number): boolean {
   const z = w.zone[pfn];

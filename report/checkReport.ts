@@ -9,6 +9,7 @@ import {
   applyStepWithPatches,
   CHECKED,
   diffViews,
+  driverOf,
   formatAction,
   SENTENCES,
   STEP_KINDS,
@@ -162,7 +163,7 @@ export function buildCheckReport(
     configFile: target.configFile,
     variants: target.variants,
     kernel: w.kernel.version,
-    driver: w.driverNames.every((x) => x === w.driverNames[0]) ? w.driverNames[0]! : w.driverNames,
+    driver: driverOf(w),
     config: w.config,
     stats: {
       states: s.states,
@@ -196,5 +197,10 @@ export function buildCheckReport(
 /** ", driver X" for a result whose devices run a driver other than the default reference; '' otherwise. */
 export function driverSuffix(driver: string | readonly string[] | undefined): string {
   if (driver === undefined || driver === 'reference') return '';
-  return `, driver ${typeof driver === 'string' ? driver : driver.join(' + ')}`;
+  return `, driver ${driverLabel(driver)}`;
+}
+
+/** A result's driver in words: the name, or the devices' names joined. */
+export function driverLabel(driver: string | readonly string[]): string {
+  return typeof driver === 'string' ? driver : driver.join(' + ');
 }

@@ -16,7 +16,7 @@
  * is HTML-escaped. The policy lets only the page's own script run (by hash).
  */
 import { createHash } from 'node:crypto';
-import { driverSuffix, type CheckReport } from './checkReport.js';
+import { driverLabel, driverSuffix, type CheckReport } from './checkReport.js';
 import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { eventFootprint } from './raceDiagram.js';
 import { isLasso, lassoSummary } from './lasso.js';
@@ -102,7 +102,7 @@ function checkTimelines(r: CheckReport): Timeline[] {
 /** "; judged under kernel K and driver D", as the terminal report says it. */
 function judgedUnder(r: ReplayReport): string {
   if (r.kernel === undefined) return '';
-  return `; judged under kernel ${r.kernel}${r.driver === undefined ? '' : ` and driver ${typeof r.driver === 'string' ? r.driver : r.driver.join(' + ')}`}`;
+  return `; judged under kernel ${r.kernel}${r.driver === undefined ? '' : ` and driver ${driverLabel(r.driver)}`}`;
 }
 
 function replayTimelines(r: ReplayReport): Timeline[] {

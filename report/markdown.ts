@@ -6,7 +6,7 @@
  * sources, events) is escaped so that it cannot become markup or HTML.
  */
 import { CYCLE_START, cycleEnd, isLasso, lassoSummary } from './lasso.js';
-import { driverSuffix, type CheckReport } from './checkReport.js';
+import { driverLabel, driverSuffix, type CheckReport } from './checkReport.js';
 import type { ReplayReport } from '../traces/hmm/replayFile.js';
 import { changeLine, fingerprintNote } from './checkText.js';
 import { raceDiagram } from './raceDiagram.js';
@@ -82,7 +82,7 @@ export function replayMarkdown(r: ReplayReport): string {
   out.push(`Outcome: **${r.outcome}**${where}`, '');
   if (r.source) out.push(`Source: ${mdText(clip(r.source))}`, '');
   if (r.imported) out.push(mdText(r.imported.note), '');
-  if (r.kernel !== undefined) out.push(`Judged under kernel ${mdText(r.kernel)}${r.driver !== undefined ? ` and driver ${mdText(typeof r.driver === 'string' ? r.driver : r.driver.join(' + '))}` : ''}.`, '');
+  if (r.kernel !== undefined) out.push(`Judged under kernel ${mdText(r.kernel)}${r.driver !== undefined ? ` and driver ${mdText(driverLabel(r.driver))}` : ''}.`, '');
   if (r.invariant) out.push(`## ${r.invariant}`, '', `> ${mdText(r.sentence ?? '')}`, '');
   out.push(`Why: ${mdText(r.reason)}`, '');
   if (r.context.length > 0) {

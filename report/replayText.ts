@@ -4,6 +4,7 @@
  * invariant, the reason, and what the model allows there instead.
  */
 import type { ReplayReport } from '../traces/hmm/replayFile.js';
+import { driverLabel } from './checkReport.js';
 import { PLAIN, type Style } from './style.js';
 import { clip as clipText } from './safe.js';
 
@@ -53,7 +54,7 @@ export function renderReplayText(r: ReplayReport, st: Style = PLAIN): string {
   );
   if (r.hidden.length > 0) lines.push(`unlogged steps allowed: ${r.hidden.join(', ')}`);
   if (r.kernel !== undefined) {
-    const driver = r.driver === undefined ? '' : ` and driver ${typeof r.driver === 'string' ? r.driver : r.driver.join(' + ')}`;
+    const driver = r.driver === undefined ? '' : ` and driver ${driverLabel(r.driver)}`;
     lines.push(`judged under kernel ${r.kernel}${driver} (hmmcheck kernels and hmmcheck drivers list what differs)`);
   }
   if (r.variants.length > 0) lines.push(`variants: ${r.variants.join(', ')}`);

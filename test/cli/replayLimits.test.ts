@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CPU_AND_GPU } from '../helpers/worlds.js';
 
 const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hmmcheck-limits-'));
@@ -69,15 +70,7 @@ test('5,000 processes, threads or devices (was: stack overflow, minutes without 
   inputError(replay('devs.jsonl', {}, devs), 'devs.jsonl', 18, 'dev', 'dev "d16", the 17th');
 });
 
-const CONFIG = {
-  pages: 2,
-  systemFrames: 4,
-  devices: [{ frames: 2 }],
-  actors: [
-    { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1 } },
-    { kind: 'device', name: 'gpu0', ops: { device_read: 1 } },
-  ],
-};
+const CONFIG = CPU_AND_GPU;
 
 test('a trace naming what its header config does not have (was: valid)', () => {
   const ok = write('cpu0', 0);

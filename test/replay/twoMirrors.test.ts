@@ -80,15 +80,17 @@ test('double_map: one task reads the buffer through dmirror0, then through dmirr
   assert.equal([all.report.outcome, all.report.line], ['valid', null], all.report.reason ?? '');
 });
 
+/** Another thread of the process drops page 1 with MADV_DONTNEED: both mirrors' callbacks move the sequence. */
+const dontneed: Event[] = [
+  { ev: 'madvise_dontneed', tid: '953', mm: '952', start: 1, end: 2 },
+  { ev: 'invalidate_range_start', tid: '953', mm: '952', start: 1, end: 2, event: 'clear', blockable: true },
+  { ev: 'invalidate', tid: '953', dev: 'dmirror0', mm: '952', start: 1, end: 2, event: 'clear' },
+  { ev: 'invalidate', tid: '953', dev: 'dmirror1', mm: '952', start: 1, end: 2, event: 'clear' },
+  { ev: 'invalidate_range_end', tid: '953', mm: '952', start: 1, end: 2 },
+];
+
 test('double_map: the second mirror is still judged: dmirror1 read again after an invalidation, naming the sequence it had before, is invalid there', async () => {
   // Another thread of the process drops page 1 after both reads (lines 18-22, dmirror1's callback at 21); dmirror1's next read_begin, line 23, names "7" again.
-  const dontneed: Event[] = [
-    { ev: 'madvise_dontneed', tid: '953', mm: '952', start: 1, end: 2 },
-    { ev: 'invalidate_range_start', tid: '953', mm: '952', start: 1, end: 2, event: 'clear', blockable: true },
-    { ev: 'invalidate', tid: '953', dev: 'dmirror0', mm: '952', start: 1, end: 2, event: 'clear' },
-    { ev: 'invalidate', tid: '953', dev: 'dmirror1', mm: '952', start: 1, end: 2, event: 'clear' },
-    { ev: 'invalidate_range_end', tid: '953', mm: '952', start: 1, end: 2 },
-  ];
   const events = [...before, ...read('dmirror0', '7', 201), ...read('dmirror1', '7', 249), ...dontneed, ...read('dmirror1', '7', 300)];
   for (const [name, h] of [['seq.page.jsonl', header], ['seq.whole.jsonl', whole]] as const) {
     const { report } = await replayFile(write(name, h, events));
@@ -110,13 +112,6 @@ test('double_map: the second mirror is still judged: dmirror1 read again after a
 test("double_map: an invalidation between dmirror1's hmm_range_fault and its update breaks INV-4 on dmirror1's attempt", async () => {
   // Another thread of the process drops page 1 while the task is inside dmirror1's fault: both callbacks move the sequence.
   const [begin, hrf, ...maps] = read('dmirror1', '7', 249);
-  const dontneed: Event[] = [
-    { ev: 'madvise_dontneed', tid: '953', mm: '952', start: 1, end: 2 },
-    { ev: 'invalidate_range_start', tid: '953', mm: '952', start: 1, end: 2, event: 'clear', blockable: true },
-    { ev: 'invalidate', tid: '953', dev: 'dmirror0', mm: '952', start: 1, end: 2, event: 'clear' },
-    { ev: 'invalidate', tid: '953', dev: 'dmirror1', mm: '952', start: 1, end: 2, event: 'clear' },
-    { ev: 'invalidate_range_end', tid: '953', mm: '952', start: 1, end: 2 },
-  ];
   // Lines: dmirror1's read_begin 14, its hmm_range_fault 15, the madvise 16-20, the update of page 0 at 21.
   const events = [...before, ...read('dmirror0', '7', 201), begin!, hrf!, ...dontneed, ...maps];
   for (const [name, h] of [['inv4.page.jsonl', header], ['inv4.whole.jsonl', whole]] as const) {

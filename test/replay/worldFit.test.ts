@@ -13,6 +13,7 @@ import { LIMITS, stateWords } from '../../traces/hmm/limits.js';
 import { buildReplayWorld, type ReplayWorld, type TraceHeaderLike } from '../../traces/hmm/replayWorld.js';
 import { newScan, scanEvent, worldSize } from '../../traces/hmm/scan.js';
 import { parseTraceText } from '../../traces/reader.js';
+import { CPU_AND_GPU } from '../helpers/worlds.js';
 
 type Ev = Record<string, unknown>;
 
@@ -39,15 +40,7 @@ function rejects(header: Record<string, unknown>, events: readonly Ev[]): TraceI
   throw new Error('unreachable');
 }
 
-const CONFIG = {
-  pages: 2,
-  systemFrames: 4,
-  devices: [{ frames: 2 }],
-  actors: [
-    { kind: 'cpu', name: 'cpu0', ops: { cpu_write: 1 } },
-    { kind: 'device', name: 'gpu0', ops: { device_read: 1 } },
-  ],
-};
+const CONFIG = CPU_AND_GPU;
 const write = (tid: string, page: number, mm: unknown = 0): Ev => ({ ev: 'cpu_write', tid, mm, page, value: 1 });
 const lock = (tid: string, dev: unknown): Ev => ({ ev: 'driver_lock', tid, dev });
 

@@ -7,7 +7,7 @@
  * notifier sequence values. Every step is an event, and the header lists
  * every step kind as observed, so the replay of such a trace is exact.
  */
-import { mirrorName, STEP_KINDS, type Config, type HmmAction, type World } from '../../model/index.js';
+import { driverOf, mirrorName, STEP_KINDS, type Config, type HmmAction, type World } from '../../model/index.js';
 
 export type TraceEventObject = { readonly ev: string; readonly tid: string } & Readonly<Record<string, unknown>>;
 
@@ -151,7 +151,7 @@ export function counterexampleTrace(
     config: w.config,
     observed: [...STEP_KINDS],
     ...(variants.length > 0 ? { variant: variants } : {}),
-    driver: w.driverNames.every((n) => n === w.driverNames[0]) ? w.driverNames[0]! : w.driverNames,
+    driver: driverOf(w),
     ...(loop !== undefined ? { loop } : {}),
   };
   return { header, events: actions.map((a) => actionToEvent(w, a)) };

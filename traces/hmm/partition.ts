@@ -45,13 +45,9 @@ import { TraceInputError } from '../errors.js';
 import type { LineEvent } from '../replay/index.js';
 import type { Ev } from './adapter.js';
 import { PROJECTED } from './byPage.js';
+import type { TraceHeaderLike } from './replayWorld.js';
 
-export interface PartitionHeader {
-  readonly preset?: string;
-  readonly config?: unknown;
-  readonly observed?: readonly string[];
-  readonly variant?: readonly string[];
-  readonly driver?: unknown;
+export interface PartitionHeader extends Pick<TraceHeaderLike, 'preset' | 'config' | 'observed' | 'variant' | 'driver'> {
   readonly unsupported?: unknown;
 }
 

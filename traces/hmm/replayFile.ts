@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isKernelVersion, KERNELS, type VariantId } from '../../model/index.js';
+import { driverOf, isKernelVersion, KERNELS, REPLAY_DEFAULT_DRIVER, type VariantId } from '../../model/index.js';
 import { TraceInputError } from '../errors.js';
 import { importToFile, isComment, isLostLine, parseLine } from '../ftrace/index.js';
 import { readLineBatches, spool } from '../lines.js';
@@ -295,6 +295,5 @@ async function replayTrace(path: string, display: string, options: ReplayFileOpt
  */
 function driverNames(rw: ReplayWorld, header?: unknown): string | readonly string[] {
   if (rw.world.driverNames.length === 0 && (typeof header === 'string' || Array.isArray(header))) return header as string | readonly string[];
-  const names = rw.world.driverNames;
-  return names.every((n) => n === names[0]) ? (names[0] ?? 'any') : names;
+  return rw.world.driverNames.length === 0 ? REPLAY_DEFAULT_DRIVER : driverOf(rw.world);
 }
